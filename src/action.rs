@@ -1,0 +1,74 @@
+//! What a key press (or a script) asks for. Input becomes an `Action`; the controller applies it.
+
+use crate::protocol::Side;
+
+/// Which side(s) the scaling and start/stop keys act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Selection {
+    Async,
+    Threads,
+    #[default]
+    Both,
+}
+
+impl Selection {
+    pub fn sides(self) -> &'static [Side] {
+        match self {
+            Selection::Async => &[Side::Async],
+            Selection::Threads => &[Side::Threads],
+            Selection::Both => &Side::BOTH,
+        }
+    }
+
+    pub fn includes(self, side: Side) -> bool {
+        self.sides().contains(&side)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Selection::Async => "async",
+            Selection::Threads => "threads",
+            Selection::Both => "both",
+        }
+    }
+}
+
+/// Everything the keys can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Select(Selection),
+    /// Units × 10 on the selected side(s) (0 becomes 1).
+    ScaleUp,
+    /// Units ÷ 10 on the selected side(s).
+    ScaleDown,
+    /// Stop the selected side(s) if running, start them at their last count if stopped.
+    StartStop,
+    /// Restart the selected side(s) if their worker died.
+    Restart,
+    /// Next workload kind, both sides.
+    NextWorkload,
+    /// Freeze the display; sampling goes on.
+    Freeze,
+    Help,
+    Quit,
+}
+
+/// ×10 / ÷10 steps; 0 ↑ 1 so a stopped side can be started by scaling.
+pub fn scaled(units: u64, up: bool) -> u64 {
+    if up { if units == 0 { 1 } else { units.saturating_mul(10) } } else { units / 10 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaling_steps() {
+        assert_eq!(scaled(0, true), 1);
+        assert_eq!(scaled(1000, true), 10_000);
+        assert_eq!(scaled(1000, false), 100);
+        assert_eq!(scaled(1, false), 0);
+        assert!(Selection::Both.includes(Side::Threads));
+        assert!(!Selection::Async.includes(Side::Threads));
+    }
+}

@@ -1,0 +1,154 @@
+//! Figures derived from two samples of one side: rates, per-unit costs. Pure functions of the samples.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::protocol::{Percentiles, Side, WorkerSample};
+
+/// What the controller reads from /proc/<pid>/stat of a worker (one file, O(1) for the thread count).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct OsStat {
+    /// /proc/<pid>/stat rss × page size
+    pub rss_bytes: u64,
+    /// /proc/<pid>/stat vsize
+    pub virtual_bytes: u64,
+    /// /proc/<pid>/stat num_threads
+    pub os_threads: u64,
+}
+
+/// One worker report joined with the OS figures read when it arrived.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SideSample {
+    pub worker: WorkerSample,
+    pub os: OsStat,
+}
+
+/// The headline figures of one side; the headless JSON prints exactly this per side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figures {
+    pub side: Side,
+    pub workload: String,
+    pub units: u64,
+    pub os_threads: u64,
+    pub rss_bytes: u64,
+    pub rss_baseline_bytes: u64,
+    /// (RSS − baseline) / units; null with no units.
+    pub rss_per_unit_bytes: Option<f64>,
+    pub virtual_bytes: u64,
+    pub virtual_per_unit_bytes: Option<f64>,
+    /// Percent of one core.
+    pub cpu_percent: f64,
+    pub ctx_voluntary: u64,
+    pub ctx_involuntary: u64,
+    pub ctx_switches_per_sec: f64,
+    pub ops_per_sec: f64,
+    pub lateness_p50_us: Option<u64>,
+    pub lateness_p99_us: Option<u64>,
+    pub lateness_max_us: Option<u64>,
+    pub spawn_ns_per_unit: Option<f64>,
+    /// Seconds between the two samples the rates were taken over.
+    pub window_s: f64,
+    pub errors: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl Figures {
+    /// Rates over `from`..`to`; levels (RSS, units, totals) from `to`.
+    pub fn derive(side: Side, workload: &str, from: &SideSample, to: &SideSample, lateness: Option<Percentiles>) -> Figures {
+        let (a, b) = (&from.worker, &to.worker);
+        let dt_s = b.t_us.saturating_sub(a.t_us) as f64 / 1e6;
+        let rate = |x: u64, y: u64| if dt_s > 0.0 { y.saturating_sub(x) as f64 / dt_s } else { 0.0 };
+        let per_unit = |level: u64, base: u64| {
+            (b.units > 0).then(|| level.saturating_sub(base) as f64 / b.units as f64)
+        };
+        let lateness = lateness.filter(|p| p.count > 0);
+        Figures {
+            side,
+            workload: workload.to_string(),
+            units: b.units,
+            os_threads: to.os.os_threads,
+            rss_bytes: to.os.rss_bytes,
+            rss_baseline_bytes: b.baseline_rss_bytes,
+            rss_per_unit_bytes: per_unit(to.os.rss_bytes, b.baseline_rss_bytes),
+            virtual_bytes: to.os.virtual_bytes,
+            virtual_per_unit_bytes: per_unit(to.os.virtual_bytes, b.baseline_virtual_bytes()),
+            cpu_percent: rate(a.cpu_us, b.cpu_us) / 1e4,
+            ctx_voluntary: b.ctx_voluntary,
+            ctx_involuntary: b.ctx_involuntary,
+            ctx_switches_per_sec: rate(a.ctx_voluntary + a.ctx_involuntary, b.ctx_voluntary + b.ctx_involuntary),
+            ops_per_sec: rate(a.ops_total, b.ops_total),
+            lateness_p50_us: lateness.map(|p| p.p50_us),
+            lateness_p99_us: lateness.map(|p| p.p99_us),
+            lateness_max_us: lateness.map(|p| p.max_us),
+            spawn_ns_per_unit: b.spawn_ns_per_unit,
+            window_s: dt_s,
+            errors: Vec::new(),
+            extra: b.extra.iter().map(|(k, v)| (k.clone(), json_number(*v))).collect(),
+        }
+    }
+}
+
+impl WorkerSample {
+    /// Virtual size before the first unit, sent by the worker in `extra` as it has no field of its own.
+    pub fn baseline_virtual_bytes(&self) -> u64 {
+        self.extra.get(BASELINE_VIRTUAL_KEY).copied().unwrap_or(0.0) as u64
+    }
+}
+
+/// Key in `WorkerSample::extra` under which a worker reports its virtual size before any unit.
+pub const BASELINE_VIRTUAL_KEY: &str = "virtual_baseline_bytes";
+
+/// NaN and infinities are not JSON; they become null.
+fn json_number(v: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+/// "21×" style ratio of b over a, None when either is missing or a is ~0.
+pub fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if a > f64::EPSILON && b.is_finite() => Some(b / a),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(t_s: u64, units: u64, rss: u64, ctx: u64, cpu_us: u64) -> SideSample {
+        SideSample {
+            worker: WorkerSample {
+                t_us: t_s * 1_000_000,
+                units,
+                ctx_voluntary: ctx,
+                cpu_us,
+                ops_total: t_s * 100,
+                baseline_rss_bytes: 1000,
+                ..Default::default()
+            },
+            os: OsStat { rss_bytes: rss, virtual_bytes: 0, os_threads: 3 },
+        }
+    }
+
+    #[test]
+    fn rates_and_per_unit_costs() {
+        let f = Figures::derive(Side::Threads, "sleep", &sample(1, 10, 0, 100, 0), &sample(3, 10, 21_000, 500, 1_000_000), None);
+        assert_eq!(f.rss_per_unit_bytes, Some(2000.0));
+        assert_eq!(f.ctx_switches_per_sec, 200.0);
+        assert_eq!(f.cpu_percent, 50.0);
+        assert_eq!(f.ops_per_sec, 100.0);
+        assert_eq!(f.window_s, 2.0);
+    }
+
+    #[test]
+    fn no_units_no_per_unit_figure_and_no_division_by_zero() {
+        let s = sample(1, 0, 5000, 10, 0);
+        let f = Figures::derive(Side::Async, "sleep", &s, &s, None);
+        assert_eq!(f.rss_per_unit_bytes, None);
+        assert_eq!(f.ctx_switches_per_sec, 0.0);
+        assert_eq!(ratio(Some(0.0), Some(3.0)), None);
+        assert_eq!(ratio(Some(2.0), Some(42.0)), Some(21.0));
+    }
+}

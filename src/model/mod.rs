@@ -1,0 +1,312 @@
+//! The model: plain data built from worker samples. Bounded history, derived figures.
+//! The controller mutates it; rendering only reads it.
+
+pub mod figures;
+pub mod ring;
+
+pub use figures::{Figures, OsStat, SideSample, ratio};
+pub use ring::Ring;
+
+use crate::protocol::{RuntimeFlavor, Side};
+
+/// Errors kept per side (the newest).
+const MAX_ERRORS: usize = 20;
+/// Raw samples kept for rate computation.
+const RECENT_SAMPLES: usize = 16;
+/// Rates on screen are taken over about this long, so one late sample does not make a spike.
+pub const RATE_WINDOW_S: f64 = 1.0;
+
+/// One chart point of one side.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Point {
+    /// Seconds since the controller started, on the worker's own clock.
+    pub t_s: f64,
+    pub units: f64,
+    pub rss_bytes: f64,
+    pub os_threads: f64,
+    pub ctx_per_sec: f64,
+    pub cpu_percent: f64,
+    pub ops_per_sec: f64,
+    pub lateness_p99_us: f64,
+}
+
+/// Whether a side runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// The worker process was launched and has not reported yet.
+    Starting,
+    Running,
+    /// The worker lives but runs no unit.
+    Stopped,
+    /// No sample for a while (the reporter thread should never stall, so this is news).
+    NotResponding,
+    /// The worker exited or sent something it should not have; the reason says which.
+    Failed(String),
+}
+
+impl Status {
+    pub fn label(&self) -> String {
+        match self {
+            Status::Starting => "starting".into(),
+            Status::Running => "running".into(),
+            Status::Stopped => "stopped".into(),
+            Status::NotResponding => "not responding".into(),
+            Status::Failed(why) => format!("failed: {why}"),
+        }
+    }
+}
+
+/// Everything known about one side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideModel {
+    pub side: Side,
+    pub status: Status,
+    pub target_units: u64,
+    /// Raw samples of the last few seconds, for rates.
+    pub recent: Ring<SideSample>,
+    /// Chart history over the window.
+    pub history: Ring<Point>,
+    /// Figures over the last RATE_WINDOW_S.
+    pub figures: Option<Figures>,
+    /// First sample after the unit count last settled: the start of the steady state.
+    pub steady_from: Option<SideSample>,
+    pub errors: Ring<String>,
+    pub limit_hit: Option<String>,
+    /// When this side's worker was launched, in seconds since the controller started.
+    pub launched_at_s: f64,
+    pub last_seen_s: f64,
+}
+
+impl SideModel {
+    pub fn new(side: Side, history_len: usize) -> Self {
+        SideModel {
+            side,
+            status: Status::Starting,
+            target_units: 0,
+            recent: Ring::new(RECENT_SAMPLES),
+            history: Ring::new(history_len),
+            figures: None,
+            steady_from: None,
+            errors: Ring::new(MAX_ERRORS),
+            limit_hit: None,
+            launched_at_s: 0.0,
+            last_seen_s: 0.0,
+        }
+    }
+
+    pub fn latest(&self) -> Option<&SideSample> {
+        self.recent.last()
+    }
+
+    /// Figures over the steady state (since the unit count settled) for a final report;
+    /// falls back to the recent window when the steady state is shorter than a second.
+    pub fn final_figures(&self, workload: &str) -> Option<Figures> {
+        let last = self.latest()?;
+        let mut f = match &self.steady_from {
+            Some(from) if last.worker.t_us.saturating_sub(from.worker.t_us) >= 1_000_000 => {
+                Figures::derive(self.side, workload, from, last, last.worker.lateness_steady)
+            }
+            _ => self.figures.clone()?,
+        };
+        f.errors = self.error_list();
+        Some(f)
+    }
+
+    /// Every error of this side, the failure reason first.
+    pub fn error_list(&self) -> Vec<String> {
+        let mut errors = Vec::new();
+        if let Status::Failed(why) = &self.status {
+            errors.push(why.clone());
+        }
+        if let Some(limit) = &self.limit_hit {
+            errors.push(format!("limit hit: {limit}"));
+        }
+        errors.extend(self.errors.iter().cloned());
+        errors
+    }
+
+    fn apply_sample(&mut self, workload: &str, s: SideSample, now_s: f64) {
+        let w = &s.worker;
+        self.last_seen_s = now_s;
+        self.status = if w.target_units == 0 && w.units == 0 { Status::Stopped } else { Status::Running };
+        for e in &w.errors {
+            self.errors.push(e.clone());
+        }
+        if w.limit_hit.is_some() {
+            self.limit_hit.clone_from(&w.limit_hit);
+        }
+        let settled = w.units == w.target_units;
+        let steady_units = self.steady_from.as_ref().map(|f| (f.worker.units, f.worker.target_units));
+        if !settled || steady_units != Some((w.units, w.target_units)) {
+            self.steady_from = settled.then(|| s.clone());
+        }
+        // Rates over the newest sample at least RATE_WINDOW_S older, else the oldest we have.
+        let from = self
+            .recent
+            .iter()
+            .rev()
+            .find(|r| w.t_us.saturating_sub(r.worker.t_us) as f64 >= RATE_WINDOW_S * 1e6)
+            .or_else(|| self.recent.iter().next())
+            .cloned();
+        if let Some(from) = from {
+            let f = Figures::derive(self.side, workload, &from, &s, w.lateness);
+            self.history.push(Point {
+                t_s: self.launched_at_s + w.t_us as f64 / 1e6,
+                units: w.units as f64,
+                rss_bytes: f.rss_bytes as f64,
+                os_threads: f.os_threads as f64,
+                ctx_per_sec: f.ctx_switches_per_sec,
+                cpu_percent: f.cpu_percent,
+                ops_per_sec: f.ops_per_sec,
+                lateness_p99_us: f.lateness_p99_us.unwrap_or(0) as f64,
+            });
+            self.figures = Some(f);
+        }
+        self.recent.push(s);
+    }
+}
+
+/// What runs, for the header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunInfo {
+    pub workload: String,
+    /// Scenario name when one was picked.
+    pub scenario: Option<String>,
+    /// "what to look for" text of the scenario or workload.
+    pub caption: String,
+    /// Workload parameters as name=value, in table order.
+    pub params: Vec<(String, String)>,
+    pub runtime: RuntimeFlavor,
+    pub workers: usize,
+    pub interval_ms: u64,
+    /// Fairness mode in words, e.g. "both sides share 2 cores · workers at nice 10".
+    pub mode: String,
+}
+
+/// The whole model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub run: RunInfo,
+    pub sides: [SideModel; 2],
+    /// Seconds since the controller started.
+    pub now_s: f64,
+    /// Chart window.
+    pub window_s: f64,
+}
+
+/// Something that happened to a side, as the controller tells the model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SideEvent {
+    Launched { target_units: u64 },
+    Target { units: u64 },
+    Sample(Box<SideSample>),
+    Failed(String),
+    Error(String),
+}
+
+impl Model {
+    pub fn new(run: RunInfo, window_s: f64) -> Self {
+        let history_len = history_len(window_s, run.interval_ms);
+        Model {
+            run,
+            sides: [SideModel::new(Side::Async, history_len), SideModel::new(Side::Threads, history_len)],
+            now_s: 0.0,
+            window_s,
+        }
+    }
+
+    pub fn side(&self, side: Side) -> &SideModel {
+        &self.sides[side.index()]
+    }
+
+    pub fn apply(&mut self, side: Side, event: SideEvent, now_s: f64) {
+        self.now_s = self.now_s.max(now_s);
+        let workload = self.run.workload.clone();
+        let history_len = history_len(self.window_s, self.run.interval_ms);
+        let m = &mut self.sides[side.index()];
+        match event {
+            SideEvent::Launched { target_units } => {
+                *m = SideModel::new(side, history_len);
+                m.launched_at_s = now_s;
+                m.last_seen_s = now_s;
+                m.target_units = target_units;
+            }
+            SideEvent::Target { units } => m.target_units = units,
+            SideEvent::Sample(s) => m.apply_sample(&workload, *s, now_s),
+            SideEvent::Failed(why) => m.status = Status::Failed(why),
+            SideEvent::Error(e) => m.errors.push(e),
+        }
+    }
+
+    /// Time passes: a side silent for 4 intervals (and at least 2 s) is marked not responding.
+    pub fn tick(&mut self, now_s: f64) {
+        self.now_s = self.now_s.max(now_s);
+        let silent_after = (4.0 * self.run.interval_ms as f64 / 1e3).max(2.0);
+        for m in &mut self.sides {
+            if matches!(m.status, Status::Running | Status::Stopped | Status::Starting) && now_s - m.last_seen_s > silent_after {
+                m.status = Status::NotResponding;
+            }
+        }
+    }
+}
+
+fn history_len(window_s: f64, interval_ms: u64) -> usize {
+    ((window_s * 1000.0 / interval_ms.max(1) as f64).ceil() as usize + 2).min(100_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::WorkerSample;
+
+    fn run() -> RunInfo {
+        RunInfo {
+            workload: "sleep".into(),
+            scenario: None,
+            caption: String::new(),
+            params: vec![],
+            runtime: RuntimeFlavor::MultiThread,
+            workers: 2,
+            interval_ms: 250,
+            mode: String::new(),
+        }
+    }
+
+    fn sample(t_ms: u64, units: u64, target: u64) -> SideEvent {
+        SideEvent::Sample(Box::new(SideSample {
+            worker: WorkerSample { t_us: t_ms * 1000, units, target_units: target, ..Default::default() },
+            os: OsStat::default(),
+        }))
+    }
+
+    #[test]
+    fn history_is_bounded_by_the_window() {
+        let mut m = Model::new(run(), 10.0);
+        for i in 0..1000 {
+            m.apply(Side::Async, sample(i * 250, 5, 5), i as f64 / 4.0);
+        }
+        let cap = m.side(Side::Async).history.capacity();
+        assert!(cap <= 50, "{cap}");
+        assert_eq!(m.side(Side::Async).history.len(), cap);
+    }
+
+    #[test]
+    fn steady_state_starts_when_units_settle() {
+        let mut m = Model::new(run(), 10.0);
+        m.apply(Side::Threads, sample(0, 3, 10), 0.0);
+        assert!(m.side(Side::Threads).steady_from.is_none());
+        m.apply(Side::Threads, sample(250, 10, 10), 0.25);
+        m.apply(Side::Threads, sample(500, 10, 10), 0.5);
+        assert_eq!(m.side(Side::Threads).steady_from.as_ref().map(|s| s.worker.t_us), Some(250_000));
+    }
+
+    #[test]
+    fn silence_is_noticed() {
+        let mut m = Model::new(run(), 10.0);
+        m.apply(Side::Async, sample(0, 1, 1), 0.0);
+        m.tick(1.0);
+        assert_eq!(m.side(Side::Async).status, Status::Running);
+        m.tick(5.0);
+        assert_eq!(m.side(Side::Async).status, Status::NotResponding);
+    }
+}

@@ -1,0 +1,78 @@
+//! The reporter: a plain OS thread that samples its side every interval and writes one line to stdout.
+//! It never runs on the measured runtime, so a stalled executor still gets reported.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crate::model::figures::BASELINE_VIRTUAL_KEY;
+use crate::protocol::{FromWorker, WorkerSample, encode};
+use crate::workload::unit::{new_histogram, percentiles};
+use crate::workload::{SideShared, Workload};
+
+use super::spawner::SpawnTiming;
+use super::sys;
+
+pub struct Reporter {
+    pub shared: Arc<SideShared>,
+    pub workload: Arc<dyn Workload>,
+    pub timing: SpawnTiming,
+    pub interval: Duration,
+    pub started: Instant,
+    pub baseline_rss_bytes: u64,
+    pub baseline_virtual_bytes: u64,
+}
+
+impl Reporter {
+    /// Runs until stdout is gone (the controller closed the pipe), then ends the process.
+    pub fn run(self) {
+        let mut steady = new_histogram();
+        let mut last_counts = (u64::MAX, u64::MAX);
+        let mut next = Instant::now() + self.interval;
+        for seq in 0.. {
+            std::thread::sleep(next.saturating_duration_since(Instant::now()));
+            next += self.interval;
+            let sample = self.sample(seq, &mut steady, &mut last_counts);
+            let line = encode(&FromWorker::Sample(sample));
+            let mut out = std::io::stdout().lock();
+            if out.write_all(line.as_bytes()).and_then(|()| out.flush()).is_err() {
+                std::process::exit(0);
+            }
+        }
+    }
+
+    fn sample(&self, seq: u64, steady: &mut hdrhistogram::Histogram<u64>, last_counts: &mut (u64, u64)) -> WorkerSample {
+        let s = &self.shared;
+        let units = s.alive.load(Ordering::SeqCst);
+        let target_units = s.target.load(Ordering::SeqCst);
+        let mut interval = new_histogram();
+        s.drain_lateness(&mut interval);
+        if (units, target_units) != *last_counts {
+            // The unit count moved: the steady state starts over.
+            steady.reset();
+            *last_counts = (units, target_units);
+        }
+        let _ = steady.add(&interval);
+        let usage = sys::usage();
+        let mut extra = self.workload.extra();
+        extra.insert(BASELINE_VIRTUAL_KEY.into(), self.baseline_virtual_bytes as f64);
+        WorkerSample {
+            seq,
+            t_us: self.started.elapsed().as_micros() as u64,
+            units,
+            target_units,
+            ops_total: s.ops.load(Ordering::Relaxed),
+            cpu_us: usage.cpu_us,
+            ctx_voluntary: usage.ctx_voluntary,
+            ctx_involuntary: usage.ctx_involuntary,
+            lateness: percentiles(&interval),
+            lateness_steady: percentiles(steady),
+            spawn_ns_per_unit: *self.timing.lock(),
+            baseline_rss_bytes: self.baseline_rss_bytes,
+            limit_hit: s.limit_hit(),
+            extra,
+            errors: s.take_errors(),
+        }
+    }
+}

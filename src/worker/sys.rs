@@ -1,0 +1,56 @@
+//! Kernel figures a worker reads about itself.
+
+/// Totals from getrusage(RUSAGE_SELF): all threads of the process, exited ones included.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    pub cpu_us: u64,
+    pub ctx_voluntary: u64,
+    pub ctx_involuntary: u64,
+}
+
+pub fn usage() -> Usage {
+    // SAFETY: getrusage only writes into the zeroed struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: RUSAGE_SELF with a valid pointer cannot fail.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    if rc != 0 {
+        return Usage::default();
+    }
+    let tv_us = |tv: libc::timeval| tv.tv_sec as u64 * 1_000_000 + tv.tv_usec as u64;
+    Usage {
+        cpu_us: tv_us(ru.ru_utime) + tv_us(ru.ru_stime),
+        ctx_voluntary: ru.ru_nvcsw as u64,
+        ctx_involuntary: ru.ru_nivcsw as u64,
+    }
+}
+
+/// (virtual size, RSS) in bytes from /proc/self/statm.
+pub fn statm_bytes() -> (u64, u64) {
+    let page = page_size();
+    let text = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let mut it = text.split_whitespace().map(|f| f.parse::<u64>().unwrap_or(0));
+    let size = it.next().unwrap_or(0);
+    let resident = it.next().unwrap_or(0);
+    (size * page, resident * page)
+}
+
+pub fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 { p as u64 } else { 4096 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_counts_grow() {
+        let a = usage();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let b = usage();
+        assert!(b.ctx_voluntary > a.ctx_voluntary, "a sleep is a voluntary switch");
+        let (vsz, rss) = statm_bytes();
+        assert!(rss > 0 && vsz >= rss);
+    }
+}

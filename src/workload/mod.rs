@@ -1,0 +1,72 @@
+//! Workloads: one file per kind, the async side and the thread side of the same work next to each other.
+//! A kind is a row in `KINDS`: its name, caption, parameter table and constructor.
+
+pub mod cpu;
+pub mod params;
+pub mod sleep;
+pub mod unit;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub use params::{ParamDef, Params};
+pub use unit::{SideShared, Unit};
+
+use crate::protocol::ParamValue;
+
+/// A boxed unit future for the async side.
+pub type UnitFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// The same work written twice: once as a tokio task, once as a std thread.
+pub trait Workload: Send + Sync + 'static {
+    /// One unit on the async side; it ends when `unit.retire_if_surplus()` says so.
+    fn task(self: Arc<Self>, unit: Unit) -> UnitFuture;
+    /// One unit on the threads side; it ends when `unit.retire_if_surplus()` says so.
+    fn thread(self: Arc<Self>, unit: Unit);
+    /// Figures of this kind beyond ops and lateness, read by the reporter once per interval.
+    fn extra(&self) -> BTreeMap<String, f64> {
+        BTreeMap::new()
+    }
+    /// Changes a parameter while the units run; kinds that support none refuse.
+    fn set_param(&self, name: &str, _value: &ParamValue) -> Result<(), String> {
+        Err(format!("parameter {name} cannot change while running"))
+    }
+}
+
+/// What the worker needs from a kind to build it for one side.
+pub struct BuildCtx<'a> {
+    pub params: &'a Params,
+    pub shared: &'a Arc<SideShared>,
+    pub side: crate::protocol::Side,
+}
+
+/// A row of the workload table.
+pub struct Kind {
+    pub name: &'static str,
+    /// One line for `--help` and `--list`.
+    pub summary: &'static str,
+    /// What to look for on screen, in a sentence or two.
+    pub caption: &'static str,
+    pub params: &'static [ParamDef],
+    pub build: fn(&BuildCtx<'_>) -> Result<Arc<dyn Workload>, String>,
+}
+
+impl std::fmt::Debug for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kind").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// Every workload kind, in the order `w` cycles through them.
+pub const KINDS: &[Kind] = &[sleep::KIND, cpu::KIND];
+
+pub fn find(name: &str) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.name == name)
+}
+
+/// "sleep, cpu" for error messages.
+pub fn names() -> String {
+    KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+}

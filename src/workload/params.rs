@@ -1,0 +1,143 @@
+//! Workload parameters declared as data: name, default, allowed range. Validation lives here once.
+
+use std::collections::BTreeMap;
+
+use crate::protocol::ParamValue;
+
+/// One parameter of a workload kind.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamDef {
+    pub name: &'static str,
+    pub default: ParamValue,
+    /// Inclusive range for numbers; ignored for booleans.
+    pub min: f64,
+    pub max: f64,
+    pub help: &'static str,
+}
+
+impl ParamDef {
+    pub const fn int(name: &'static str, default: i64, min: i64, max: i64, help: &'static str) -> Self {
+        ParamDef { name, default: ParamValue::Int(default), min: min as f64, max: max as f64, help }
+    }
+
+    pub const fn float(name: &'static str, default: f64, min: f64, max: f64, help: &'static str) -> Self {
+        ParamDef { name, default: ParamValue::Float(default), min, max, help }
+    }
+
+    pub const fn flag(name: &'static str, default: bool, help: &'static str) -> Self {
+        ParamDef { name, default: ParamValue::Bool(default), min: 0.0, max: 1.0, help }
+    }
+
+    /// "integer 1..=10000" and the like, for error messages and `--list`.
+    pub fn allowed(&self) -> String {
+        match self.default {
+            ParamValue::Bool(_) => "true or false".into(),
+            ParamValue::Int(_) => format!("an integer from {} to {}", self.min, self.max),
+            ParamValue::Float(_) => format!("a number from {} to {}", self.min, self.max),
+        }
+    }
+
+    /// Parses text given on the command line.
+    pub fn parse(&self, text: &str) -> Result<ParamValue, String> {
+        let text = text.trim();
+        let value = match self.default {
+            ParamValue::Bool(_) => match text {
+                "true" | "on" | "yes" | "1" => ParamValue::Bool(true),
+                "false" | "off" | "no" | "0" => ParamValue::Bool(false),
+                _ => return Err(self.complaint(text)),
+            },
+            ParamValue::Int(_) => ParamValue::Int(text.replace('_', "").parse().map_err(|_| self.complaint(text))?),
+            ParamValue::Float(_) => ParamValue::Float(text.parse().map_err(|_| self.complaint(text))?),
+        };
+        self.check(&value)
+    }
+
+    /// Checks the kind and range of a value, e.g. one read from TOML.
+    pub fn check(&self, value: &ParamValue) -> Result<ParamValue, String> {
+        let ok = match (self.default, value) {
+            (ParamValue::Bool(_), ParamValue::Bool(_)) => true,
+            (ParamValue::Int(_), ParamValue::Int(i)) => (*i as f64) >= self.min && (*i as f64) <= self.max,
+            (ParamValue::Float(_), ParamValue::Float(f)) => *f >= self.min && *f <= self.max,
+            (ParamValue::Float(_), ParamValue::Int(i)) => {
+                return self.check(&ParamValue::Float(*i as f64));
+            }
+            _ => false,
+        };
+        if ok { Ok(value.clone()) } else { Err(self.complaint(&value.to_string())) }
+    }
+
+    fn complaint(&self, given: &str) -> String {
+        format!("{}={given} is not allowed: {} takes {}", self.name, self.name, self.allowed())
+    }
+}
+
+/// The resolved parameters of one workload: every name of its table, defaults filled in.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Params(pub BTreeMap<String, ParamValue>);
+
+impl Params {
+    /// Defaults of `defs` overridden by `given`; unknown names and bad values are refused.
+    pub fn resolve(defs: &[ParamDef], given: &BTreeMap<String, ParamValue>) -> Result<Params, String> {
+        let mut out = BTreeMap::new();
+        for d in defs {
+            out.insert(d.name.to_string(), d.default.clone());
+        }
+        for (name, value) in given {
+            let def = defs.iter().find(|d| d.name == name).ok_or_else(|| unknown(defs, name))?;
+            out.insert(name.clone(), def.check(value)?);
+        }
+        Ok(Params(out))
+    }
+
+    pub fn int(&self, name: &str) -> i64 {
+        self.0.get(name).map_or(0, ParamValue::as_i64)
+    }
+
+    pub fn float(&self, name: &str) -> f64 {
+        self.0.get(name).map_or(0.0, ParamValue::as_f64)
+    }
+
+    pub fn flag(&self, name: &str) -> bool {
+        self.0.get(name).is_some_and(ParamValue::as_bool)
+    }
+}
+
+/// "unknown parameter x (known: a, b)".
+pub fn unknown(defs: &[ParamDef], name: &str) -> String {
+    let known: Vec<_> = defs.iter().map(|d| d.name).collect();
+    if known.is_empty() {
+        format!("unknown parameter {name}: this workload takes none")
+    } else {
+        format!("unknown parameter {name} (known: {})", known.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFS: &[ParamDef] = &[ParamDef::int("sleep_ms", 100, 1, 60_000, "ms"), ParamDef::flag("fix", false, "x")];
+
+    #[test]
+    fn defaults_fill_in_and_overrides_apply() {
+        let mut given = BTreeMap::new();
+        given.insert("fix".to_string(), ParamValue::Bool(true));
+        let p = Params::resolve(DEFS, &given).expect("valid");
+        assert_eq!(p.int("sleep_ms"), 100);
+        assert!(p.flag("fix"));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        assert!(DEFS[0].parse("abc").unwrap_err().contains("sleep_ms=abc"));
+        assert!(DEFS[0].parse("0").unwrap_err().contains("from 1 to 60000"));
+        assert!(DEFS[1].parse("maybe").is_err());
+        assert_eq!(DEFS[0].parse("1_000"), Ok(ParamValue::Int(1000)));
+        let mut given = BTreeMap::new();
+        given.insert("nope".to_string(), ParamValue::Int(1));
+        assert!(Params::resolve(DEFS, &given).unwrap_err().contains("known: sleep_ms, fix"));
+        given.clear();
+        given.insert("fix".to_string(), ParamValue::Int(1));
+        assert!(Params::resolve(DEFS, &given).is_err());
+    }
+}

@@ -1,0 +1,184 @@
+//! What a unit (task or thread) shares with its side: the alive/target counters that let units
+//! retire without an id, and the probe they record into (ops, wake-up lateness).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use parking_lot::Mutex;
+
+use crate::protocol::Percentiles;
+
+/// Lateness histograms are sharded by unit index so 10,000 threads do not queue on one lock.
+const SHARDS: usize = 64;
+/// Highest lateness recorded: 10 minutes in µs; above that values are clamped.
+const MAX_LATENESS_US: u64 = 600_000_000;
+
+/// State of one side shared by all its units, its spawner and its reporter.
+pub struct SideShared {
+    /// Units alive (spawned and not retired).
+    pub alive: AtomicU64,
+    /// Units asked for.
+    pub target: AtomicU64,
+    /// Units of work done (what counts as one is the workload's choice).
+    pub ops: AtomicU64,
+    lateness: Vec<Mutex<Histogram<u64>>>,
+    errors: Mutex<Vec<String>>,
+    limit_hit: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for SideShared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SideShared").field("alive", &self.alive).field("target", &self.target).finish_non_exhaustive()
+    }
+}
+
+pub fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_LATENESS_US, 2).expect("constant histogram bounds are valid")
+}
+
+/// p50 / p99 / max of a histogram, None when empty.
+pub fn percentiles(h: &Histogram<u64>) -> Option<Percentiles> {
+    (!h.is_empty()).then(|| Percentiles {
+        count: h.len(),
+        p50_us: h.value_at_quantile(0.5),
+        p99_us: h.value_at_quantile(0.99),
+        max_us: h.max(),
+    })
+}
+
+impl Default for SideShared {
+    fn default() -> Self {
+        SideShared {
+            alive: AtomicU64::new(0),
+            target: AtomicU64::new(0),
+            ops: AtomicU64::new(0),
+            lateness: (0..SHARDS).map(|_| Mutex::new(new_histogram())).collect(),
+            errors: Mutex::new(Vec::new()),
+            limit_hit: Mutex::new(None),
+        }
+    }
+}
+
+impl SideShared {
+    /// Moves the lateness recorded since the last call into `into`.
+    pub fn drain_lateness(&self, into: &mut Histogram<u64>) {
+        for shard in &self.lateness {
+            let mut h = shard.lock();
+            // Both histograms share bounds, so adding cannot fail; a failure would only lose a sample.
+            let _ = into.add(&*h);
+            h.reset();
+        }
+    }
+
+    /// Records a wake-up lateness from outside a unit (e.g. a helper task of a workload).
+    pub fn record_lateness(&self, shard: u64, late: Duration) {
+        let us = (late.as_micros() as u64).clamp(1, MAX_LATENESS_US);
+        let _ = self.lateness[(shard % SHARDS as u64) as usize].lock().record(us);
+    }
+
+    /// An error worth showing; kept until the reporter sends it (at most 100 per interval).
+    pub fn push_error(&self, e: String) {
+        let mut errors = self.errors.lock();
+        if errors.len() < 100 {
+            errors.push(e);
+        }
+    }
+
+    pub fn take_errors(&self) -> Vec<String> {
+        std::mem::take(&mut *self.errors.lock())
+    }
+
+    /// Scaling stopped because of `why`; the target is lowered to what is alive.
+    pub fn hit_limit(&self, why: String) {
+        self.target.store(self.alive.load(Ordering::SeqCst), Ordering::SeqCst);
+        *self.limit_hit.lock() = Some(why);
+    }
+
+    pub fn limit_hit(&self) -> Option<String> {
+        self.limit_hit.lock().clone()
+    }
+
+    pub fn clear_limit(&self) {
+        *self.limit_hit.lock() = None;
+    }
+}
+
+/// One task or thread of a workload. Dropping it counts it as gone.
+pub struct Unit {
+    /// Spawn order, unique within the side; workloads use it to spread phases.
+    pub index: u64,
+    pub shared: Arc<SideShared>,
+    retired: bool,
+}
+
+impl Unit {
+    /// Counts a new unit as alive; the spawner calls this just before it spawns.
+    pub fn enlist(index: u64, shared: Arc<SideShared>) -> Unit {
+        shared.alive.fetch_add(1, Ordering::SeqCst);
+        Unit { index, shared, retired: false }
+    }
+
+    /// True when the side has more units than asked for; this unit then counts as gone and must end.
+    /// Units call it once per iteration, so scaling down needs no per-unit handle.
+    pub fn retire_if_surplus(&mut self) -> bool {
+        let target = self.shared.target.load(Ordering::Relaxed);
+        let gone = self
+            .shared
+            .alive
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |alive| (alive > target).then(|| alive - 1))
+            .is_ok();
+        self.retired |= gone;
+        gone
+    }
+
+    pub fn add_ops(&self, n: u64) {
+        self.shared.ops.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// How late a wake-up was, measured by the unit itself.
+    pub fn record_lateness(&self, late: Duration) {
+        self.shared.record_lateness(self.index, late);
+    }
+}
+
+impl Drop for Unit {
+    fn drop(&mut self) {
+        if !self.retired {
+            self.shared.alive.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surplus_units_retire_until_alive_meets_target() {
+        let shared = Arc::new(SideShared::default());
+        let mut units: Vec<Unit> = (0..5).map(|i| Unit::enlist(i, shared.clone())).collect();
+        shared.target.store(2, Ordering::SeqCst);
+        let retired = units.iter_mut().filter_map(|u| u.retire_if_surplus().then_some(())).count();
+        assert_eq!(retired, 3);
+        assert_eq!(shared.alive.load(Ordering::SeqCst), 2);
+        drop(units);
+        assert_eq!(shared.alive.load(Ordering::SeqCst), 0, "retired units are not counted twice");
+    }
+
+    #[test]
+    fn lateness_drains_once() {
+        let shared = SideShared::default();
+        shared.record_lateness(1, Duration::from_micros(100));
+        shared.record_lateness(2, Duration::from_micros(300));
+        let mut h = new_histogram();
+        shared.drain_lateness(&mut h);
+        let p = percentiles(&h).expect("two values");
+        assert_eq!(p.count, 2);
+        assert!(p.max_us >= 299 && p.max_us <= 301);
+        let mut again = new_histogram();
+        shared.drain_lateness(&mut again);
+        assert!(percentiles(&again).is_none());
+    }
+}
