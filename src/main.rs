@@ -5,6 +5,8 @@ mod action;
 mod limits;
 mod model;
 mod protocol;
+mod term;
+mod ui;
 mod worker;
 mod workload;
 

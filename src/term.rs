@@ -1,0 +1,1 @@
+//! Terminal init/restore guard. (Being written.)

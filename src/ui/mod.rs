@@ -1,0 +1,1 @@
+//! Rendering only: reads the model, never mutates it. (Being written.)
