@@ -1,0 +1,11 @@
+//! versus: live, side by side, what async tasks cost next to OS threads.
+//! Data flows one way: workers -> collect -> model -> ui. The binary in main.rs picks a mode.
+
+pub mod action;
+pub mod limits;
+pub mod model;
+pub mod protocol;
+pub mod term;
+pub mod ui;
+pub mod worker;
+pub mod workload;
