@@ -2,10 +2,16 @@
 //! Data flows one way: workers -> collect -> model -> ui. The binary in main.rs picks a mode.
 
 pub mod action;
+pub mod cli;
+pub mod collect;
+pub mod config;
+pub mod controller;
+pub mod headless;
 pub mod limits;
 pub mod model;
 pub mod protocol;
 pub mod term;
+pub mod tui;
 pub mod ui;
 pub mod worker;
 pub mod workload;

@@ -1,5 +1,40 @@
 //! The binary: parse the command line, pick a mode (tui, headless, or the hidden worker).
 
-fn main() -> std::process::ExitCode {
-    versus::worker::main()
+use std::process::ExitCode;
+
+use clap::Parser;
+use versus::cli::{Cli, Command};
+use versus::config::RunConfig;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One clear line: clap's first, without its usage block.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("versus: {first} (see --help)");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            // --help and --version
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+    };
+    if cli.command == Some(Command::Worker) {
+        return versus::worker::main();
+    }
+    let cfg = match RunConfig::from_cli(&cli) {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            eprintln!("versus: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = if cli.headless { versus::headless::run(cfg, cli.format) } else { versus::tui::run(cfg) };
+    result.unwrap_or_else(|e| {
+        eprintln!("versus: {e:#}");
+        ExitCode::FAILURE
+    })
 }

@@ -36,6 +36,7 @@ pub struct Figures {
     /// (RSS − baseline) / units; null with no units.
     pub rss_per_unit_bytes: Option<f64>,
     pub virtual_bytes: u64,
+    pub virtual_baseline_bytes: u64,
     pub virtual_per_unit_bytes: Option<f64>,
     /// Percent of one core.
     pub cpu_percent: f64,
@@ -55,6 +56,14 @@ pub struct Figures {
 }
 
 impl Figures {
+    /// A side that never reported: levels zero, figures null, so the JSON keeps its shape.
+    pub fn empty(side: Side, workload: &str) -> Figures {
+        let blank = SideSample::default();
+        let mut f = Figures::derive(side, workload, &blank, &blank, None);
+        f.extra.clear();
+        f
+    }
+
     /// Rates over `from`..`to`; levels (RSS, units, totals) from `to`.
     pub fn derive(side: Side, workload: &str, from: &SideSample, to: &SideSample, lateness: Option<Percentiles>) -> Figures {
         let (a, b) = (&from.worker, &to.worker);
@@ -73,6 +82,7 @@ impl Figures {
             rss_baseline_bytes: b.baseline_rss_bytes,
             rss_per_unit_bytes: per_unit(to.os.rss_bytes, b.baseline_rss_bytes),
             virtual_bytes: to.os.virtual_bytes,
+            virtual_baseline_bytes: b.baseline_virtual_bytes(),
             virtual_per_unit_bytes: per_unit(to.os.virtual_bytes, b.baseline_virtual_bytes()),
             cpu_percent: rate(a.cpu_us, b.cpu_us) / 1e4,
             ctx_voluntary: b.ctx_voluntary,
@@ -85,7 +95,7 @@ impl Figures {
             spawn_ns_per_unit: b.spawn_ns_per_unit,
             window_s: dt_s,
             errors: Vec::new(),
-            extra: b.extra.iter().map(|(k, v)| (k.clone(), json_number(*v))).collect(),
+            extra: b.extra.iter().filter(|(k, _)| *k != BASELINE_VIRTUAL_KEY).map(|(k, v)| (k.clone(), json_number(*v))).collect(),
         }
     }
 }

@@ -1,0 +1,182 @@
+//! Command-line options: the one place they are named. Parsing only; checks that need the
+//! workload table live in config.rs.
+
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::protocol::RuntimeFlavor;
+
+/// Default units per side: enough for a clear contrast, light enough for a 2-core laptop.
+pub const DEFAULT_UNITS: u64 = 1_000;
+/// Most async units accepted from the command line.
+pub const MAX_ASYNC_UNITS: u64 = 10_000_000;
+/// Most thread units accepted from the command line (the system limits stop far earlier).
+pub const MAX_THREAD_UNITS: u64 = 1_000_000;
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "versus",
+    version,
+    about = "Live, side by side: what async tasks cost next to OS threads",
+    long_about = "Runs the same workload twice at once, on tokio tasks and on std threads, each side in its own \
+                  worker process, and shows what each costs: units, OS threads, context switches, RSS, CPU, \
+                  throughput and wake-up lateness. Figures come from the kernel and from timestamps taken \
+                  inside the workers.",
+    after_help = "Keys in the TUI: ? shows them all. Examples:\n  versus\n  versus --workload cpu --runtime current-thread\n  versus --headless --duration 10s --format json"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Workload kind to run on both sides
+    #[arg(long, short = 'w', default_value = "sleep", value_name = "KIND")]
+    pub workload: String,
+
+    /// Units (tasks) on the async side [default: 1000]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=MAX_ASYNC_UNITS))]
+    pub async_units: Option<u64>,
+
+    /// Units (threads) on the threads side [default: 1000]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=MAX_THREAD_UNITS))]
+    pub thread_units: Option<u64>,
+
+    /// tokio runtime flavor of the async side
+    #[arg(long, value_enum, default_value_t = RuntimeFlavor::MultiThread)]
+    pub runtime: RuntimeFlavor,
+
+    /// tokio worker threads (multi-thread runtime) [default: number of cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub workers: Option<u64>,
+
+    /// How often each worker reports, in milliseconds
+    #[arg(long, default_value_t = 250, value_name = "MS", value_parser = clap::value_parser!(u64).range(50..=10_000))]
+    pub interval_ms: u64,
+
+    /// Chart window (e.g. 60s, 5m)
+    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_window)]
+    pub window: Duration,
+
+    /// Set a workload parameter (repeatable), e.g. --set sleep_ms=50
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+
+    /// Stack size of each unit thread (e.g. 64k, 2m) [default: Rust's 2 MiB]
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub stack_size: Option<usize>,
+
+    /// Nice level of the worker processes, so the UI stays responsive when a side saturates the CPUs
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(i32).range(0..=19))]
+    pub nice: i32,
+
+    /// Pin each side to its own CPU (async: cpu 0, threads: cpu 1) so they do not compete
+    #[arg(long)]
+    pub pin: bool,
+
+    /// Run without the terminal UI and print the figures at the end
+    #[arg(long)]
+    pub headless: bool,
+
+    /// How long to run (headless: required; TUI: quit after it)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// Headless output: json (final figures) or csv (every sample)
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+
+    /// Most frames drawn per second
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub fps: u32,
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Runs one side; started by the controller, speaks JSON lines on stdin/stdout.
+    #[command(hide = true)]
+    Worker,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+/// "10s", "500ms", "2m", "1h", or plain seconds; zero and more than a day are refused.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| format!("'{text}' is not a duration (try 10s, 500ms, 2m)"))?;
+    let secs = match unit.trim() {
+        "" | "s" | "sec" => n,
+        "ms" => n / 1e3,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        other => return Err(format!("unknown unit '{other}' in '{text}' (use ms, s, m or h)")),
+    };
+    if !(secs > 0.0) {
+        return Err(format!("'{text}' must be longer than zero"));
+    }
+    if secs > 86_400.0 {
+        return Err(format!("'{text}' is longer than a day"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_window(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d < Duration::from_secs(5) || d > Duration::from_secs(3600) {
+        return Err(format!("'{text}': the window must be between 5s and 1h"));
+    }
+    Ok(d)
+}
+
+/// "64k", "2m", "1048576": bytes, at least 16 KiB and at most 1 GiB.
+pub fn parse_bytes(text: &str) -> Result<usize, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let t = t.trim_end_matches("ib").trim_end_matches('b');
+    let (num, mult) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1 << 10),
+        Some('m') => (&t[..t.len() - 1], 1 << 20),
+        Some('g') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    let n: usize = num.trim().parse().map_err(|_| format!("'{text}' is not a size (try 64k, 2m)"))?;
+    let bytes = n.checked_mul(mult).ok_or_else(|| format!("'{text}' is too large"))?;
+    if !(16 << 10..=1 << 30).contains(&bytes) {
+        return Err(format!("'{text}': a stack must be between 16k and 1g"));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        for bad in ["0s", "", "abc", "10x", "2d", "100000h", "-1s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_bytes("64k"), Ok(65536));
+        assert_eq!(parse_bytes("2MiB"), Ok(2 << 20));
+        assert!(parse_bytes("1k").is_err());
+        assert!(parse_bytes("lots").is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,212 @@
+//! The controller: owns the worker processes and the model, applies actions and worker events.
+//! Both the TUI and the headless runner drive one `Session`; neither touches a worker directly.
+
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+use crate::action::{Action, Selection, scaled};
+use crate::collect::{self, Incoming, WorkerEvent, WorkerHandle};
+use crate::config::RunConfig;
+use crate::model::{Model, SideEvent, Status};
+use crate::protocol::{Side, ToWorker};
+use crate::workload;
+
+/// How long a worker gets to exit after its stdin closes before it is killed.
+const STOP_GRACE: Duration = Duration::from_millis(1000);
+
+/// Everything the controller's loop waits on.
+#[derive(Debug)]
+pub enum Event {
+    Worker(WorkerEvent),
+    Input(ratatui::crossterm::event::Event),
+    /// SIGTERM, SIGHUP or SIGINT arrived.
+    Signal(i32),
+}
+
+impl From<WorkerEvent> for Event {
+    fn from(e: WorkerEvent) -> Self {
+        Event::Worker(e)
+    }
+}
+
+pub struct Session {
+    pub cfg: RunConfig,
+    pub model: Model,
+    workers: [Option<WorkerHandle>; 2],
+    generation: u64,
+    /// Units to come back to when a stopped side is started again.
+    resume_units: [u64; 2],
+    tx: Sender<Event>,
+    started: Instant,
+    /// A one-line message for the screen (a refusal, a restart).
+    pub notice: Option<String>,
+}
+
+impl Session {
+    /// Launches both sides.
+    pub fn start(cfg: RunConfig, tx: Sender<Event>) -> Session {
+        let model = Model::new(cfg.run_info(), cfg.window.as_secs_f64());
+        let resume_units = cfg.units.map(|u| u.max(1));
+        let mut s = Session { cfg, model, workers: [None, None], generation: 0, resume_units, tx, started: Instant::now(), notice: None };
+        for side in Side::BOTH {
+            s.launch(side);
+        }
+        s
+    }
+
+    pub fn now_s(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    fn launch(&mut self, side: Side) {
+        self.generation += 1;
+        let spec = self.cfg.spec(side);
+        let now = self.now_s();
+        self.model.apply(side, SideEvent::Launched { target_units: spec.units }, now);
+        match collect::launch(&spec, &self.cfg.launch, self.generation, self.tx.clone()) {
+            Ok(handle) => self.workers[side.index()] = Some(handle),
+            Err(e) => {
+                self.workers[side.index()] = None;
+                self.model.apply(side, SideEvent::Failed(format!("could not start worker: {e}")), now);
+            }
+        }
+    }
+
+    /// Applies what a worker's reader thread sent.
+    pub fn on_worker(&mut self, ev: WorkerEvent) {
+        let side = ev.side;
+        let current = self.workers[side.index()].as_ref().map(|w| w.generation);
+        if current != Some(ev.generation) {
+            return; // from a worker that was replaced or stopped on purpose
+        }
+        let now = self.now_s();
+        match ev.incoming {
+            Incoming::Sample(s) => self.model.apply(side, SideEvent::Sample(s), now),
+            Incoming::Stderr(line) => self.model.apply(side, SideEvent::Error(line), now),
+            Incoming::Fatal(msg) => self.fail(side, msg),
+            Incoming::Protocol(e) => self.fail(side, format!("bad message from worker: {e}")),
+            Incoming::Closed => self.fail(side, "worker stopped reporting".into()),
+        }
+    }
+
+    /// Marks a side failed with the reason and how its process ended; the other side goes on.
+    fn fail(&mut self, side: Side, why: String) {
+        let status = self.workers[side.index()].take().map(|mut w| w.stop(STOP_GRACE));
+        let reason = match status {
+            Some(st) => format!("{why}; {st}"),
+            None => why,
+        };
+        self.model.apply(side, SideEvent::Failed(reason), self.now_s());
+    }
+
+    /// Marks silent sides; call it now and then.
+    pub fn tick(&mut self) {
+        let now = self.now_s();
+        self.model.tick(now);
+    }
+
+    fn send(&mut self, side: Side, cmd: &ToWorker) {
+        if let Some(w) = self.workers[side.index()].as_mut() {
+            if let Err(e) = w.send(cmd) {
+                self.notice = Some(format!("{} worker did not take the command: {e}", side.name()));
+            }
+        }
+    }
+
+    pub fn set_units(&mut self, side: Side, units: u64) {
+        let cap = if side == Side::Async { crate::cli::MAX_ASYNC_UNITS } else { crate::cli::MAX_THREAD_UNITS };
+        let units = units.min(cap);
+        self.cfg.units[side.index()] = units;
+        if units > 0 {
+            self.resume_units[side.index()] = units;
+        }
+        self.model.apply(side, SideEvent::Target { units }, self.now_s());
+        self.send(side, &ToWorker::SetUnits { units });
+    }
+
+    fn is_dead(&self, side: Side) -> bool {
+        self.workers[side.index()].is_none()
+    }
+
+    /// Applies a controller action to the selected side(s). View-only actions are ignored here.
+    pub fn apply(&mut self, action: Action, selection: Selection) {
+        self.notice = None;
+        for &side in selection.sides() {
+            let units = self.cfg.units[side.index()];
+            match action {
+                Action::ScaleUp => self.set_units(side, scaled(units, true)),
+                Action::ScaleDown => self.set_units(side, scaled(units, false)),
+                Action::StartStop if units == 0 => self.set_units(side, self.resume_units[side.index()]),
+                Action::StartStop => self.set_units(side, 0),
+                Action::Restart if self.is_dead(side) => {
+                    self.launch(side);
+                    self.notice = Some(format!("{} side restarted", side.name()));
+                }
+                Action::Restart => {}
+                _ => {}
+            }
+        }
+        if action == Action::NextWorkload {
+            self.next_workload();
+        }
+    }
+
+    /// Both sides move to the next kind: fresh workers, so baselines and counters start clean.
+    pub fn next_workload(&mut self) {
+        let kinds = workload::KINDS;
+        let i = kinds.iter().position(|k| k.name == self.cfg.workload).map_or(0, |i| (i + 1) % kinds.len());
+        if let Err(e) = self.cfg.switch_workload(kinds[i].name) {
+            self.notice = Some(e);
+            return;
+        }
+        self.restart_all();
+    }
+
+    /// Relaunches both workers with the current configuration.
+    pub fn restart_all(&mut self) {
+        self.stop_workers();
+        self.model = Model::new(self.cfg.run_info(), self.cfg.window.as_secs_f64());
+        for side in Side::BOTH {
+            self.launch(side);
+        }
+    }
+
+    /// Closes every worker's stdin at once, then waits for each (killing stragglers).
+    pub fn stop_workers(&mut self) {
+        let mut handles: Vec<WorkerHandle> = self.workers.iter_mut().filter_map(Option::take).collect();
+        std::thread::scope(|s| {
+            for h in &mut handles {
+                s.spawn(|| h.stop(STOP_GRACE));
+            }
+        });
+    }
+
+    pub fn any_failed(&self) -> bool {
+        self.model.sides.iter().any(|m| matches!(m.status, Status::Failed(_)))
+    }
+
+    /// PIDs of the live workers (tests and diagnostics).
+    pub fn worker_pids(&self) -> Vec<u32> {
+        self.workers.iter().flatten().map(|w| w.pid).collect()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop_workers();
+    }
+}
+
+/// Forwards SIGTERM, SIGHUP and SIGINT as events so every exit path runs the same clean-up.
+pub fn forward_signals(tx: Sender<Event>) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    std::thread::Builder::new().name("signals".into()).spawn(move || {
+        for sig in signals.forever() {
+            if tx.send(Event::Signal(sig)).is_err() {
+                return;
+            }
+        }
+    })?;
+    Ok(())
+}

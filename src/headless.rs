@@ -1,0 +1,114 @@
+//! Headless runner: the same session as the TUI, no terminal. Prints one JSON document of the final
+//! figures, or CSV rows (one per side per sample) as they arrive.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::cli::Format;
+use crate::collect::Incoming;
+use crate::config::RunConfig;
+use crate::controller::{Event, Session, forward_signals};
+use crate::model::{Figures, Model};
+use crate::protocol::Side;
+
+const CSV_HEADER: &str = "t_s,side,workload,units,os_threads,rss_bytes,virtual_bytes,cpu_percent,ctx_voluntary,ctx_involuntary,ctx_switches_per_sec,ops_per_sec,lateness_p50_us,lateness_p99_us,lateness_max_us";
+
+pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
+    let duration = cfg.duration.unwrap_or(Duration::from_secs(10));
+    let (tx, rx) = mpsc::channel();
+    forward_signals(tx.clone())?;
+    let mut session = Session::start(cfg, tx);
+    let mut out = std::io::stdout().lock();
+    if format == Format::Csv {
+        writeln!(out, "{CSV_HEADER}")?;
+    }
+    let deadline = Instant::now() + duration;
+    let mut signal = None;
+    while signal.is_none() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match rx.recv_timeout(left.min(Duration::from_millis(250))) {
+            Ok(Event::Worker(ev)) => {
+                let (side, is_sample) = (ev.side, matches!(ev.incoming, Incoming::Sample(_)));
+                session.on_worker(ev);
+                if is_sample && format == Format::Csv {
+                    if let Some(f) = &session.model.side(side).figures {
+                        writeln!(out, "{}", csv_row(session.model.now_s, f))?;
+                    }
+                }
+            }
+            Ok(Event::Signal(sig)) => signal = Some(sig),
+            Ok(Event::Input(_)) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        session.tick();
+    }
+    session.stop_workers();
+    if format == Format::Json {
+        let doc = report(&session.model, &session.cfg, duration);
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    }
+    out.flush()?;
+    Ok(match signal {
+        Some(sig) => ExitCode::from(128 + sig as u8),
+        None if session.any_failed() => ExitCode::FAILURE,
+        None => ExitCode::SUCCESS,
+    })
+}
+
+/// The JSON document: what ran, then the final figures of each side.
+pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json::Value {
+    let sides: Vec<Figures> = Side::BOTH
+        .iter()
+        .map(|&side| {
+            let m = model.side(side);
+            m.final_figures(&cfg.workload).unwrap_or_else(|| {
+                let mut f = Figures::empty(side, &cfg.workload);
+                f.errors = m.error_list();
+                if f.errors.is_empty() {
+                    f.errors.push("no sample arrived".into());
+                }
+                f
+            })
+        })
+        .collect();
+    json!({
+        "versus": env!("CARGO_PKG_VERSION"),
+        "workload": cfg.workload,
+        "scenario": cfg.scenario,
+        "duration_s": duration.as_secs_f64(),
+        "interval_ms": cfg.interval_ms,
+        "runtime": cfg.runtime.name(),
+        "workers": cfg.workers,
+        "mode": cfg.mode(),
+        "params": cfg.params.0,
+        "sides": sides,
+    })
+}
+
+fn csv_row(t_s: f64, f: &Figures) -> String {
+    let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+    format!(
+        "{t_s:.3},{},{},{},{},{},{},{:.1},{},{},{:.1},{:.1},{},{},{}",
+        f.side.name(),
+        f.workload,
+        f.units,
+        f.os_threads,
+        f.rss_bytes,
+        f.virtual_bytes,
+        f.cpu_percent,
+        f.ctx_voluntary,
+        f.ctx_involuntary,
+        f.ctx_switches_per_sec,
+        f.ops_per_sec,
+        opt(f.lateness_p50_us),
+        opt(f.lateness_p99_us),
+        opt(f.lateness_max_us),
+    )
+}

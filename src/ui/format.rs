@@ -1,0 +1,154 @@
+//! Numbers for humans: bytes, counts, rates, durations, ratios. "—" stands for a missing value.
+
+use ratatui::text::Span;
+
+/// Shown wherever a figure is not known (yet).
+pub const MISSING: &str = "—";
+
+/// Display width in terminal cells.
+pub fn width(s: &str) -> usize {
+    Span::raw(s).width()
+}
+
+/// Binary units, as `ps` and `/proc` count them: "512 B", "1.2 KiB", "34.5 MiB".
+pub fn bytes(b: f64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if !b.is_finite() || b < 0.0 {
+        return MISSING.into();
+    }
+    if b < 1024.0 {
+        return format!("{b:.0} B");
+    }
+    let mut v = b / 1024.0;
+    let mut unit = 0;
+    // Round first so 1023.96 KiB prints as "1.0 MiB", never "1024.0 KiB".
+    while (v * 10.0).round() >= 1024.0 * 10.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// Thousands separated: "12,345".
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Three significant digits with a k/M/G suffix: "850", "1.2k", "12.3k", "123k", "4.5M".
+pub fn compact(x: f64) -> String {
+    if !x.is_finite() || x < 0.0 {
+        return MISSING.into();
+    }
+    let mut v = x;
+    let mut suffix = "";
+    for s in ["k", "M", "G", "T"] {
+        if v.round() < 1000.0 {
+            break;
+        }
+        v /= 1000.0;
+        suffix = s;
+    }
+    if suffix.is_empty() {
+        return if x < 10.0 && x.fract() != 0.0 { format!("{x:.1}") } else { format!("{x:.0}") };
+    }
+    if v < 99.95 { format!("{v:.1}{suffix}") } else { format!("{v:.0}{suffix}") }
+}
+
+/// Per-second rate: "1.2k/s".
+pub fn rate(per_s: f64) -> String {
+    format!("{}/s", compact(per_s))
+}
+
+/// Microseconds to the nearest readable unit: "850 µs", "12.3 ms", "1.25 s".
+pub fn micros(us: f64) -> String {
+    if !us.is_finite() || us < 0.0 {
+        MISSING.into()
+    } else if us < 999.5 {
+        format!("{us:.0} µs")
+    } else if us < 999_950.0 {
+        format!("{:.1} ms", us / 1e3)
+    } else {
+        format!("{:.2} s", us / 1e6)
+    }
+}
+
+/// Nanoseconds: "350 ns", else as `micros`.
+pub fn nanos(ns: f64) -> String {
+    if ns.is_finite() && (0.0..999.5).contains(&ns) { format!("{ns:.0} ns") } else { micros(ns / 1e3) }
+}
+
+/// Percent of one core: "12.3%".
+pub fn percent(p: f64) -> String {
+    if p.is_finite() { format!("{p:.1}%") } else { MISSING.into() }
+}
+
+/// How many times bigger: "2.1×", "30×", "3,334×".
+pub fn factor(r: f64) -> String {
+    if !r.is_finite() {
+        MISSING.into()
+    } else if r < 9.95 {
+        format!("{r:.1}×")
+    } else {
+        format!("{}×", count(r.round() as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(bytes(0.0), "0 B");
+        assert_eq!(bytes(1023.0), "1023 B");
+        assert_eq!(bytes(1229.0), "1.2 KiB");
+        assert_eq!(bytes(34.5 * 1024.0 * 1024.0), "34.5 MiB");
+        assert_eq!(bytes(1024.0 * 1024.0 - 1.0), "1.0 MiB");
+        assert_eq!(bytes(3.0 * 1024f64.powi(3)), "3.0 GiB");
+        assert_eq!(bytes(f64::NAN), MISSING);
+    }
+
+    #[test]
+    fn counts_and_compact_numbers() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(12_345), "12,345");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(compact(0.0), "0");
+        assert_eq!(compact(2.5), "2.5");
+        assert_eq!(compact(850.0), "850");
+        assert_eq!(compact(999.7), "1.0k");
+        assert_eq!(compact(1234.0), "1.2k");
+        assert_eq!(compact(12_345.0), "12.3k");
+        assert_eq!(compact(123_456.0), "123k");
+        assert_eq!(compact(4_500_000.0), "4.5M");
+        assert_eq!(rate(1200.0), "1.2k/s");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(micros(850.0), "850 µs");
+        assert_eq!(micros(12_345.0), "12.3 ms");
+        assert_eq!(micros(999_999.0), "1.00 s");
+        assert_eq!(micros(1_250_000.0), "1.25 s");
+        assert_eq!(nanos(350.0), "350 ns");
+        assert_eq!(nanos(18_000.0), "18 µs");
+        assert_eq!(percent(12.34), "12.3%");
+    }
+
+    #[test]
+    fn factors() {
+        assert_eq!(factor(2.14), "2.1×");
+        assert_eq!(factor(30.2), "30×");
+        assert_eq!(factor(3334.0), "3,334×");
+        assert_eq!(factor(f64::INFINITY), MISSING);
+    }
+}

@@ -1,0 +1,237 @@
+//! The key table: one const list drives input mapping, the footer hints and the `?` overlay.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::action::{Action, Selection};
+
+/// A key as the table names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// A printable character, with or without shift (`?` and `+` arrive shifted on most layouts).
+    Char(char),
+    /// A character with Ctrl held.
+    Ctrl(char),
+    Up,
+    Down,
+}
+
+/// Printable ASCII in code-point order, so a key's name is a slice of it and costs no allocation.
+const PRINTABLE: &str = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+
+impl Key {
+    /// The name on screen as (modifier prefix, key): ("", "a"), ("ctrl-", "c"), ("", "space").
+    pub fn name(self) -> (&'static str, &'static str) {
+        let char_name = |c: char| match c {
+            ' ' => "space",
+            c if c.is_ascii_graphic() => {
+                let i = c as usize - ' ' as usize;
+                PRINTABLE.get(i..=i).unwrap_or("?")
+            }
+            _ => "?",
+        };
+        match self {
+            Key::Char(c) => ("", char_name(c)),
+            Key::Ctrl(c) => ("ctrl-", char_name(c)),
+            Key::Up => ("", "↑"),
+            Key::Down => ("", "↓"),
+        }
+    }
+
+    fn matches(self, ev: &KeyEvent) -> bool {
+        let ctrl_or_alt = ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match self {
+            Key::Char(c) => ev.code == KeyCode::Char(c) && !ctrl_or_alt,
+            Key::Ctrl(c) => {
+                ev.modifiers.contains(KeyModifiers::CONTROL)
+                    && matches!(ev.code, KeyCode::Char(k) if k.eq_ignore_ascii_case(&c))
+            }
+            Key::Up => ev.code == KeyCode::Up,
+            Key::Down => ev.code == KeyCode::Down,
+        }
+    }
+}
+
+/// One row of the key table.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyBinding {
+    pub keys: &'static [Key],
+    /// A word or two for the footer.
+    pub label: &'static str,
+    /// A sentence for the `?` overlay.
+    pub help: &'static str,
+    pub action: Action,
+}
+
+/// Every key, in the order the footer and the overlay show them.
+pub const KEYS: &[KeyBinding] = &[
+    KeyBinding {
+        keys: &[Key::Char('a')],
+        label: "async",
+        help: "select the async side: scaling and start/stop act on it",
+        action: Action::Select(Selection::Async),
+    },
+    KeyBinding {
+        keys: &[Key::Char('t')],
+        label: "threads",
+        help: "select the threads side",
+        action: Action::Select(Selection::Threads),
+    },
+    KeyBinding {
+        keys: &[Key::Char('b')],
+        label: "both",
+        help: "select both sides (the default)",
+        action: Action::Select(Selection::Both),
+    },
+    KeyBinding {
+        keys: &[Key::Char('+'), Key::Char('='), Key::Up],
+        label: "×10",
+        help: "scale the selected side(s) up ×10 (0 becomes 1)",
+        action: Action::ScaleUp,
+    },
+    KeyBinding {
+        keys: &[Key::Char('-'), Key::Down],
+        label: "÷10",
+        help: "scale the selected side(s) down ÷10",
+        action: Action::ScaleDown,
+    },
+    KeyBinding {
+        keys: &[Key::Char('s')],
+        label: "start/stop",
+        help: "stop the selected side(s), or start them again at their last count",
+        action: Action::StartStop,
+    },
+    KeyBinding {
+        keys: &[Key::Char('r')],
+        label: "restart",
+        help: "restart the selected side(s) if their worker died",
+        action: Action::Restart,
+    },
+    KeyBinding {
+        keys: &[Key::Char('w')],
+        label: "workload",
+        help: "next workload kind, both sides",
+        action: Action::NextWorkload,
+    },
+    KeyBinding {
+        keys: &[Key::Char(' ')],
+        label: "freeze",
+        help: "freeze the display (sampling goes on); again to follow live",
+        action: Action::Freeze,
+    },
+    KeyBinding { keys: &[Key::Char('?')], label: "help", help: "show or close this help", action: Action::Help },
+    KeyBinding {
+        keys: &[Key::Char('q'), Key::Ctrl('c')],
+        label: "quit",
+        help: "quit: stop both workers and restore the terminal",
+        action: Action::Quit,
+    },
+];
+
+/// The action a key press asks for; repeats and releases (reported by some terminals) ask for nothing.
+pub fn action_for(ev: &KeyEvent) -> Option<Action> {
+    if ev.kind != KeyEventKind::Press {
+        return None;
+    }
+    KEYS.iter().find(|b| b.keys.iter().any(|k| k.matches(ev))).map(|b| b.action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new_with_kind(code, modifiers, KeyEventKind::Press)
+    }
+
+    /// Every action; the match makes a new `Action` variant fail to compile here until it is listed.
+    fn all_actions() -> Vec<Action> {
+        let all = vec![
+            Action::Select(Selection::Async),
+            Action::Select(Selection::Threads),
+            Action::Select(Selection::Both),
+            Action::ScaleUp,
+            Action::ScaleDown,
+            Action::StartStop,
+            Action::Restart,
+            Action::NextWorkload,
+            Action::Freeze,
+            Action::Help,
+            Action::Quit,
+        ];
+        for a in &all {
+            match a {
+                Action::Select(Selection::Async | Selection::Threads | Selection::Both)
+                | Action::ScaleUp
+                | Action::ScaleDown
+                | Action::StartStop
+                | Action::Restart
+                | Action::NextWorkload
+                | Action::Freeze
+                | Action::Help
+                | Action::Quit => {}
+            }
+        }
+        all
+    }
+
+    fn event_for(key: Key) -> KeyEvent {
+        match key {
+            Key::Char(c) => press(KeyCode::Char(c), KeyModifiers::NONE),
+            Key::Ctrl(c) => press(KeyCode::Char(c), KeyModifiers::CONTROL),
+            Key::Up => press(KeyCode::Up, KeyModifiers::NONE),
+            Key::Down => press(KeyCode::Down, KeyModifiers::NONE),
+        }
+    }
+
+    #[test]
+    fn every_action_is_reachable_by_a_key() {
+        for action in all_actions() {
+            let binding = KEYS.iter().find(|b| b.action == action);
+            let binding = binding.unwrap_or_else(|| panic!("{action:?} has no key"));
+            assert!(!binding.keys.is_empty(), "{action:?}");
+            for &key in binding.keys {
+                assert_eq!(action_for(&event_for(key)), Some(action), "{key:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice() {
+        let keys: Vec<Key> = KEYS.iter().flat_map(|b| b.keys.iter().copied()).collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(!keys[i + 1..].contains(k), "{k:?} is bound twice");
+        }
+        let actions: Vec<Action> = KEYS.iter().map(|b| b.action).collect();
+        for (i, a) in actions.iter().enumerate() {
+            assert!(!actions[i + 1..].contains(a), "{a:?} has two rows");
+        }
+    }
+
+    #[test]
+    fn ctrl_c_quits_and_plain_c_does_nothing() {
+        assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+        assert_eq!(action_for(&press(KeyCode::Char('C'), KeyModifiers::CONTROL | KeyModifiers::SHIFT)), Some(Action::Quit));
+        assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE)), None);
+        assert_eq!(action_for(&press(KeyCode::Char('q'), KeyModifiers::CONTROL)), None);
+        assert_eq!(action_for(&press(KeyCode::Esc, KeyModifiers::NONE)), None);
+    }
+
+    #[test]
+    fn shifted_symbols_count_and_releases_do_not() {
+        assert_eq!(action_for(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)), Some(Action::Help));
+        assert_eq!(action_for(&press(KeyCode::Char('+'), KeyModifiers::SHIFT)), Some(Action::ScaleUp));
+        let release = KeyEvent::new_with_kind(KeyCode::Char('q'), KeyModifiers::NONE, KeyEventKind::Release);
+        assert_eq!(action_for(&release), None);
+        let repeat = KeyEvent::new_with_kind(KeyCode::Char('+'), KeyModifiers::NONE, KeyEventKind::Repeat);
+        assert_eq!(action_for(&repeat), None);
+    }
+
+    #[test]
+    fn names_cost_nothing_and_read_well() {
+        assert_eq!(Key::Char('a').name(), ("", "a"));
+        assert_eq!(Key::Char('~').name(), ("", "~"));
+        assert_eq!(Key::Char(' ').name(), ("", "space"));
+        assert_eq!(Key::Ctrl('c').name(), ("ctrl-", "c"));
+        assert_eq!(Key::Char('é').name(), ("", "?"));
+    }
+}
