@@ -170,6 +170,8 @@ pub struct WorkerSample {
     pub baseline_rss_bytes: u64,
     /// The error that stopped scaling (e.g. thread spawn failed), with the limit that applies.
     pub limit_hit: Option<String>,
+    /// Which limit stopped scaling (e.g. "vm.max_map_count"), when one did.
+    pub limit_name: Option<String>,
     /// Figures particular to the workload (switch_ns, lock_wait_p99_us, ...).
     pub extra: BTreeMap<String, f64>,
     /// Errors since the last sample.

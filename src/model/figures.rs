@@ -40,6 +40,8 @@ pub struct Figures {
     pub virtual_per_unit_bytes: Option<f64>,
     /// Percent of one core.
     pub cpu_percent: f64,
+    /// cpu_percent / 100: how many cores the side kept busy.
+    pub cores_used: f64,
     pub ctx_voluntary: u64,
     pub ctx_involuntary: u64,
     pub ctx_switches_per_sec: f64,
@@ -48,6 +50,9 @@ pub struct Figures {
     pub lateness_p99_us: Option<u64>,
     pub lateness_max_us: Option<u64>,
     pub spawn_ns_per_unit: Option<f64>,
+    /// The error that stopped scaling, with errno and text; null when none did.
+    pub limit_hit: Option<String>,
+    pub limit_name: Option<String>,
     /// Seconds between the two samples the rates were taken over.
     pub window_s: f64,
     pub errors: Vec<String>,
@@ -85,6 +90,7 @@ impl Figures {
             virtual_baseline_bytes: b.baseline_virtual_bytes(),
             virtual_per_unit_bytes: per_unit(to.os.virtual_bytes, b.baseline_virtual_bytes()),
             cpu_percent: rate(a.cpu_us, b.cpu_us) / 1e4,
+            cores_used: rate(a.cpu_us, b.cpu_us) / 1e6,
             ctx_voluntary: b.ctx_voluntary,
             ctx_involuntary: b.ctx_involuntary,
             ctx_switches_per_sec: rate(a.ctx_voluntary + a.ctx_involuntary, b.ctx_voluntary + b.ctx_involuntary),
@@ -93,6 +99,8 @@ impl Figures {
             lateness_p99_us: lateness.map(|p| p.p99_us),
             lateness_max_us: lateness.map(|p| p.max_us),
             spawn_ns_per_unit: b.spawn_ns_per_unit,
+            limit_hit: b.limit_hit.clone(),
+            limit_name: b.limit_name.clone(),
             window_s: dt_s,
             errors: Vec::new(),
             extra: b.extra.iter().filter(|(k, _)| *k != BASELINE_VIRTUAL_KEY).map(|(k, v)| (k.clone(), json_number(*v))).collect(),

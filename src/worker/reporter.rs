@@ -55,6 +55,7 @@ impl Reporter {
         }
         let _ = steady.add(&interval);
         let usage = sys::usage();
+        let (limit_hit, limit_name) = s.limit_hit().map_or((None, None), |(why, name)| (Some(why), name));
         let mut extra = self.workload.extra();
         extra.insert(BASELINE_VIRTUAL_KEY.into(), self.baseline_virtual_bytes as f64);
         WorkerSample {
@@ -70,7 +71,8 @@ impl Reporter {
             lateness_steady: percentiles(steady),
             spawn_ns_per_unit: *self.timing.lock(),
             baseline_rss_bytes: self.baseline_rss_bytes,
-            limit_hit: s.limit_hit(),
+            limit_hit,
+            limit_name,
             extra,
             errors: s.take_errors(),
         }

@@ -59,7 +59,7 @@ pub fn run(workload: Arc<dyn Workload>, shared: Arc<SideShared>, launcher: Launc
                 let unit = Unit::enlist(next_index, shared.clone());
                 next_index += 1;
                 if let Err(why) = spawn_one(&launcher, workload.clone(), unit) {
-                    shared.hit_limit(why);
+                    shared.hit_limit(why, None);
                     break;
                 }
                 spawned += 1;

@@ -25,7 +25,7 @@ pub struct SideShared {
     pub ops: AtomicU64,
     lateness: Vec<Mutex<Histogram<u64>>>,
     errors: Mutex<Vec<String>>,
-    limit_hit: Mutex<Option<String>>,
+    limit_hit: Mutex<Option<(String, Option<String>)>>,
 }
 
 impl std::fmt::Debug for SideShared {
@@ -90,13 +90,14 @@ impl SideShared {
         std::mem::take(&mut *self.errors.lock())
     }
 
-    /// Scaling stopped because of `why`; the target is lowered to what is alive.
-    pub fn hit_limit(&self, why: String) {
+    /// Scaling stopped because of `why` (and the limit `name`, when known); the target is lowered to what is alive.
+    pub fn hit_limit(&self, why: String, name: Option<String>) {
         self.target.store(self.alive.load(Ordering::SeqCst), Ordering::SeqCst);
-        *self.limit_hit.lock() = Some(why);
+        *self.limit_hit.lock() = Some((why, name));
     }
 
-    pub fn limit_hit(&self) -> Option<String> {
+    /// (what happened, which limit) of the last limit hit.
+    pub fn limit_hit(&self) -> Option<(String, Option<String>)> {
         self.limit_hit.lock().clone()
     }
 
