@@ -13,7 +13,8 @@ fn main() -> ExitCode {
             // One clear line: clap's first, without its usage block.
             let text = e.to_string();
             let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("versus: {first} (see --help)");
+            let allowed = text.lines().map(str::trim).find(|l| l.starts_with("[possible values"));
+            eprintln!("versus: {first}{} (see --help)", allowed.map(|a| format!(" {a}")).unwrap_or_default());
             return ExitCode::from(2);
         }
         Err(e) => {

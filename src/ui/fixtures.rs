@@ -9,6 +9,8 @@ const MIB: u64 = 1024 * 1024;
 const INTERVAL_MS: u64 = 250;
 const SAMPLES: u64 = 40;
 const UNITS: u64 = 10_000;
+const BASELINE_RSS: u64 = 2 * MIB;
+const BASELINE_VIRTUAL: u64 = 300 * MIB;
 
 /// The run both sides belong to, without samples.
 pub fn run_info() -> RunInfo {
@@ -53,52 +55,89 @@ pub fn failed_model() -> Model {
     let limit = "thread spawn failed: Resource temporarily unavailable (os error 11); see ulimit -u";
     let mut last = sample(Side::Threads, SAMPLES);
     last.worker.limit_hit = Some(limit.into());
+    last.worker.limit_name = Some("ulimit -u".into());
     model.apply(Side::Threads, SideEvent::Sample(Box::new(last)), now_s + 0.25);
     model.apply(Side::Threads, SideEvent::Failed("worker exited with signal 9 (killed)".into()), now_s + 0.5);
     model
 }
 
+/// What one side costs at full strength, per second where it is a rate.
+struct Costs {
+    /// The runtime's own threads (main, reporter, tokio workers) come on top.
+    os_threads_per_unit: u64,
+    rss_per_unit: u64,
+    virtual_per_unit: u64,
+    voluntary_per_s: u64,
+    involuntary_per_s: u64,
+    cpu_us_per_s: u64,
+    /// p50, p99, max wake-up lateness
+    lateness_us: [u64; 3],
+    spawn_ns: f64,
+}
+
+const ASYNC: Costs = Costs {
+    os_threads_per_unit: 0,
+    rss_per_unit: 1024,
+    virtual_per_unit: 512,
+    voluntary_per_s: 400,
+    involuntary_per_s: 5,
+    cpu_us_per_s: 30_000,
+    lateness_us: [150, 900, 2100],
+    spawn_ns: 350.0,
+};
+
+const THREADS: Costs = Costs {
+    os_threads_per_unit: 1,
+    rss_per_unit: 15 * 1024,
+    virtual_per_unit: 8 * MIB,
+    voluntary_per_s: 100_000,
+    involuntary_per_s: 600,
+    cpu_us_per_s: 350_000,
+    lateness_us: [80, 450, 3200],
+    spawn_ns: 18_000.0,
+};
+
 /// Sample `i` of a side: units ramp up over two seconds, then hold; totals grow at steady rates.
 fn sample(side: Side, i: u64) -> SideSample {
+    let c = match side {
+        Side::Async => &ASYNC,
+        Side::Threads => &THREADS,
+    };
     let units = (i * UNITS / 8).min(UNITS);
-    let t_us = i * INTERVAL_MS * 1000;
     // A small deterministic wobble so charts look like measurements, not rulers.
     let wobble = [0, 3, 1, 4, 2][(i % 5) as usize];
-    let per_interval = |per_s: u64| per_s * i * INTERVAL_MS / 1000 + wobble * per_s / 200;
-    let (threads, rss, virt, vol_per_s, invol_per_s, cpu_per_s, late, spawn_ns) = match side {
-        Side::Async => (3, 2 * MIB + units * 1024, 300 * MIB + units * 512, 400, 5, 30_000, [150, 900, 2100], 350.0),
-        Side::Threads => {
-            (3 + units, 2 * MIB + units * 15 * 1024, 300 * MIB + units * 8 * MIB, 100_000, 600, 350_000, [80, 450, 3200], 18_000.0)
-        }
+    let total = |per_s_at_full: u64| {
+        let per_s = per_s_at_full * units / UNITS;
+        per_s * i * INTERVAL_MS / 1000 + wobble * per_s / 200
     };
-    let lateness = Percentiles { count: units * 10 / 4, p50_us: late[0] + wobble * 10, p99_us: late[1] + wobble * 40, max_us: late[2] };
-    let vol = per_interval(vol_per_s * units / UNITS);
-    WorkerSample {
-        seq: i,
-        t_us,
-        units,
-        target_units: UNITS,
-        ops_total: per_interval(10 * units),
-        cpu_us: per_interval(cpu_per_s * units / UNITS),
-        ctx_voluntary: vol,
-        ctx_involuntary: per_interval(invol_per_s * units / UNITS),
-        lateness: (units > 0).then_some(lateness),
-        lateness_steady: (units > 0).then_some(lateness),
-        spawn_ns_per_unit: (units > 0).then_some(spawn_ns),
-        baseline_rss_bytes: 2 * MIB,
-        limit_hit: None,
-        extra: [(BASELINE_VIRTUAL_KEY.to_string(), (300 * MIB) as f64)].into(),
-        errors: Vec::new(),
-    }
-    .into_sample(OsStat { rss_bytes: rss, virtual_bytes: virt, os_threads: threads })
-}
-
-trait IntoSample {
-    fn into_sample(self, os: OsStat) -> SideSample;
-}
-
-impl IntoSample for WorkerSample {
-    fn into_sample(self, os: OsStat) -> SideSample {
-        SideSample { worker: self, os }
+    let [p50, p99, max] = c.lateness_us;
+    let lateness = (units > 0).then_some(Percentiles {
+        count: units * 10 / 4,
+        p50_us: p50 + wobble * 10,
+        p99_us: p99 + wobble * 40,
+        max_us: max,
+    });
+    SideSample {
+        worker: WorkerSample {
+            seq: i,
+            t_us: i * INTERVAL_MS * 1000,
+            units,
+            target_units: UNITS,
+            ops_total: total(10 * UNITS),
+            cpu_us: total(c.cpu_us_per_s),
+            ctx_voluntary: total(c.voluntary_per_s),
+            ctx_involuntary: total(c.involuntary_per_s),
+            lateness,
+            lateness_steady: lateness,
+            spawn_ns_per_unit: (units > 0).then_some(c.spawn_ns),
+            baseline_rss_bytes: BASELINE_RSS,
+            extra: [(BASELINE_VIRTUAL_KEY.to_string(), BASELINE_VIRTUAL as f64)].into(),
+            ..WorkerSample::default()
+        },
+        os: OsStat {
+            rss_bytes: BASELINE_RSS + units * c.rss_per_unit,
+            virtual_bytes: BASELINE_VIRTUAL + units * c.virtual_per_unit,
+            os_threads: 3 + units * c.os_threads_per_unit,
+        },
     }
 }

@@ -101,6 +101,19 @@ pub fn factor(r: f64) -> String {
     }
 }
 
+/// How many leading segments fit in `avail` cells when joined by `sep`; at least one, so a row is never
+/// blank (a cut first segment is better than none). Whole segments only: a cut number would lie.
+pub fn segments_fitting<S: AsRef<str>>(segments: &[S], sep: &str, avail: usize) -> usize {
+    let mut used = 0;
+    for (i, s) in segments.iter().enumerate() {
+        used += width(s.as_ref()) + if i > 0 { width(sep) } else { 0 };
+        if used > avail {
+            return i.max(1).min(segments.len());
+        }
+    }
+    segments.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +155,16 @@ mod tests {
         assert_eq!(nanos(350.0), "350 ns");
         assert_eq!(nanos(18_000.0), "18 µs");
         assert_eq!(percent(12.34), "12.3%");
+    }
+
+    #[test]
+    fn only_whole_segments_fit() {
+        let segs = ["150.0 MiB", "15.0 KiB/unit"];
+        assert_eq!(segments_fitting(&segs, " · ", 100), 2);
+        assert_eq!(segments_fitting(&segs, " · ", 25), 2);
+        assert_eq!(segments_fitting(&segs, " · ", 24), 1);
+        assert_eq!(segments_fitting(&segs, " · ", 3), 1);
+        assert_eq!(segments_fitting::<&str>(&[], " · ", 3), 0);
     }
 
     #[test]

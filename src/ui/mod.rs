@@ -1,1 +1,137 @@
-//! Rendering only: reads the model, never mutates it. (Being written.)
+//! Rendering only: draws a `Model` as two columns side by side (async | threads). Reads the model,
+//! never mutates it; what the user toggles (selection, help, freeze) comes in as a `ViewState`.
+
+mod ascii;
+mod charts;
+pub mod fixtures;
+mod format;
+mod header;
+mod help;
+pub mod keys;
+mod panel;
+mod ratios;
+mod theme;
+
+#[cfg(test)]
+mod tests;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+pub use ascii::locale_is_utf8;
+pub use keys::{KEYS, KeyBinding, action_for};
+
+use crate::action::Selection;
+use crate::model::Model;
+use crate::protocol::Side;
+
+/// The smallest terminal the main screen is drawn in; below it a single line says so.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// What the controller tells the renderer besides the model.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViewState {
+    /// The side(s) the scaling and start/stop keys act on; their columns are highlighted.
+    pub selection: Selection,
+    /// The `?` overlay is open.
+    pub help: bool,
+    /// The model passed in is a frozen copy; say so plainly.
+    pub frozen: bool,
+    /// Show the "what to look for" caption of the run.
+    pub caption: bool,
+    /// One line from the controller, e.g. "scaling refused: ...".
+    pub notice: Option<String>,
+    /// Draw with ASCII only (no UTF-8 locale); see `locale_is_utf8`.
+    pub ascii: bool,
+}
+
+/// Draws one frame. Never panics, whatever the terminal size.
+pub fn render(frame: &mut Frame, model: &Model, view: &ViewState) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        render_too_small(frame, area);
+    } else {
+        render_main(frame, area, model, view);
+        if view.help {
+            help::render_overlay(frame, area, view.selection);
+        }
+    }
+    if view.ascii {
+        ascii::downgrade(frame.buffer_mut());
+    }
+}
+
+fn render_too_small(frame: &mut Frame, area: Rect) {
+    let need = format!("terminal too small: need {MIN_WIDTH}×{MIN_HEIGHT}");
+    let have = format!("(now {}×{})", area.width, area.height);
+    let [_, middle, _] = Layout::vertical([Constraint::Fill(1), Constraint::Length(2), Constraint::Fill(1)]).areas(area);
+    let text = vec![Line::from(need).centered(), Line::styled(have, theme::dim()).centered()];
+    frame.render_widget(Paragraph::new(text), middle);
+}
+
+fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
+    // Extra text gives way to the columns on short terminals: a caption of three rows only when tall.
+    let caption_max = if area.height >= 40 { 3 } else { 2 };
+    let caption = header::caption_rows(model, view, area.width, caption_max);
+    let notice = u16::from(view.notice.is_some());
+    let [head, ratio, caption_area, notice_area, body, footer] = Layout::vertical([
+        Constraint::Length(header::HEIGHT),
+        Constraint::Length(1),
+        Constraint::Length(caption),
+        Constraint::Length(notice),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    header::render(frame, head, model, view);
+    frame.render_widget(Paragraph::new(ratios::line(model, ratio.width as usize)), ratio);
+    if caption > 0 {
+        header::render_caption(frame, caption_area, model);
+    }
+    if let Some(notice) = &view.notice {
+        header::render_notice(frame, notice_area, notice);
+    }
+    render_columns(frame, body, model, view.selection);
+    help::render_footer(frame, footer);
+}
+
+/// Two columns of the same shape: problem lines, figures, then as many charts as fit.
+fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selection) {
+    let columns: [Rect; 2] = Layout::horizontal([Constraint::Fill(1); 2]).areas(area);
+    // The same rows on both sides even when only one has a problem to report, so charts line up.
+    let problems = Side::BOTH.map(|s| panel::problems(model.side(s), model.now_s));
+    let problem_rows = problems.iter().map(Vec::len).max().unwrap_or(0) as u16;
+    let x = charts::x_bounds(model);
+    let mut chart_plan: Option<(usize, [charts::Metric; 4], [Option<f64>; 4])> = None;
+
+    for ((side, column), problems) in Side::BOTH.into_iter().zip(columns).zip(problems) {
+        let m = model.side(side);
+        let block = panel::block(m, selection.includes(side));
+        let inner = block.inner(column);
+        frame.render_widget(block, column);
+        let [problem_area, figure_area, chart_area] = Layout::vertical([
+            Constraint::Length(problem_rows),
+            Constraint::Length(panel::FIGURE_ROWS),
+            Constraint::Fill(1),
+        ])
+        .areas(inner);
+        frame.render_widget(Paragraph::new(problems), problem_area);
+        panel::render_figures(frame, figure_area, m);
+
+        let (count, metrics, y_max) = *chart_plan.get_or_insert_with(|| {
+            let metrics = charts::metrics(model);
+            (charts::fitting(chart_area.height), metrics, metrics.map(|metric| charts::shared_y_max(model, metric)))
+        });
+        if count == 0 {
+            continue;
+        }
+        let rows = Layout::vertical(vec![Constraint::Fill(1); count]).split(chart_area);
+        for ((metric, y_max), row) in metrics.iter().zip(y_max).zip(rows.iter()) {
+            charts::render(frame, *row, m, *metric, x, y_max);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The lines above the columns: what runs and how (always on screen), the caption and the notice.
+
+use ratatui::Frame;
+use ratatui::layout::{Margin, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{ViewState, format, theme};
+use crate::model::Model;
+
+pub const HEIGHT: u16 = 2;
+const SEP: &str = " · ";
+const CAPTION_PREFIX: &str = "look for: ";
+const CAPTION_MARGIN: u16 = 1;
+
+/// Line one names the workload and its parameters (badges on the right); line two says how both sides
+/// run, the fairness mode last and never dropped, since it qualifies every figure below.
+pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
+    let width = area.width as usize;
+    let run = &model.run;
+
+    let badge = if view.frozen { Some(Span::styled(" FROZEN ", theme::frozen())) } else { None };
+    let badge_width = badge.as_ref().map_or(0, |b| b.width() + 1);
+    let mut title = vec![Span::styled(" versus ", theme::bar()), Span::raw(" "), Span::styled(run.workload.clone(), theme::value())];
+    if let Some(scenario) = &run.scenario {
+        title.push(Span::raw(format!(" ({scenario})")));
+    }
+    let params: Vec<String> = run.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let used: usize = title.iter().map(Span::width).sum::<usize>() + 2;
+    let avail = width.saturating_sub(used + badge_width);
+    let keep = format::segments_fitting(&params, " ", avail);
+    if keep > 0 {
+        title.push(Span::raw("  "));
+        title.push(Span::styled(params[..keep].join(" "), theme::label()));
+    }
+    let mut line_one = Line::from(title);
+    if let Some(badge) = badge {
+        let pad = width.saturating_sub(line_one.width() + badge.width());
+        line_one.push_span(Span::raw(" ".repeat(pad)));
+        line_one.push_span(badge);
+    }
+
+    let runtime = format!("tokio {} ×{}", run.runtime.name(), run.workers);
+    let interval = format!("sample {} ms", run.interval_ms);
+    let window = format!("charts {:.0} s", model.window_s);
+    let optional = [runtime.as_str(), interval.as_str(), window.as_str()];
+    let mut avail = width.saturating_sub(1 + format::width(&run.mode));
+    let mut line_two = vec![Span::raw(" ")];
+    for seg in optional {
+        let need = format::width(seg) + format::width(SEP);
+        if need <= avail {
+            avail -= need;
+            line_two.push(Span::styled(seg, theme::label()));
+            line_two.push(Span::styled(SEP, theme::dim()));
+        }
+    }
+    if run.mode.is_empty() {
+        line_two.pop();
+    } else {
+        line_two.push(Span::styled(run.mode.as_str(), theme::warn()));
+    }
+    frame.render_widget(Paragraph::new(vec![line_one, Line::from(line_two)]), area);
+}
+
+/// Rows the caption needs at `width`, at most `max_rows`; 0 when it is off or empty.
+pub fn caption_rows(model: &Model, view: &ViewState, width: u16, max_rows: u16) -> u16 {
+    if !view.caption || model.run.caption.is_empty() {
+        return 0;
+    }
+    let text_width = width.saturating_sub(2 * CAPTION_MARGIN) as usize;
+    let words = CAPTION_PREFIX.split_whitespace().chain(model.run.caption.split_whitespace());
+    wrapped_rows(words, text_width).min(max_rows as usize) as u16
+}
+
+pub fn render_caption(frame: &mut Frame, area: Rect, model: &Model) {
+    let text = Line::from(vec![
+        Span::styled(CAPTION_PREFIX, theme::label()),
+        Span::styled(model.run.caption.as_str(), theme::label().add_modifier(Modifier::ITALIC)),
+    ]);
+    let area = area.inner(Margin::new(CAPTION_MARGIN, 0));
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+pub fn render_notice(frame: &mut Frame, area: Rect, notice: &str) {
+    frame.render_widget(Paragraph::new(Line::styled(format!(" ! {notice}"), theme::warn())), area);
+}
+
+/// Greedy word wrap, as the paragraph does it, counting rows only.
+fn wrapped_rows<'a>(words: impl IntoIterator<Item = &'a str>, width: usize) -> usize {
+    if width == 0 {
+        return 0;
+    }
+    let mut rows = 1;
+    let mut used = 0;
+    for word in words {
+        let w = format::width(word);
+        let need = if used == 0 { w } else { used + 1 + w };
+        if need <= width {
+            used = need;
+        } else {
+            rows += 1 + w.saturating_sub(1) / width;
+            used = w % width;
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_rows;
+
+    fn rows(text: &str, width: usize) -> usize {
+        wrapped_rows(text.split_whitespace(), width)
+    }
+
+    #[test]
+    fn wrapping_counts_rows() {
+        assert_eq!(rows("", 10), 1);
+        assert_eq!(rows("one two", 10), 1);
+        assert_eq!(rows("one two three", 10), 2);
+        assert_eq!(rows("abcdefghijklmnopqrstu", 10), 3);
+        assert_eq!(rows("x", 0), 0);
+    }
+}

@@ -1,0 +1,83 @@
+//! The key table on screen: a one-line footer of hints and the `?` overlay, both read from `keys::KEYS`.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Padding, Paragraph};
+
+use super::keys::{KEYS, KeyBinding};
+use super::{format, theme};
+use crate::action::{Action, Selection};
+
+/// Hints that stay in the footer however narrow it gets: with these the rest can be found.
+fn pinned(b: &KeyBinding) -> bool {
+    matches!(b.action, Action::Help | Action::Quit)
+}
+
+/// The first key of each row and its label, as many as fit; help and quit always, on the right.
+pub fn render_footer(frame: &mut Frame, area: Rect) {
+    let right: Vec<Span> = KEYS.iter().filter(|b| pinned(b)).flat_map(|b| hint(b)).collect();
+    let right_width: usize = right.iter().map(Span::width).sum();
+    let mut avail = (area.width as usize).saturating_sub(right_width);
+    let mut left = Vec::new();
+    for b in KEYS.iter().filter(|b| !pinned(b)) {
+        let spans = hint(b);
+        let w: usize = spans.iter().map(Span::width).sum();
+        if w > avail {
+            break;
+        }
+        avail -= w;
+        left.extend(spans);
+    }
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
+    frame.render_widget(Paragraph::new(Line::from(right).right_aligned()), area);
+}
+
+/// " a async " with the key in key style.
+fn hint(b: &KeyBinding) -> [Span<'static>; 4] {
+    let (prefix, name) = b.keys.first().map_or(("", "?"), |k| k.name());
+    [Span::raw(" "), Span::styled(prefix, theme::key()), Span::styled(name, theme::key()), Span::styled(format!(" {} ", b.label), theme::label())]
+}
+
+/// Every key with its sentence, centered over whatever is below.
+pub fn render_overlay(frame: &mut Frame, area: Rect, selection: Selection) {
+    let key_col = KEYS.iter().map(keys_width).max().unwrap_or(0);
+    let help_col = KEYS.iter().map(|b| format::width(b.help)).max().unwrap_or(0);
+    let width = (key_col + help_col + 6).min(area.width as usize) as u16;
+    let height = (KEYS.len() + 4).min(area.height as usize) as u16;
+    let popup = Rect::new(area.x + (area.width - width) / 2, area.y + (area.height - height) / 2, width, height);
+
+    let mut lines = Vec::with_capacity(KEYS.len() + 2);
+    lines.push(Line::from(vec![
+        Span::styled("keys act on: ", theme::label()),
+        Span::styled(selection.label(), theme::value()),
+    ]));
+    lines.push(Line::raw(""));
+    for b in KEYS {
+        let mut spans = Vec::with_capacity(2 * b.keys.len() + 2);
+        for (i, k) in b.keys.iter().enumerate() {
+            let (prefix, name) = k.name();
+            if i > 0 {
+                spans.push(Span::raw(" "));
+            }
+            spans.push(Span::styled(prefix, theme::key()));
+            spans.push(Span::styled(name, theme::key()));
+        }
+        spans.push(Span::raw(" ".repeat(key_col - keys_width(b) + 2)));
+        spans.push(Span::raw(b.help));
+        lines.push(Line::from(spans));
+    }
+    let block = Block::bordered()
+        .padding(Padding::horizontal(1))
+        .border_style(theme::value())
+        .title(Span::styled(" keys ", theme::value()))
+        .title_bottom(Line::styled(" any key closes this ", theme::dim()).right_aligned());
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+/// Cells the keys of a row take: "+ = ↑" is five.
+fn keys_width(b: &KeyBinding) -> usize {
+    let names: usize = b.keys.iter().map(|k| k.name()).map(|(p, n)| format::width(p) + format::width(n)).sum();
+    names + b.keys.len().saturating_sub(1)
+}
