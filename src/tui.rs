@@ -1,11 +1,130 @@
-//! The TUI loop: input and worker events arrive on one channel; the model is updated as they come and
-//! drawn at most `fps` times a second. Nothing here blocks on a worker.
+//! The TUI loop: keys, signals and worker events arrive on one channel; the model is updated as they
+//! come and drawn at most `fps` times a second (only when something changed). Nothing here blocks on
+//! a worker, and every way out goes through the same clean-up: workers stopped, terminal restored.
 
 use std::process::ExitCode;
-use std::sync::mpsc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-pub fn run(_cfg: crate::config::RunConfig) -> anyhow::Result<ExitCode> {
-    let _ = (mpsc::channel::<()>(), Instant::now(), Duration::ZERO);
-    anyhow::bail!("the TUI is being written; use --headless")
+use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
+
+use crate::action::Action;
+use crate::config::RunConfig;
+use crate::controller::{Event, Session, forward_signals};
+use crate::model::Model;
+use crate::term::{self, Term};
+use crate::ui::{self, ViewState};
+
+/// How often silent sides are checked when nothing else happens.
+const IDLE_TICK: Duration = Duration::from_millis(250);
+
+/// Why the loop ended.
+enum Exit {
+    Quit,
+    Signal(i32),
+    Duration,
+}
+
+pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
+    term::install_panic_hook();
+    let (tx, rx) = mpsc::channel();
+    forward_signals(tx.clone())?;
+    let mut term = Term::enter()?;
+    let input_tx = tx.clone();
+    std::thread::Builder::new().name("input".into()).spawn(move || {
+        // Blocking reads on a thread of their own: the loop never waits on the terminal.
+        while let Ok(ev) = event::read() {
+            if input_tx.send(Event::Input(ev)).is_err() {
+                return;
+            }
+        }
+    })?;
+    let frame_time = Duration::from_secs(1) / cfg.fps.max(1);
+    let deadline = cfg.duration.map(|d| Instant::now() + d);
+    let session = Session::start(cfg, tx);
+    let mut lp = Loop { session, view: ViewState { ascii: !ui::locale_is_utf8(), ..ViewState::default() }, frozen: None };
+    let exit = lp.run(&mut term, &rx, frame_time, deadline);
+    // Workers first (they may take a moment), then the terminal, then report.
+    lp.session.stop_workers();
+    drop(term);
+    let exit = exit?;
+    Ok(match exit {
+        Exit::Quit | Exit::Duration => ExitCode::SUCCESS,
+        Exit::Signal(sig) => ExitCode::from(128 + sig as u8),
+    })
+}
+
+struct Loop {
+    session: Session,
+    view: ViewState,
+    /// The model as it was when space was pressed; sampling goes on underneath.
+    frozen: Option<Model>,
+}
+
+impl Loop {
+    fn run(&mut self, term: &mut Term, rx: &Receiver<Event>, frame_time: Duration, deadline: Option<Instant>) -> anyhow::Result<Exit> {
+        let mut dirty = true;
+        let mut next_frame = Instant::now();
+        loop {
+            let now = Instant::now();
+            if deadline.is_some_and(|d| now >= d) {
+                return Ok(Exit::Duration);
+            }
+            if dirty && now >= next_frame {
+                self.view.notice.clone_from(&self.session.notice);
+                let model = self.frozen.as_ref().unwrap_or(&self.session.model);
+                let view = &self.view;
+                term.draw(|f| ui::render(f, model, view))?;
+                next_frame = now + frame_time;
+                dirty = false;
+            }
+            let wait = if dirty { next_frame.saturating_duration_since(now) } else { IDLE_TICK };
+            // Take everything that is waiting at once, then draw once.
+            let first = match rx.recv_timeout(wait) {
+                Ok(ev) => Some(ev),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return Ok(Exit::Quit),
+            };
+            for ev in first.into_iter().chain(rx.try_iter()) {
+                dirty = true;
+                if let Some(exit) = self.handle(ev) {
+                    return Ok(exit);
+                }
+            }
+            let before = self.session.model.sides.each_ref().map(|s| s.status.clone());
+            self.session.tick();
+            dirty |= before != self.session.model.sides.each_ref().map(|s| s.status.clone());
+        }
+    }
+
+    fn handle(&mut self, ev: Event) -> Option<Exit> {
+        match ev {
+            Event::Worker(w) => self.session.on_worker(w),
+            Event::Signal(sig) => return Some(Exit::Signal(sig)),
+            Event::Input(TermEvent::Key(key)) if key.kind == KeyEventKind::Press => {
+                let action = ui::action_for(&key);
+                if self.view.help && action != Some(Action::Quit) {
+                    self.view.help = false;
+                    return None;
+                }
+                return action.and_then(|a| self.act(a));
+            }
+            Event::Input(_) => {}
+        }
+        None
+    }
+
+    fn act(&mut self, action: Action) -> Option<Exit> {
+        match action {
+            Action::Quit => return Some(Exit::Quit),
+            Action::Help => self.view.help = !self.view.help,
+            Action::Select(sel) => self.view.selection = sel,
+            Action::Freeze => {
+                self.frozen = if self.frozen.is_some() { None } else { Some(self.session.model.clone()) };
+                self.view.frozen = self.frozen.is_some();
+            }
+            _ => self.session.apply(action, self.view.selection),
+        }
+        None
+    }
 }
