@@ -11,22 +11,35 @@ fn main() {
 #[divan::bench]
 fn frame_200x60(bencher: divan::Bencher) {
     let model = fixtures::demo_model();
-    let view = ViewState { caption: true, ..ViewState::default() };
+    let view = ViewState {
+        caption: true,
+        ..ViewState::default()
+    };
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
     bencher.bench_local(|| {
         // Ratatui diffs against the previous frame; clearing keeps every iteration a full redraw.
         terminal.clear().expect("clear");
-        terminal.draw(|frame| render(frame, divan::black_box(&model), &view)).map(|_| ()).expect("draw");
+        terminal
+            .draw(|frame| render(frame, divan::black_box(&model), &view))
+            .map(|_| ())
+            .expect("draw");
     });
 }
 
 #[divan::bench]
 fn frame_200x60_help_ascii(bencher: divan::Bencher) {
     let model = fixtures::demo_model();
-    let view = ViewState { help: true, ascii: true, ..ViewState::default() };
+    let view = ViewState {
+        help: true,
+        ascii: true,
+        ..ViewState::default()
+    };
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
     bencher.bench_local(|| {
         terminal.clear().expect("clear");
-        terminal.draw(|frame| render(frame, divan::black_box(&model), &view)).map(|_| ()).expect("draw");
+        terminal
+            .draw(|frame| render(frame, divan::black_box(&model), &view))
+            .map(|_| ())
+            .expect("draw");
     });
 }

@@ -55,7 +55,15 @@ pub enum Action {
 
 /// ×10 / ÷10 steps; 0 ↑ 1 so a stopped side can be started by scaling.
 pub fn scaled(units: u64, up: bool) -> u64 {
-    if up { if units == 0 { 1 } else { units.saturating_mul(10) } } else { units / 10 }
+    if up {
+        if units == 0 {
+            1
+        } else {
+            units.saturating_mul(10)
+        }
+    } else {
+        units / 10
+    }
 }
 
 #[cfg(test)]

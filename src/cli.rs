@@ -106,17 +106,25 @@ pub enum Format {
 /// "10s", "500ms", "2m", "1h", or plain seconds; zero and more than a day are refused.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().map_err(|_| format!("'{text}' is not a duration (try 10s, 500ms, 2m)"))?;
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration (try 10s, 500ms, 2m)"))?;
     let secs = match unit.trim() {
         "" | "s" | "sec" => n,
         "ms" => n / 1e3,
         "m" | "min" => n * 60.0,
         "h" => n * 3600.0,
-        other => return Err(format!("unknown unit '{other}' in '{text}' (use ms, s, m or h)")),
+        other => {
+            return Err(format!(
+                "unknown unit '{other}' in '{text}' (use ms, s, m or h)"
+            ));
+        }
     };
-    if !(secs > 0.0) {
+    if secs.is_nan() || secs <= 0.0 {
         return Err(format!("'{text}' must be longer than zero"));
     }
     if secs > 86_400.0 {
@@ -143,8 +151,13 @@ pub fn parse_bytes(text: &str) -> Result<usize, String> {
         Some('g') => (&t[..t.len() - 1], 1 << 30),
         _ => (t, 1),
     };
-    let n: usize = num.trim().parse().map_err(|_| format!("'{text}' is not a size (try 64k, 2m)"))?;
-    let bytes = n.checked_mul(mult).ok_or_else(|| format!("'{text}' is too large"))?;
+    let n: usize = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size (try 64k, 2m)"))?;
+    let bytes = n
+        .checked_mul(mult)
+        .ok_or_else(|| format!("'{text}' is too large"))?;
     if !(16 << 10..=1 << 30).contains(&bytes) {
         return Err(format!("'{text}': a stack must be between 16k and 1g"));
     }

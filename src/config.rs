@@ -36,21 +36,28 @@ pub fn cores() -> usize {
 }
 
 fn kind(name: &str) -> Result<&'static Kind, String> {
-    workload::find(name).ok_or_else(|| format!("unknown workload '{name}' (known: {})", workload::names()))
+    workload::find(name)
+        .ok_or_else(|| format!("unknown workload '{name}' (known: {})", workload::names()))
 }
 
 /// Parses `--set NAME=VALUE` items against a kind's table.
 pub fn parse_sets(kind: &Kind, sets: &[String]) -> Result<BTreeMap<String, ParamValue>, String> {
     let mut out = BTreeMap::new();
     for item in sets {
-        let (name, value) = item.split_once('=').ok_or_else(|| format!("--set {item}: expected NAME=VALUE"))?;
+        let (name, value) = item
+            .split_once('=')
+            .ok_or_else(|| format!("--set {item}: expected NAME=VALUE"))?;
         let name = name.trim();
-        let def = kind
-            .params
-            .iter()
-            .find(|d| d.name == name)
-            .ok_or_else(|| format!("--set {item}: {}", workload::params::unknown(kind.params, name)))?;
-        out.insert(name.to_string(), def.parse(value).map_err(|e| format!("--set {item}: {e}"))?);
+        let def = kind.params.iter().find(|d| d.name == name).ok_or_else(|| {
+            format!(
+                "--set {item}: {}",
+                workload::params::unknown(kind.params, name)
+            )
+        })?;
+        out.insert(
+            name.to_string(),
+            def.parse(value).map_err(|e| format!("--set {item}: {e}"))?,
+        );
     }
     Ok(out)
 }
@@ -66,14 +73,21 @@ impl RunConfig {
         let cores = cores();
         let launch = LaunchOpts {
             nice: cli.nice,
-            cpus: if cli.pin && cores >= 2 { [vec![0], vec![1]] } else { [vec![], vec![]] },
+            cpus: if cli.pin && cores >= 2 {
+                [vec![0], vec![1]]
+            } else {
+                [vec![], vec![]]
+            },
         };
         Ok(RunConfig {
             workload: kind.name.to_string(),
             scenario: None,
             caption: kind.caption.to_string(),
             params,
-            units: [cli.async_units.unwrap_or(DEFAULT_UNITS), cli.thread_units.unwrap_or(DEFAULT_UNITS)],
+            units: [
+                cli.async_units.unwrap_or(DEFAULT_UNITS),
+                cli.thread_units.unwrap_or(DEFAULT_UNITS),
+            ],
             runtime: cli.runtime,
             workers: cli.workers.map_or(cores, |w| w as usize),
             interval_ms: cli.interval_ms,
@@ -112,16 +126,29 @@ impl RunConfig {
     pub fn mode(&self) -> String {
         let cores = cores();
         let sharing = if self.launch.cpus.iter().all(Vec::is_empty) {
-            format!("both sides share {cores} core{}", if cores == 1 { "" } else { "s" })
+            format!(
+                "both sides share {cores} core{}",
+                if cores == 1 { "" } else { "s" }
+            )
         } else {
-            let list = |v: &Vec<usize>| v.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
-            format!("pinned: async on cpu {}, threads on cpu {}", list(&self.launch.cpus[0]), list(&self.launch.cpus[1]))
+            let list =
+                |v: &Vec<usize>| v.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
+            format!(
+                "pinned: async on cpu {}, threads on cpu {}",
+                list(&self.launch.cpus[0]),
+                list(&self.launch.cpus[1])
+            )
         };
         format!("{sharing} · workers at nice {}", self.launch.nice)
     }
 
     pub fn run_info(&self) -> RunInfo {
-        let mut params: Vec<(String, String)> = self.params.0.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+        let mut params: Vec<(String, String)> = self
+            .params
+            .0
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_string()))
+            .collect();
         if let Some(bytes) = self.stack_bytes {
             params.push(("stack".into(), format!("{} KiB", bytes >> 10)));
         }
@@ -144,7 +171,8 @@ mod tests {
     use clap::Parser;
 
     fn cfg(args: &[&str]) -> Result<RunConfig, String> {
-        let cli = Cli::try_parse_from(std::iter::once("versus").chain(args.iter().copied())).map_err(|e| e.to_string())?;
+        let cli = Cli::try_parse_from(std::iter::once("versus").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
         RunConfig::from_cli(&cli)
     }
 
@@ -159,10 +187,26 @@ mod tests {
 
     #[test]
     fn bad_input_is_named() {
-        assert!(cfg(&["--workload", "nope"]).unwrap_err().contains("unknown workload 'nope' (known: sleep, cpu"));
-        assert!(cfg(&["--set", "sleep_ms=fast"]).unwrap_err().contains("--set sleep_ms=fast"));
-        assert!(cfg(&["--set", "bogus=1"]).unwrap_err().contains("unknown parameter bogus"));
-        assert!(cfg(&["--set", "novalue"]).unwrap_err().contains("NAME=VALUE"));
+        assert!(
+            cfg(&["--workload", "nope"])
+                .unwrap_err()
+                .contains("unknown workload 'nope' (known: sleep, cpu")
+        );
+        assert!(
+            cfg(&["--set", "sleep_ms=fast"])
+                .unwrap_err()
+                .contains("--set sleep_ms=fast")
+        );
+        assert!(
+            cfg(&["--set", "bogus=1"])
+                .unwrap_err()
+                .contains("unknown parameter bogus")
+        );
+        assert!(
+            cfg(&["--set", "novalue"])
+                .unwrap_err()
+                .contains("NAME=VALUE")
+        );
         assert!(cfg(&["--headless"]).unwrap_err().contains("--duration"));
         assert!(cfg(&["--async-units", "many"]).is_err());
         assert!(cfg(&["--duration", "0s"]).is_err());

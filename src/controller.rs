@@ -47,7 +47,16 @@ impl Session {
     pub fn start(cfg: RunConfig, tx: Sender<Event>) -> Session {
         let model = Model::new(cfg.run_info(), cfg.window.as_secs_f64());
         let resume_units = cfg.units.map(|u| u.max(1));
-        let mut s = Session { cfg, model, workers: [None, None], generation: 0, resume_units, tx, started: Instant::now(), notice: None };
+        let mut s = Session {
+            cfg,
+            model,
+            workers: [None, None],
+            generation: 0,
+            resume_units,
+            tx,
+            started: Instant::now(),
+            notice: None,
+        };
         for side in Side::BOTH {
             s.launch(side);
         }
@@ -62,12 +71,22 @@ impl Session {
         self.generation += 1;
         let spec = self.cfg.spec(side);
         let now = self.now_s();
-        self.model.apply(side, SideEvent::Launched { target_units: spec.units }, now);
+        self.model.apply(
+            side,
+            SideEvent::Launched {
+                target_units: spec.units,
+            },
+            now,
+        );
         match collect::launch(&spec, &self.cfg.launch, self.generation, self.tx.clone()) {
             Ok(handle) => self.workers[side.index()] = Some(handle),
             Err(e) => {
                 self.workers[side.index()] = None;
-                self.model.apply(side, SideEvent::Failed(format!("could not start worker: {e}")), now);
+                self.model.apply(
+                    side,
+                    SideEvent::Failed(format!("could not start worker: {e}")),
+                    now,
+                );
             }
         }
     }
@@ -91,12 +110,15 @@ impl Session {
 
     /// Marks a side failed with the reason and how its process ended; the other side goes on.
     fn fail(&mut self, side: Side, why: String) {
-        let status = self.workers[side.index()].take().map(|mut w| w.stop(STOP_GRACE));
+        let status = self.workers[side.index()]
+            .take()
+            .map(|mut w| w.stop(STOP_GRACE));
         let reason = match status {
             Some(st) => format!("{why}; {st}"),
             None => why,
         };
-        self.model.apply(side, SideEvent::Failed(reason), self.now_s());
+        self.model
+            .apply(side, SideEvent::Failed(reason), self.now_s());
     }
 
     /// Marks silent sides; call it now and then.
@@ -108,19 +130,27 @@ impl Session {
     fn send(&mut self, side: Side, cmd: &ToWorker) {
         if let Some(w) = self.workers[side.index()].as_mut() {
             if let Err(e) = w.send(cmd) {
-                self.notice = Some(format!("{} worker did not take the command: {e}", side.name()));
+                self.notice = Some(format!(
+                    "{} worker did not take the command: {e}",
+                    side.name()
+                ));
             }
         }
     }
 
     pub fn set_units(&mut self, side: Side, units: u64) {
-        let cap = if side == Side::Async { crate::cli::MAX_ASYNC_UNITS } else { crate::cli::MAX_THREAD_UNITS };
+        let cap = if side == Side::Async {
+            crate::cli::MAX_ASYNC_UNITS
+        } else {
+            crate::cli::MAX_THREAD_UNITS
+        };
         let units = units.min(cap);
         self.cfg.units[side.index()] = units;
         if units > 0 {
             self.resume_units[side.index()] = units;
         }
-        self.model.apply(side, SideEvent::Target { units }, self.now_s());
+        self.model
+            .apply(side, SideEvent::Target { units }, self.now_s());
         self.send(side, &ToWorker::SetUnits { units });
     }
 
@@ -136,7 +166,9 @@ impl Session {
             match action {
                 Action::ScaleUp => self.set_units(side, scaled(units, true)),
                 Action::ScaleDown => self.set_units(side, scaled(units, false)),
-                Action::StartStop if units == 0 => self.set_units(side, self.resume_units[side.index()]),
+                Action::StartStop if units == 0 => {
+                    self.set_units(side, self.resume_units[side.index()])
+                }
                 Action::StartStop => self.set_units(side, 0),
                 Action::Restart if self.is_dead(side) => {
                     self.launch(side);
@@ -154,7 +186,10 @@ impl Session {
     /// Both sides move to the next kind: fresh workers, so baselines and counters start clean.
     pub fn next_workload(&mut self) {
         let kinds = workload::KINDS;
-        let i = kinds.iter().position(|k| k.name == self.cfg.workload).map_or(0, |i| (i + 1) % kinds.len());
+        let i = kinds
+            .iter()
+            .position(|k| k.name == self.cfg.workload)
+            .map_or(0, |i| (i + 1) % kinds.len());
         if let Err(e) = self.cfg.switch_workload(kinds[i].name) {
             self.notice = Some(e);
             return;
@@ -173,7 +208,8 @@ impl Session {
 
     /// Closes every worker's stdin at once, then waits for each (killing stragglers).
     pub fn stop_workers(&mut self) {
-        let mut handles: Vec<WorkerHandle> = self.workers.iter_mut().filter_map(Option::take).collect();
+        let mut handles: Vec<WorkerHandle> =
+            self.workers.iter_mut().filter_map(Option::take).collect();
         std::thread::scope(|s| {
             for h in &mut handles {
                 s.spawn(|| h.stop(STOP_GRACE));
@@ -182,7 +218,10 @@ impl Session {
     }
 
     pub fn any_failed(&self) -> bool {
-        self.model.sides.iter().any(|m| matches!(m.status, Status::Failed(_)))
+        self.model
+            .sides
+            .iter()
+            .any(|m| matches!(m.status, Status::Failed(_)))
     }
 
     /// PIDs of the live workers (tests and diagnostics).
@@ -201,12 +240,14 @@ impl Drop for Session {
 pub fn forward_signals(tx: Sender<Event>) -> std::io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
-    std::thread::Builder::new().name("signals".into()).spawn(move || {
-        for sig in signals.forever() {
-            if tx.send(Event::Signal(sig)).is_err() {
-                return;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for sig in signals.forever() {
+                if tx.send(Event::Signal(sig)).is_err() {
+                    return;
+                }
             }
-        }
-    })?;
+        })?;
     Ok(())
 }

@@ -28,21 +28,50 @@ pub fn nproc_limit() -> Option<u64> {
 /// The limits on thread creation as this machine has them now.
 pub fn thread_limits() -> Vec<Limit> {
     vec![
-        Limit { name: "kernel.threads-max", value: read_u64("/proc/sys/kernel/threads-max"), machine_wide: true },
-        Limit { name: "kernel.pid_max", value: read_u64("/proc/sys/kernel/pid_max"), machine_wide: true },
-        Limit { name: "vm.max_map_count", value: read_u64("/proc/sys/vm/max_map_count"), machine_wide: false },
-        Limit { name: "ulimit -u (RLIMIT_NPROC)", value: nproc_limit(), machine_wide: false },
+        Limit {
+            name: "kernel.threads-max",
+            value: read_u64("/proc/sys/kernel/threads-max"),
+            machine_wide: true,
+        },
+        Limit {
+            name: "kernel.pid_max",
+            value: read_u64("/proc/sys/kernel/pid_max"),
+            machine_wide: true,
+        },
+        Limit {
+            name: "vm.max_map_count",
+            value: read_u64("/proc/sys/vm/max_map_count"),
+            machine_wide: false,
+        },
+        Limit {
+            name: "ulimit -u (RLIMIT_NPROC)",
+            value: nproc_limit(),
+            machine_wide: false,
+        },
     ]
 }
 
 /// "thread spawn failed: Resource temporarily unavailable (errno 11, EAGAIN); limits: ...".
 pub fn explain_spawn_error(e: &io::Error) -> String {
-    let errno = e.raw_os_error().map_or_else(|| "no errno".to_string(), |n| format!("errno {n}{}", errno_name(n)));
+    let errno = e.raw_os_error().map_or_else(
+        || "no errno".to_string(),
+        |n| format!("errno {n}{}", errno_name(n)),
+    );
     let limits: Vec<String> = thread_limits()
         .iter()
-        .map(|l| format!("{}={}", l.name, l.value.map_or_else(|| "unlimited".to_string(), |v| v.to_string())))
+        .map(|l| {
+            format!(
+                "{}={}",
+                l.name,
+                l.value
+                    .map_or_else(|| "unlimited".to_string(), |v| v.to_string())
+            )
+        })
         .collect();
-    format!("thread spawn failed: {e} ({errno}); limits: {}", limits.join(", "))
+    format!(
+        "thread spawn failed: {e} ({errno}); limits: {}",
+        limits.join(", ")
+    )
 }
 
 fn errno_name(n: i32) -> &'static str {
@@ -62,7 +91,11 @@ mod tests {
     #[test]
     fn limits_are_read_and_errors_named() {
         let limits = thread_limits();
-        assert!(limits.iter().any(|l| l.name == "kernel.pid_max" && l.value.is_some_and(|v| v > 0)));
+        assert!(
+            limits
+                .iter()
+                .any(|l| l.name == "kernel.pid_max" && l.value.is_some_and(|v| v > 0))
+        );
         let text = explain_spawn_error(&io::Error::from_raw_os_error(libc::EAGAIN));
         assert!(text.contains("errno 11, EAGAIN"), "{text}");
         assert!(text.contains("vm.max_map_count="), "{text}");

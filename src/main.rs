@@ -12,9 +12,19 @@ fn main() -> ExitCode {
         Err(e) if e.use_stderr() => {
             // One clear line: clap's first, without its usage block.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            let allowed = text.lines().map(str::trim).find(|l| l.starts_with("[possible values"));
-            eprintln!("versus: {first}{} (see --help)", allowed.map(|a| format!(" {a}")).unwrap_or_default());
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            let allowed = text
+                .lines()
+                .map(str::trim)
+                .find(|l| l.starts_with("[possible values"));
+            eprintln!(
+                "versus: {first}{} (see --help)",
+                allowed.map(|a| format!(" {a}")).unwrap_or_default()
+            );
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -33,7 +43,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = if cli.headless { versus::headless::run(cfg, cli.format) } else { versus::tui::run(cfg) };
+    let result = if cli.headless {
+        versus::headless::run(cfg, cli.format)
+    } else {
+        versus::tui::run(cfg)
+    };
     result.unwrap_or_else(|e| {
         eprintln!("versus: {e:#}");
         ExitCode::FAILURE

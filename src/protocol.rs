@@ -126,11 +126,19 @@ pub struct WorkerSpec {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ToWorker {
-    Start { version: u32, spec: WorkerSpec },
+    Start {
+        version: u32,
+        spec: WorkerSpec,
+    },
     /// Scale to this many units (0 stops the side's work but keeps the process).
-    SetUnits { units: u64 },
+    SetUnits {
+        units: u64,
+    },
     /// Change one workload parameter live (e.g. spawn_blocking).
-    SetParam { name: String, value: ParamValue },
+    SetParam {
+        name: String,
+        value: ParamValue,
+    },
 }
 
 /// p50 / p99 / max of a histogram of microseconds.
@@ -182,16 +190,22 @@ pub struct WorkerSample {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FromWorker {
-    Hello { version: u32, pid: u32 },
-    Sample(WorkerSample),
+    Hello {
+        version: u32,
+        pid: u32,
+    },
+    Sample(Box<WorkerSample>),
     /// The worker cannot go on; it exits after sending this.
-    Fatal { message: String },
+    Fatal {
+        message: String,
+    },
 }
 
 /// Encodes one message as a line (with the trailing newline).
 pub fn encode<T: Serialize>(msg: &T) -> String {
     // Serializing these plain structs cannot fail (no maps with non-string keys, no custom impls).
-    let mut s = serde_json::to_string(msg).unwrap_or_else(|e| format!("{{\"kind\":\"fatal\",\"message\":\"encode: {e}\"}}"));
+    let mut s = serde_json::to_string(msg)
+        .unwrap_or_else(|e| format!("{{\"kind\":\"fatal\",\"message\":\"encode: {e}\"}}"));
     s.push('\n');
     s
 }
@@ -224,7 +238,10 @@ pub fn decode<T: for<'de> Deserialize<'de>>(line: &[u8]) -> Result<T, DecodeErro
 
 /// Reads one line of at most MAX_LINE_BYTES without ever buffering more than that.
 /// Ok(None) at end of input. A longer line is consumed up to its newline and reported as TooLong.
-pub fn read_line_bounded<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> std::io::Result<Option<Result<(), DecodeError>>> {
+pub fn read_line_bounded<R: BufRead>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<Result<(), DecodeError>>> {
     buf.clear();
     let mut too_long = false;
     loop {
@@ -253,7 +270,11 @@ pub fn read_line_bounded<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> std::io::R
         }
         r.consume(take);
         if done {
-            return Ok(Some(if too_long { Err(DecodeError::TooLong) } else { Ok(()) }));
+            return Ok(Some(if too_long {
+                Err(DecodeError::TooLong)
+            } else {
+                Ok(())
+            }));
         }
     }
 }
@@ -264,7 +285,11 @@ mod tests {
 
     #[test]
     fn sample_round_trips() {
-        let s = FromWorker::Sample(WorkerSample { seq: 3, units: 10, ..Default::default() });
+        let s = FromWorker::Sample(Box::new(WorkerSample {
+            seq: 3,
+            units: 10,
+            ..Default::default()
+        }));
         let line = encode(&s);
         assert!(line.ends_with('\n'));
         assert_eq!(decode::<FromWorker>(line.as_bytes()), Ok(s));
@@ -272,7 +297,14 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for bad in [&b"{"[..], b"null", b"{\"kind\":\"nope\"}", b"\xff\xfe", b"[1,2]", b""] {
+        for bad in [
+            &b"{"[..],
+            b"null",
+            b"{\"kind\":\"nope\"}",
+            b"\xff\xfe",
+            b"[1,2]",
+            b"",
+        ] {
             assert!(decode::<FromWorker>(bad).is_err(), "{bad:?}");
         }
     }
@@ -284,10 +316,21 @@ mod tests {
         input.extend_from_slice(b"{\"kind\":\"fatal\",\"message\":\"m\"}\n");
         let mut r = std::io::BufReader::new(&input[..]);
         let mut buf = Vec::new();
-        assert_eq!(read_line_bounded(&mut r, &mut buf).ok().flatten(), Some(Err(DecodeError::TooLong)));
+        assert_eq!(
+            read_line_bounded(&mut r, &mut buf).ok().flatten(),
+            Some(Err(DecodeError::TooLong))
+        );
         assert!(buf.capacity() <= MAX_LINE_BYTES * 2);
-        assert_eq!(read_line_bounded(&mut r, &mut buf).ok().flatten(), Some(Ok(())));
-        assert_eq!(decode::<FromWorker>(&buf), Ok(FromWorker::Fatal { message: "m".into() }));
+        assert_eq!(
+            read_line_bounded(&mut r, &mut buf).ok().flatten(),
+            Some(Ok(()))
+        );
+        assert_eq!(
+            decode::<FromWorker>(&buf),
+            Ok(FromWorker::Fatal {
+                message: "m".into()
+            })
+        );
         assert_eq!(read_line_bounded(&mut r, &mut buf).ok().flatten(), None);
     }
 }

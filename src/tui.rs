@@ -31,18 +31,27 @@ pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
     forward_signals(tx.clone())?;
     let mut term = Term::enter()?;
     let input_tx = tx.clone();
-    std::thread::Builder::new().name("input".into()).spawn(move || {
-        // Blocking reads on a thread of their own: the loop never waits on the terminal.
-        while let Ok(ev) = event::read() {
-            if input_tx.send(Event::Input(ev)).is_err() {
-                return;
+    std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            // Blocking reads on a thread of their own: the loop never waits on the terminal.
+            while let Ok(ev) = event::read() {
+                if input_tx.send(Event::Input(ev)).is_err() {
+                    return;
+                }
             }
-        }
-    })?;
+        })?;
     let frame_time = Duration::from_secs(1) / cfg.fps.max(1);
     let deadline = cfg.duration.map(|d| Instant::now() + d);
     let session = Session::start(cfg, tx);
-    let mut lp = Loop { session, view: ViewState { ascii: !ui::locale_is_utf8(), ..ViewState::default() }, frozen: None };
+    let mut lp = Loop {
+        session,
+        view: ViewState {
+            ascii: !ui::locale_is_utf8(),
+            ..ViewState::default()
+        },
+        frozen: None,
+    };
     let exit = lp.run(&mut term, &rx, frame_time, deadline);
     // Workers first (they may take a moment), then the terminal, then report.
     lp.session.stop_workers();
@@ -62,7 +71,13 @@ struct Loop {
 }
 
 impl Loop {
-    fn run(&mut self, term: &mut Term, rx: &Receiver<Event>, frame_time: Duration, deadline: Option<Instant>) -> anyhow::Result<Exit> {
+    fn run(
+        &mut self,
+        term: &mut Term,
+        rx: &Receiver<Event>,
+        frame_time: Duration,
+        deadline: Option<Instant>,
+    ) -> anyhow::Result<Exit> {
         let mut dirty = true;
         let mut next_frame = Instant::now();
         loop {
@@ -78,7 +93,11 @@ impl Loop {
                 next_frame = now + frame_time;
                 dirty = false;
             }
-            let wait = if dirty { next_frame.saturating_duration_since(now) } else { IDLE_TICK };
+            let wait = if dirty {
+                next_frame.saturating_duration_since(now)
+            } else {
+                IDLE_TICK
+            };
             // Take everything that is waiting at once, then draw once.
             let first = match rx.recv_timeout(wait) {
                 Ok(ev) => Some(ev),
@@ -91,9 +110,20 @@ impl Loop {
                     return Ok(exit);
                 }
             }
-            let before = self.session.model.sides.each_ref().map(|s| s.status.clone());
+            let before = self
+                .session
+                .model
+                .sides
+                .each_ref()
+                .map(|s| s.status.clone());
             self.session.tick();
-            dirty |= before != self.session.model.sides.each_ref().map(|s| s.status.clone());
+            dirty |= before
+                != self
+                    .session
+                    .model
+                    .sides
+                    .each_ref()
+                    .map(|s| s.status.clone());
         }
     }
 
@@ -120,7 +150,11 @@ impl Loop {
             Action::Help => self.view.help = !self.view.help,
             Action::Select(sel) => self.view.selection = sel,
             Action::Freeze => {
-                self.frozen = if self.frozen.is_some() { None } else { Some(self.session.model.clone()) };
+                self.frozen = if self.frozen.is_some() {
+                    None
+                } else {
+                    Some(self.session.model.clone())
+                };
                 self.view.frozen = self.frozen.is_some();
             }
             _ => self.session.apply(action, self.view.selection),

@@ -10,7 +10,9 @@ use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 use crate::model::SideSample;
-use crate::protocol::{self, DecodeError, FromWorker, PROTOCOL_VERSION, Side, ToWorker, WorkerSpec};
+use crate::protocol::{
+    self, DecodeError, FromWorker, PROTOCOL_VERSION, Side, ToWorker, WorkerSpec,
+};
 
 /// Longest stderr line of a worker kept (a panic message fits).
 const MAX_STDERR_LINE: usize = 400;
@@ -65,7 +67,10 @@ pub fn launch<E: From<WorkerEvent> + Send + 'static>(
 ) -> std::io::Result<WorkerHandle> {
     let exe = std::env::current_exe()?;
     let mut cmd = Command::new(exe);
-    cmd.arg("worker").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.arg("worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let nice = opts.nice;
     let cpus = opts.cpus[spec.side.index()].clone();
     // SAFETY: the closure runs between fork and exec and only makes async-signal-safe syscalls
@@ -93,7 +98,10 @@ pub fn launch<E: From<WorkerEvent> + Send + 'static>(
     let mut child = cmd.spawn()?;
     let pid = child.id();
     let mut stdin = child.stdin.take();
-    let start = ToWorker::Start { version: PROTOCOL_VERSION, spec: spec.clone() };
+    let start = ToWorker::Start {
+        version: PROTOCOL_VERSION,
+        spec: spec.clone(),
+    };
     if let Some(w) = stdin.as_mut() {
         w.write_all(protocol::encode(&start).as_bytes())?;
         w.flush()?;
@@ -110,7 +118,13 @@ pub fn launch<E: From<WorkerEvent> + Send + 'static>(
             .name(format!("stderr-{}", side.name()))
             .spawn(move || read_stderr(side, generation, err, &tx))?;
     }
-    Ok(WorkerHandle { side, pid, generation, child, stdin })
+    Ok(WorkerHandle {
+        side,
+        pid,
+        generation,
+        child,
+        stdin,
+    })
 }
 
 fn cpu_set(cpus: &[usize]) -> Option<libc::cpu_set_t> {
@@ -126,8 +140,24 @@ fn cpu_set(cpus: &[usize]) -> Option<libc::cpu_set_t> {
     Some(set)
 }
 
-fn read_stdout<E: From<WorkerEvent>>(side: Side, generation: u64, pid: u32, out: impl Read, tx: &Sender<E>) {
-    let send = |incoming| tx.send(WorkerEvent { side, generation, incoming }.into()).is_ok();
+fn read_stdout<E: From<WorkerEvent>>(
+    side: Side,
+    generation: u64,
+    pid: u32,
+    out: impl Read,
+    tx: &Sender<E>,
+) {
+    let send = |incoming| {
+        tx.send(
+            WorkerEvent {
+                side,
+                generation,
+                incoming,
+            }
+            .into(),
+        )
+        .is_ok()
+    };
     let mut r = BufReader::new(out);
     let mut buf = Vec::new();
     loop {
@@ -138,10 +168,15 @@ fn read_stdout<E: From<WorkerEvent>>(side: Side, generation: u64, pid: u32, out:
                 Ok(FromWorker::Sample(worker)) => {
                     // Read right away so the OS figures and the worker's counters describe one moment.
                     let os = procstat::read(pid).unwrap_or_default();
-                    Incoming::Sample(Box::new(SideSample { worker, os }))
+                    Incoming::Sample(Box::new(SideSample {
+                        worker: *worker,
+                        os,
+                    }))
                 }
                 Ok(FromWorker::Hello { version, .. }) if version == PROTOCOL_VERSION => continue,
-                Ok(FromWorker::Hello { version, .. }) => Incoming::Protocol(format!("worker speaks protocol {version}, not {PROTOCOL_VERSION}")),
+                Ok(FromWorker::Hello { version, .. }) => Incoming::Protocol(format!(
+                    "worker speaks protocol {version}, not {PROTOCOL_VERSION}"
+                )),
                 Ok(FromWorker::Fatal { message }) => Incoming::Fatal(message),
                 Err(e) => Incoming::Protocol(e.to_string()),
             },
@@ -159,11 +194,26 @@ fn read_stderr<E: From<WorkerEvent>>(side: Side, generation: u64, err: impl Read
     let mut buf = Vec::new();
     while let Ok(Some(res)) = protocol::read_line_bounded(&mut r, &mut buf) {
         let line = match res {
-            Ok(()) => String::from_utf8_lossy(&buf).trim_end().chars().take(MAX_STDERR_LINE).collect::<String>(),
+            Ok(()) => String::from_utf8_lossy(&buf)
+                .trim_end()
+                .chars()
+                .take(MAX_STDERR_LINE)
+                .collect::<String>(),
             Err(DecodeError::TooLong) => "(overlong stderr line)".into(),
             Err(e) => e.to_string(),
         };
-        if !line.is_empty() && tx.send(WorkerEvent { side, generation, incoming: Incoming::Stderr(line) }.into()).is_err() {
+        if !line.is_empty()
+            && tx
+                .send(
+                    WorkerEvent {
+                        side,
+                        generation,
+                        incoming: Incoming::Stderr(line),
+                    }
+                    .into(),
+                )
+                .is_err()
+        {
             return;
         }
     }
@@ -184,12 +234,16 @@ impl WorkerHandle {
         loop {
             match self.child.try_wait() {
                 Ok(Some(status)) => return describe(status),
-                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
                 _ => break,
             }
         }
         let _ = self.child.kill();
-        self.child.wait().map_or_else(|e| format!("wait failed: {e}"), describe)
+        self.child
+            .wait()
+            .map_or_else(|e| format!("wait failed: {e}"), describe)
     }
 
     /// Exit status if the process has ended.

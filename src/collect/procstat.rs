@@ -4,7 +4,10 @@ use crate::model::OsStat;
 
 /// RSS, virtual size and thread count of `pid`; None once the process is gone.
 pub fn read(pid: u32) -> Option<OsStat> {
-    let stat = procfs::process::Process::new(pid as i32).ok()?.stat().ok()?;
+    let stat = procfs::process::Process::new(pid as i32)
+        .ok()?
+        .stat()
+        .ok()?;
     Some(OsStat {
         rss_bytes: stat.rss * procfs::page_size(),
         virtual_bytes: stat.vsize,

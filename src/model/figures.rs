@@ -70,10 +70,22 @@ impl Figures {
     }
 
     /// Rates over `from`..`to`; levels (RSS, units, totals) from `to`.
-    pub fn derive(side: Side, workload: &str, from: &SideSample, to: &SideSample, lateness: Option<Percentiles>) -> Figures {
+    pub fn derive(
+        side: Side,
+        workload: &str,
+        from: &SideSample,
+        to: &SideSample,
+        lateness: Option<Percentiles>,
+    ) -> Figures {
         let (a, b) = (&from.worker, &to.worker);
         let dt_s = b.t_us.saturating_sub(a.t_us) as f64 / 1e6;
-        let rate = |x: u64, y: u64| if dt_s > 0.0 { y.saturating_sub(x) as f64 / dt_s } else { 0.0 };
+        let rate = |x: u64, y: u64| {
+            if dt_s > 0.0 {
+                y.saturating_sub(x) as f64 / dt_s
+            } else {
+                0.0
+            }
+        };
         let per_unit = |level: u64, base: u64| {
             (b.units > 0).then(|| level.saturating_sub(base) as f64 / b.units as f64)
         };
@@ -93,7 +105,10 @@ impl Figures {
             cores_used: rate(a.cpu_us, b.cpu_us) / 1e6,
             ctx_voluntary: b.ctx_voluntary,
             ctx_involuntary: b.ctx_involuntary,
-            ctx_switches_per_sec: rate(a.ctx_voluntary + a.ctx_involuntary, b.ctx_voluntary + b.ctx_involuntary),
+            ctx_switches_per_sec: rate(
+                a.ctx_voluntary + a.ctx_involuntary,
+                b.ctx_voluntary + b.ctx_involuntary,
+            ),
             ops_per_sec: rate(a.ops_total, b.ops_total),
             lateness_p50_us: lateness.map(|p| p.p50_us),
             lateness_p99_us: lateness.map(|p| p.p99_us),
@@ -103,7 +118,12 @@ impl Figures {
             limit_name: b.limit_name.clone(),
             window_s: dt_s,
             errors: Vec::new(),
-            extra: b.extra.iter().filter(|(k, _)| *k != BASELINE_VIRTUAL_KEY).map(|(k, v)| (k.clone(), json_number(*v))).collect(),
+            extra: b
+                .extra
+                .iter()
+                .filter(|(k, _)| *k != BASELINE_VIRTUAL_KEY)
+                .map(|(k, v)| (k.clone(), json_number(*v)))
+                .collect(),
         }
     }
 }
@@ -146,13 +166,23 @@ mod tests {
                 baseline_rss_bytes: 1000,
                 ..Default::default()
             },
-            os: OsStat { rss_bytes: rss, virtual_bytes: 0, os_threads: 3 },
+            os: OsStat {
+                rss_bytes: rss,
+                virtual_bytes: 0,
+                os_threads: 3,
+            },
         }
     }
 
     #[test]
     fn rates_and_per_unit_costs() {
-        let f = Figures::derive(Side::Threads, "sleep", &sample(1, 10, 0, 100, 0), &sample(3, 10, 21_000, 500, 1_000_000), None);
+        let f = Figures::derive(
+            Side::Threads,
+            "sleep",
+            &sample(1, 10, 0, 100, 0),
+            &sample(3, 10, 21_000, 500, 1_000_000),
+            None,
+        );
         assert_eq!(f.rss_per_unit_bytes, Some(2000.0));
         assert_eq!(f.ctx_switches_per_sec, 200.0);
         assert_eq!(f.cpu_percent, 50.0);

@@ -128,7 +128,11 @@ impl SideModel {
     fn apply_sample(&mut self, workload: &str, s: SideSample, now_s: f64) {
         let w = &s.worker;
         self.last_seen_s = now_s;
-        self.status = if w.target_units == 0 && w.units == 0 { Status::Stopped } else { Status::Running };
+        self.status = if w.target_units == 0 && w.units == 0 {
+            Status::Stopped
+        } else {
+            Status::Running
+        };
         for e in &w.errors {
             self.errors.push(e.clone());
         }
@@ -136,7 +140,10 @@ impl SideModel {
             self.limit_hit.clone_from(&w.limit_hit);
         }
         let settled = w.units == w.target_units;
-        let steady_units = self.steady_from.as_ref().map(|f| (f.worker.units, f.worker.target_units));
+        let steady_units = self
+            .steady_from
+            .as_ref()
+            .map(|f| (f.worker.units, f.worker.target_units));
         if !settled || steady_units != Some((w.units, w.target_units)) {
             self.steady_from = settled.then(|| s.clone());
         }
@@ -209,7 +216,10 @@ impl Model {
         let history_len = history_len(window_s, run.interval_ms);
         Model {
             run,
-            sides: [SideModel::new(Side::Async, history_len), SideModel::new(Side::Threads, history_len)],
+            sides: [
+                SideModel::new(Side::Async, history_len),
+                SideModel::new(Side::Threads, history_len),
+            ],
             now_s: 0.0,
             window_s,
         }
@@ -243,7 +253,11 @@ impl Model {
         self.now_s = self.now_s.max(now_s);
         let silent_after = (4.0 * self.run.interval_ms as f64 / 1e3).max(2.0);
         for m in &mut self.sides {
-            if matches!(m.status, Status::Running | Status::Stopped | Status::Starting) && now_s - m.last_seen_s > silent_after {
+            if matches!(
+                m.status,
+                Status::Running | Status::Stopped | Status::Starting
+            ) && now_s - m.last_seen_s > silent_after
+            {
                 m.status = Status::NotResponding;
             }
         }
@@ -274,7 +288,12 @@ mod tests {
 
     fn sample(t_ms: u64, units: u64, target: u64) -> SideEvent {
         SideEvent::Sample(Box::new(SideSample {
-            worker: WorkerSample { t_us: t_ms * 1000, units, target_units: target, ..Default::default() },
+            worker: WorkerSample {
+                t_us: t_ms * 1000,
+                units,
+                target_units: target,
+                ..Default::default()
+            },
             os: OsStat::default(),
         }))
     }
@@ -297,7 +316,13 @@ mod tests {
         assert!(m.side(Side::Threads).steady_from.is_none());
         m.apply(Side::Threads, sample(250, 10, 10), 0.25);
         m.apply(Side::Threads, sample(500, 10, 10), 0.5);
-        assert_eq!(m.side(Side::Threads).steady_from.as_ref().map(|s| s.worker.t_us), Some(250_000));
+        assert_eq!(
+            m.side(Side::Threads)
+                .steady_from
+                .as_ref()
+                .map(|s| s.worker.t_us),
+            Some(250_000)
+        );
     }
 
     #[test]

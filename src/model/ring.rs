@@ -11,7 +11,10 @@ pub struct Ring<T> {
 impl<T> Ring<T> {
     pub fn new(cap: usize) -> Self {
         let cap = cap.max(1);
-        Ring { buf: VecDeque::with_capacity(cap), cap }
+        Ring {
+            buf: VecDeque::with_capacity(cap),
+            cap,
+        }
     }
 
     pub fn push(&mut self, item: T) {

@@ -66,7 +66,10 @@ mod tests {
     fn only_ascii_is_left() {
         let mut buf = Buffer::with_lines(["┌─ 12 µs × 3 ─┐", "│⠀⣿⠁ p99 · ok│"]);
         downgrade(&mut buf);
-        assert_eq!(buf, Buffer::with_lines(["+- 12 us x 3 -+", "| :. p99 . ok|"]));
+        assert_eq!(
+            buf,
+            Buffer::with_lines(["+- 12 us x 3 -+", "| :. p99 . ok|"])
+        );
         let mut empty = Buffer::empty(Rect::ZERO);
         downgrade(&mut empty);
     }

@@ -67,8 +67,15 @@ impl Metric {
 /// The charts in the order they give way when rows run short; the last one is lateness when the
 /// workload measures it (sleep, ping-pong) and throughput otherwise (cpu).
 pub fn metrics(model: &Model) -> [Metric; 4] {
-    let has_lateness = model.sides.iter().any(|s| s.history.iter().any(|p| p.lateness_p99_us > 0.0));
-    let last = if has_lateness { Metric::LatenessP99 } else { Metric::OpsPerSec };
+    let has_lateness = model
+        .sides
+        .iter()
+        .any(|s| s.history.iter().any(|p| p.lateness_p99_us > 0.0));
+    let last = if has_lateness {
+        Metric::LatenessP99
+    } else {
+        Metric::OpsPerSec
+    };
     [Metric::Rss, Metric::OsThreads, Metric::CtxPerSec, last]
 }
 
@@ -79,7 +86,11 @@ pub fn fitting(height: u16) -> usize {
 
 /// The visible time range, ending now.
 pub fn x_bounds(model: &Model) -> [f64; 2] {
-    let window = if model.window_s > 0.0 { model.window_s } else { 1.0 };
+    let window = if model.window_s > 0.0 {
+        model.window_s
+    } else {
+        1.0
+    };
     [model.now_s - window, model.now_s]
 }
 
@@ -98,7 +109,14 @@ pub fn shared_y_max(model: &Model, metric: Metric) -> Option<f64> {
 }
 
 /// One chart of one side: a rule with the title and the scale, the braille line below.
-pub fn render(frame: &mut Frame, area: Rect, m: &SideModel, metric: Metric, x: [f64; 2], y_max: Option<f64>) {
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    m: &SideModel,
+    metric: Metric,
+    x: [f64; 2],
+    y_max: Option<f64>,
+) {
     let scale = match y_max {
         Some(max) => format!(" 0–{} ", metric.format(max)),
         None => " no samples yet ".into(),
@@ -106,10 +124,18 @@ pub fn render(frame: &mut Frame, area: Rect, m: &SideModel, metric: Metric, x: [
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(theme::dim())
-        .title(Span::styled(format!(" {} ", metric.title()), theme::label()))
+        .title(Span::styled(
+            format!(" {} ", metric.title()),
+            theme::label(),
+        ))
         .title(Line::styled(scale, theme::dim()).right_aligned());
-    let data: Vec<(f64, f64)> =
-        m.history.iter().filter(|p| p.t_s >= x[0]).map(|p| (p.t_s, metric.value(p))).filter(|(_, v)| v.is_finite()).collect();
+    let data: Vec<(f64, f64)> = m
+        .history
+        .iter()
+        .filter(|p| p.t_s >= x[0])
+        .map(|p| (p.t_s, metric.value(p)))
+        .filter(|(_, v)| v.is_finite())
+        .collect();
     let dataset = Dataset::default()
         .marker(Marker::Braille)
         .graph_type(GraphType::Line)
@@ -159,8 +185,16 @@ mod tests {
     fn both_columns_share_the_scale_of_the_bigger_side() {
         let model = fixtures::demo_model();
         let top = shared_y_max(&model, Metric::OsThreads).expect("points");
-        let threads_max = model.side(Side::Threads).history.iter().map(|p| p.os_threads).fold(0.0, f64::max);
-        assert!(top >= threads_max && top < threads_max * 1.3, "{top} {threads_max}");
+        let threads_max = model
+            .side(Side::Threads)
+            .history
+            .iter()
+            .map(|p| p.os_threads)
+            .fold(0.0, f64::max);
+        assert!(
+            top >= threads_max && top < threads_max * 1.3,
+            "{top} {threads_max}"
+        );
         assert_eq!(shared_y_max(&fixtures::empty_model(), Metric::Rss), None);
     }
 

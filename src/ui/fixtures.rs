@@ -37,7 +37,13 @@ pub fn empty_model() -> Model {
 pub fn demo_model() -> Model {
     let mut model = empty_model();
     for side in Side::BOTH {
-        model.apply(side, SideEvent::Launched { target_units: UNITS }, 0.0);
+        model.apply(
+            side,
+            SideEvent::Launched {
+                target_units: UNITS,
+            },
+            0.0,
+        );
     }
     for i in 0..SAMPLES {
         let now_s = (i * INTERVAL_MS) as f64 / 1e3;
@@ -52,12 +58,21 @@ pub fn demo_model() -> Model {
 pub fn failed_model() -> Model {
     let mut model = demo_model();
     let now_s = model.now_s;
-    let limit = "thread spawn failed: Resource temporarily unavailable (os error 11); see ulimit -u";
+    let limit =
+        "thread spawn failed: Resource temporarily unavailable (os error 11); see ulimit -u";
     let mut last = sample(Side::Threads, SAMPLES);
     last.worker.limit_hit = Some(limit.into());
     last.worker.limit_name = Some("ulimit -u".into());
-    model.apply(Side::Threads, SideEvent::Sample(Box::new(last)), now_s + 0.25);
-    model.apply(Side::Threads, SideEvent::Failed("worker exited with signal 9 (killed)".into()), now_s + 0.5);
+    model.apply(
+        Side::Threads,
+        SideEvent::Sample(Box::new(last)),
+        now_s + 0.25,
+    );
+    model.apply(
+        Side::Threads,
+        SideEvent::Failed("worker exited with signal 9 (killed)".into()),
+        now_s + 0.5,
+    );
     model
 }
 

@@ -57,9 +57,17 @@ pub fn compact(x: f64) -> String {
         suffix = s;
     }
     if suffix.is_empty() {
-        return if x < 10.0 && x.fract() != 0.0 { format!("{x:.1}") } else { format!("{x:.0}") };
+        return if x < 10.0 && x.fract() != 0.0 {
+            format!("{x:.1}")
+        } else {
+            format!("{x:.0}")
+        };
     }
-    if v < 99.95 { format!("{v:.1}{suffix}") } else { format!("{v:.0}{suffix}") }
+    if v < 99.95 {
+        format!("{v:.1}{suffix}")
+    } else {
+        format!("{v:.0}{suffix}")
+    }
 }
 
 /// Per-second rate: "1.2k/s".
@@ -82,12 +90,20 @@ pub fn micros(us: f64) -> String {
 
 /// Nanoseconds: "350 ns", else as `micros`.
 pub fn nanos(ns: f64) -> String {
-    if ns.is_finite() && (0.0..999.5).contains(&ns) { format!("{ns:.0} ns") } else { micros(ns / 1e3) }
+    if ns.is_finite() && (0.0..999.5).contains(&ns) {
+        format!("{ns:.0} ns")
+    } else {
+        micros(ns / 1e3)
+    }
 }
 
 /// Percent of one core: "12.3%".
 pub fn percent(p: f64) -> String {
-    if p.is_finite() { format!("{p:.1}%") } else { MISSING.into() }
+    if p.is_finite() {
+        format!("{p:.1}%")
+    } else {
+        MISSING.into()
+    }
 }
 
 /// How many times bigger: "2.1×", "30×", "3,334×".

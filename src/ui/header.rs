@@ -20,9 +20,17 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     let width = area.width as usize;
     let run = &model.run;
 
-    let badge = if view.frozen { Some(Span::styled(" FROZEN ", theme::frozen())) } else { None };
+    let badge = if view.frozen {
+        Some(Span::styled(" FROZEN ", theme::frozen()))
+    } else {
+        None
+    };
     let badge_width = badge.as_ref().map_or(0, |b| b.width() + 1);
-    let mut title = vec![Span::styled(" versus ", theme::bar()), Span::raw(" "), Span::styled(run.workload.clone(), theme::value())];
+    let mut title = vec![
+        Span::styled(" versus ", theme::bar()),
+        Span::raw(" "),
+        Span::styled(run.workload.clone(), theme::value()),
+    ];
     if let Some(scenario) = &run.scenario {
         title.push(Span::raw(format!(" ({scenario})")));
     }
@@ -69,21 +77,29 @@ pub fn caption_rows(model: &Model, view: &ViewState, width: u16, max_rows: u16) 
         return 0;
     }
     let text_width = width.saturating_sub(2 * CAPTION_MARGIN) as usize;
-    let words = CAPTION_PREFIX.split_whitespace().chain(model.run.caption.split_whitespace());
+    let words = CAPTION_PREFIX
+        .split_whitespace()
+        .chain(model.run.caption.split_whitespace());
     wrapped_rows(words, text_width).min(max_rows as usize) as u16
 }
 
 pub fn render_caption(frame: &mut Frame, area: Rect, model: &Model) {
     let text = Line::from(vec![
         Span::styled(CAPTION_PREFIX, theme::label()),
-        Span::styled(model.run.caption.as_str(), theme::label().add_modifier(Modifier::ITALIC)),
+        Span::styled(
+            model.run.caption.as_str(),
+            theme::label().add_modifier(Modifier::ITALIC),
+        ),
     ]);
     let area = area.inner(Margin::new(CAPTION_MARGIN, 0));
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
 pub fn render_notice(frame: &mut Frame, area: Rect, notice: &str) {
-    frame.render_widget(Paragraph::new(Line::styled(format!(" ! {notice}"), theme::warn())), area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(format!(" ! {notice}"), theme::warn())),
+        area,
+    );
 }
 
 /// Greedy word wrap, as the paragraph does it, counting rows only.

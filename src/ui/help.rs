@@ -16,7 +16,11 @@ fn pinned(b: &KeyBinding) -> bool {
 
 /// The first key of each row and its label, as many as fit; help and quit always, on the right.
 pub fn render_footer(frame: &mut Frame, area: Rect) {
-    let right: Vec<Span> = KEYS.iter().filter(|b| pinned(b)).flat_map(|b| hint(b)).collect();
+    let right: Vec<Span> = KEYS
+        .iter()
+        .filter(|b| pinned(b))
+        .flat_map(|b| hint(b))
+        .collect();
     let right_width: usize = right.iter().map(Span::width).sum();
     let mut avail = (area.width as usize).saturating_sub(right_width);
     let mut left = Vec::new();
@@ -36,16 +40,30 @@ pub fn render_footer(frame: &mut Frame, area: Rect) {
 /// " a async " with the key in key style.
 fn hint(b: &KeyBinding) -> [Span<'static>; 4] {
     let (prefix, name) = b.keys.first().map_or(("", "?"), |k| k.name());
-    [Span::raw(" "), Span::styled(prefix, theme::key()), Span::styled(name, theme::key()), Span::styled(format!(" {} ", b.label), theme::label())]
+    [
+        Span::raw(" "),
+        Span::styled(prefix, theme::key()),
+        Span::styled(name, theme::key()),
+        Span::styled(format!(" {} ", b.label), theme::label()),
+    ]
 }
 
 /// Every key with its sentence, centered over whatever is below.
 pub fn render_overlay(frame: &mut Frame, area: Rect, selection: Selection) {
     let key_col = KEYS.iter().map(keys_width).max().unwrap_or(0);
-    let help_col = KEYS.iter().map(|b| format::width(b.help)).max().unwrap_or(0);
+    let help_col = KEYS
+        .iter()
+        .map(|b| format::width(b.help))
+        .max()
+        .unwrap_or(0);
     let width = (key_col + help_col + 6).min(area.width as usize) as u16;
     let height = (KEYS.len() + 4).min(area.height as usize) as u16;
-    let popup = Rect::new(area.x + (area.width - width) / 2, area.y + (area.height - height) / 2, width, height);
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
 
     let mut lines = Vec::with_capacity(KEYS.len() + 2);
     lines.push(Line::from(vec![
@@ -78,6 +96,11 @@ pub fn render_overlay(frame: &mut Frame, area: Rect, selection: Selection) {
 
 /// Cells the keys of a row take: "+ = ↑" is five.
 fn keys_width(b: &KeyBinding) -> usize {
-    let names: usize = b.keys.iter().map(|k| k.name()).map(|(p, n)| format::width(p) + format::width(n)).sum();
+    let names: usize = b
+        .keys
+        .iter()
+        .map(|k| k.name())
+        .map(|(p, n)| format::width(p) + format::width(n))
+        .sum();
     names + b.keys.len().saturating_sub(1)
 }

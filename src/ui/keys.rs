@@ -38,7 +38,9 @@ impl Key {
     }
 
     fn matches(self, ev: &KeyEvent) -> bool {
-        let ctrl_or_alt = ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let ctrl_or_alt = ev
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         match self {
             Key::Char(c) => ev.code == KeyCode::Char(c) && !ctrl_or_alt,
             Key::Ctrl(c) => {
@@ -118,7 +120,12 @@ pub const KEYS: &[KeyBinding] = &[
         help: "freeze the display (sampling goes on); again to follow live",
         action: Action::Freeze,
     },
-    KeyBinding { keys: &[Key::Char('?')], label: "help", help: "show or close this help", action: Action::Help },
+    KeyBinding {
+        keys: &[Key::Char('?')],
+        label: "help",
+        help: "show or close this help",
+        action: Action::Help,
+    },
     KeyBinding {
         keys: &[Key::Char('q'), Key::Ctrl('c')],
         label: "quit",
@@ -132,7 +139,9 @@ pub fn action_for(ev: &KeyEvent) -> Option<Action> {
     if ev.kind != KeyEventKind::Press {
         return None;
     }
-    KEYS.iter().find(|b| b.keys.iter().any(|k| k.matches(ev))).map(|b| b.action)
+    KEYS.iter()
+        .find(|b| b.keys.iter().any(|k| k.matches(ev)))
+        .map(|b| b.action)
 }
 
 #[cfg(test)]
@@ -209,20 +218,46 @@ mod tests {
 
     #[test]
     fn ctrl_c_quits_and_plain_c_does_nothing() {
-        assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
-        assert_eq!(action_for(&press(KeyCode::Char('C'), KeyModifiers::CONTROL | KeyModifiers::SHIFT)), Some(Action::Quit));
-        assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE)), None);
-        assert_eq!(action_for(&press(KeyCode::Char('q'), KeyModifiers::CONTROL)), None);
+        assert_eq!(
+            action_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(&press(
+                KeyCode::Char('C'),
+                KeyModifiers::CONTROL | KeyModifiers::SHIFT
+            )),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            None
+        );
         assert_eq!(action_for(&press(KeyCode::Esc, KeyModifiers::NONE)), None);
     }
 
     #[test]
     fn shifted_symbols_count_and_releases_do_not() {
-        assert_eq!(action_for(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)), Some(Action::Help));
-        assert_eq!(action_for(&press(KeyCode::Char('+'), KeyModifiers::SHIFT)), Some(Action::ScaleUp));
-        let release = KeyEvent::new_with_kind(KeyCode::Char('q'), KeyModifiers::NONE, KeyEventKind::Release);
+        assert_eq!(
+            action_for(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)),
+            Some(Action::Help)
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('+'), KeyModifiers::SHIFT)),
+            Some(Action::ScaleUp)
+        );
+        let release = KeyEvent::new_with_kind(
+            KeyCode::Char('q'),
+            KeyModifiers::NONE,
+            KeyEventKind::Release,
+        );
         assert_eq!(action_for(&release), None);
-        let repeat = KeyEvent::new_with_kind(KeyCode::Char('+'), KeyModifiers::NONE, KeyEventKind::Repeat);
+        let repeat =
+            KeyEvent::new_with_kind(KeyCode::Char('+'), KeyModifiers::NONE, KeyEventKind::Repeat);
         assert_eq!(action_for(&repeat), None);
     }
 

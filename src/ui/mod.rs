@@ -67,8 +67,16 @@ pub fn render(frame: &mut Frame, model: &Model, view: &ViewState) {
 fn render_too_small(frame: &mut Frame, area: Rect) {
     let need = format!("terminal too small: need {MIN_WIDTH}×{MIN_HEIGHT}");
     let have = format!("(now {}×{})", area.width, area.height);
-    let [_, middle, _] = Layout::vertical([Constraint::Fill(1), Constraint::Length(2), Constraint::Fill(1)]).areas(area);
-    let text = vec![Line::from(need).centered(), Line::styled(have, theme::dim()).centered()];
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(2),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let text = vec![
+        Line::from(need).centered(),
+        Line::styled(have, theme::dim()).centered(),
+    ];
     frame.render_widget(Paragraph::new(text), middle);
 }
 
@@ -88,7 +96,10 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     .areas(area);
 
     header::render(frame, head, model, view);
-    frame.render_widget(Paragraph::new(ratios::line(model, ratio.width as usize)), ratio);
+    frame.render_widget(
+        Paragraph::new(ratios::line(model, ratio.width as usize)),
+        ratio,
+    );
     if caption > 0 {
         header::render_caption(frame, caption_area, model);
     }
@@ -124,7 +135,11 @@ fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selec
 
         let (count, metrics, y_max) = *chart_plan.get_or_insert_with(|| {
             let metrics = charts::metrics(model);
-            (charts::fitting(chart_area.height), metrics, metrics.map(|metric| charts::shared_y_max(model, metric)))
+            (
+                charts::fitting(chart_area.height),
+                metrics,
+                metrics.map(|metric| charts::shared_y_max(model, metric)),
+            )
         });
         if count == 0 {
             continue;

@@ -20,7 +20,11 @@ const SEP: &str = " · ";
 pub fn block(m: &SideModel, selected: bool) -> Block<'static> {
     let colour = theme::side(m.side);
     let (marker, border, title_style) = if selected {
-        ("▶ ", BorderType::Thick, theme::value().fg(colour).add_modifier(Modifier::REVERSED))
+        (
+            "▶ ",
+            BorderType::Thick,
+            theme::value().fg(colour).add_modifier(Modifier::REVERSED),
+        )
     } else {
         ("", BorderType::Plain, theme::value().fg(colour))
     };
@@ -30,9 +34,23 @@ pub fn block(m: &SideModel, selected: bool) -> Block<'static> {
     };
     Block::bordered()
         .border_type(border)
-        .border_style(if selected { colour.into() } else { theme::dim() })
-        .title(Line::from(vec![Span::raw(" "), Span::styled(format!("{marker}{}", m.side.title()), title_style), Span::raw(" ")]))
-        .title(Line::from(vec![Span::styled(format!(" {status} "), theme::status(&m.status)), Span::raw(" ")]).right_aligned())
+        .border_style(if selected {
+            colour.into()
+        } else {
+            theme::dim()
+        })
+        .title(Line::from(vec![
+            Span::raw(" "),
+            Span::styled(format!("{marker}{}", m.side.title()), title_style),
+            Span::raw(" "),
+        ]))
+        .title(
+            Line::from(vec![
+                Span::styled(format!(" {status} "), theme::status(&m.status)),
+                Span::raw(" "),
+            ])
+            .right_aligned(),
+        )
 }
 
 /// Lines about what went wrong: the failure or silence, then the limit hit or newest error.
@@ -41,7 +59,11 @@ pub fn problems(m: &SideModel, now_s: f64) -> Vec<Line<'static>> {
     match &m.status {
         Status::Failed(_) => lines.push(Line::styled(m.status.label(), theme::alarm())),
         Status::NotResponding => lines.push(Line::styled(
-            format!("{}: no sample for {:.1} s", m.status.label(), (now_s - m.last_seen_s).max(0.0)),
+            format!(
+                "{}: no sample for {:.1} s",
+                m.status.label(),
+                (now_s - m.last_seen_s).max(0.0)
+            ),
             theme::alarm(),
         )),
         _ => {}
@@ -63,7 +85,10 @@ pub fn render_figures(frame: &mut Frame, area: Rect, m: &SideModel) {
         .map(|(label, segments)| {
             let keep = format::segments_fitting(&segments, SEP, value_width);
             let mut spans = Vec::with_capacity(1 + 2 * keep);
-            spans.push(Span::styled(format!("{label:<LABEL_WIDTH$}"), theme::label()));
+            spans.push(Span::styled(
+                format!("{label:<LABEL_WIDTH$}"),
+                theme::label(),
+            ));
             for (i, s) in segments.into_iter().take(keep).enumerate() {
                 if i == 0 {
                     spans.push(Span::styled(s, theme::value()));
@@ -92,9 +117,28 @@ fn rows(m: &SideModel, f: Option<&Figures>) -> [(&'static str, Vec<String>); FIG
     };
     [
         ("units", units),
-        ("OS threads", or_missing(f.map(|f| vec![format::count(f.os_threads)]))),
-        ("RSS", or_missing(f.map(|f| vec![format::bytes(f.rss_bytes as f64), per_unit(f.rss_per_unit_bytes)]))),
-        ("virtual", or_missing(f.map(|f| vec![format::bytes(f.virtual_bytes as f64), per_unit(f.virtual_per_unit_bytes)]))),
+        (
+            "OS threads",
+            or_missing(f.map(|f| vec![format::count(f.os_threads)])),
+        ),
+        (
+            "RSS",
+            or_missing(f.map(|f| {
+                vec![
+                    format::bytes(f.rss_bytes as f64),
+                    per_unit(f.rss_per_unit_bytes),
+                ]
+            })),
+        ),
+        (
+            "virtual",
+            or_missing(f.map(|f| {
+                vec![
+                    format::bytes(f.virtual_bytes as f64),
+                    per_unit(f.virtual_per_unit_bytes),
+                ]
+            })),
+        ),
         (
             "ctx switch",
             or_missing(f.map(|f| {
@@ -105,8 +149,14 @@ fn rows(m: &SideModel, f: Option<&Figures>) -> [(&'static str, Vec<String>); FIG
                 ]
             })),
         ),
-        ("CPU", or_missing(f.map(|f| vec![format::percent(f.cpu_percent)]))),
-        ("throughput", or_missing(f.map(|f| vec![format!("{} ops/s", format::compact(f.ops_per_sec))]))),
+        (
+            "CPU",
+            or_missing(f.map(|f| vec![format::percent(f.cpu_percent)])),
+        ),
+        (
+            "throughput",
+            or_missing(f.map(|f| vec![format!("{} ops/s", format::compact(f.ops_per_sec))])),
+        ),
         (
             "lateness",
             or_missing(f.and_then(|f| {
@@ -118,6 +168,12 @@ fn rows(m: &SideModel, f: Option<&Figures>) -> [(&'static str, Vec<String>); FIG
                 ])
             })),
         ),
-        ("spawn", or_missing(f.and_then(|f| f.spawn_ns_per_unit).map(|ns| vec![format!("{}/unit", format::nanos(ns))]))),
+        (
+            "spawn",
+            or_missing(
+                f.and_then(|f| f.spawn_ns_per_unit)
+                    .map(|ns| vec![format!("{}/unit", format::nanos(ns))]),
+            ),
+        ),
     ]
 }

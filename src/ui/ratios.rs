@@ -31,7 +31,10 @@ pub struct Headline {
 
 /// Headlines that exist for both sides and differ enough to say so.
 pub fn headlines(model: &Model) -> Vec<Headline> {
-    let (Some(a), Some(t)) = (&model.side(Side::Async).figures, &model.side(Side::Threads).figures) else {
+    let (Some(a), Some(t)) = (
+        &model.side(Side::Async).figures,
+        &model.side(Side::Threads).figures,
+    ) else {
         return Vec::new();
     };
     HEADLINES
@@ -42,7 +45,11 @@ pub fn headlines(model: &Model) -> Vec<Headline> {
                 Some(r) if r >= 1.0 => (Side::Threads, r),
                 _ => (Side::Async, ratio(t, a)?),
             };
-            (factor >= MIN_FACTOR).then_some(Headline { bigger, factor, what })
+            (factor >= MIN_FACTOR).then_some(Headline {
+                bigger,
+                factor,
+                what,
+            })
         })
         .collect()
 }
@@ -64,7 +71,11 @@ pub fn line(model: &Model, width: usize) -> Line<'static> {
 fn grouped(headlines: &[Headline]) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     let first = headlines.first().map_or(Side::Threads, |h| h.bigger);
-    let order = if first == Side::Async { Side::BOTH } else { [Side::Threads, Side::Async] };
+    let order = if first == Side::Async {
+        Side::BOTH
+    } else {
+        [Side::Threads, Side::Async]
+    };
     for side in order {
         let mut mine = headlines.iter().filter(|h| h.bigger == side).peekable();
         if mine.peek().is_none() {
@@ -73,7 +84,10 @@ fn grouped(headlines: &[Headline]) -> Line<'static> {
         if spans.len() > 1 {
             spans.push(Span::styled(" │ ", theme::dim()));
         }
-        spans.push(Span::styled(format!("{}:", side.name()), theme::value().fg(theme::side(side))));
+        spans.push(Span::styled(
+            format!("{}:", side.name()),
+            theme::value().fg(theme::side(side)),
+        ));
         for (i, h) in mine.enumerate() {
             spans.push(Span::styled(if i == 0 { " " } else { " · " }, theme::dim()));
             spans.push(Span::styled(format::factor(h.factor), theme::value()));
@@ -92,7 +106,10 @@ mod tests {
     fn the_bigger_side_is_named_and_ties_are_left_out() {
         let model = fixtures::demo_model();
         let h = headlines(&model);
-        let rss = h.iter().find(|h| h.what == "RSS per unit").expect("rss ratio");
+        let rss = h
+            .iter()
+            .find(|h| h.what == "RSS per unit")
+            .expect("rss ratio");
         assert_eq!(rss.bigger, Side::Threads);
         assert!(rss.factor > 5.0, "{rss:?}");
         assert!(h.iter().all(|h| h.factor >= MIN_FACTOR));
@@ -103,7 +120,10 @@ mod tests {
         let model = fixtures::demo_model();
         for width in [10, 40, 80, 200] {
             let line = line(&model, width);
-            assert!(line.width() <= width.max(line.spans.iter().take(5).map(Span::width).sum()), "{width}");
+            assert!(
+                line.width() <= width.max(line.spans.iter().take(5).map(Span::width).sum()),
+                "{width}"
+            );
             let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
             assert!(text.contains("RSS per unit"), "{text}");
         }

@@ -15,12 +15,20 @@ fn screen(model: &Model, view: &ViewState, width: u16, height: u16) -> TestBacke
 
 #[test]
 fn main_screen_80x24() {
-    insta::assert_snapshot!(screen(&fixtures::demo_model(), &ViewState::default(), 80, 24));
+    insta::assert_snapshot!(screen(
+        &fixtures::demo_model(),
+        &ViewState::default(),
+        80,
+        24
+    ));
 }
 
 #[test]
 fn main_screen_160x48() {
-    let view = ViewState { selection: Selection::Threads, ..ViewState::default() };
+    let view = ViewState {
+        selection: Selection::Threads,
+        ..ViewState::default()
+    };
     insta::assert_snapshot!(screen(&fixtures::demo_model(), &view, 160, 48));
 }
 
@@ -38,28 +46,51 @@ fn caption_notice_and_frozen_80x24() {
 
 #[test]
 fn help_overlay_80x24() {
-    let view = ViewState { help: true, ..ViewState::default() };
+    let view = ViewState {
+        help: true,
+        ..ViewState::default()
+    };
     insta::assert_snapshot!(screen(&fixtures::demo_model(), &view, 80, 24));
 }
 
 #[test]
 fn failed_side_100x30() {
-    insta::assert_snapshot!(screen(&fixtures::failed_model(), &ViewState::default(), 100, 30));
+    insta::assert_snapshot!(screen(
+        &fixtures::failed_model(),
+        &ViewState::default(),
+        100,
+        30
+    ));
 }
 
 #[test]
 fn before_any_sample_80x24() {
-    insta::assert_snapshot!(screen(&fixtures::empty_model(), &ViewState::default(), 80, 24));
+    insta::assert_snapshot!(screen(
+        &fixtures::empty_model(),
+        &ViewState::default(),
+        80,
+        24
+    ));
 }
 
 #[test]
 fn too_small() {
-    insta::assert_snapshot!(screen(&fixtures::demo_model(), &ViewState::default(), 40, 10));
+    insta::assert_snapshot!(screen(
+        &fixtures::demo_model(),
+        &ViewState::default(),
+        40,
+        10
+    ));
 }
 
 #[test]
 fn ascii_fallback_has_only_ascii() {
-    let view = ViewState { ascii: true, help: true, caption: true, ..ViewState::default() };
+    let view = ViewState {
+        ascii: true,
+        help: true,
+        caption: true,
+        ..ViewState::default()
+    };
     let backend = screen(&fixtures::failed_model(), &view, 120, 40);
     let text = backend.to_string();
     assert!(text.is_ascii(), "{text}");
@@ -68,7 +99,11 @@ fn ascii_fallback_has_only_ascii() {
 
 #[test]
 fn no_size_panics() {
-    let models = [fixtures::empty_model(), fixtures::demo_model(), fixtures::failed_model()];
+    let models = [
+        fixtures::empty_model(),
+        fixtures::demo_model(),
+        fixtures::failed_model(),
+    ];
     let views = [
         ViewState::default(),
         ViewState {
@@ -80,7 +115,16 @@ fn no_size_panics() {
             selection: Selection::Async,
         },
     ];
-    let mut sizes: Vec<(u16, u16)> = vec![(0, 0), (0, 24), (80, 0), (1, 1), (500, 200), (59, 16), (60, 15), (60, 16)];
+    let mut sizes: Vec<(u16, u16)> = vec![
+        (0, 0),
+        (0, 24),
+        (80, 0),
+        (1, 1),
+        (500, 200),
+        (59, 16),
+        (60, 15),
+        (60, 16),
+    ];
     for w in (1..=500).step_by(7) {
         for h in (1..=200).step_by(5) {
             sizes.push((w, h));

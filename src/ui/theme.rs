@@ -30,7 +30,10 @@ pub fn bar() -> Style {
 }
 
 pub fn key() -> Style {
-    Style::new().fg(Color::Black).bg(Color::Gray).add_modifier(Modifier::BOLD)
+    Style::new()
+        .fg(Color::Black)
+        .bg(Color::Gray)
+        .add_modifier(Modifier::BOLD)
 }
 
 pub fn warn() -> Style {
@@ -38,11 +41,17 @@ pub fn warn() -> Style {
 }
 
 pub fn alarm() -> Style {
-    Style::new().fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD)
+    Style::new()
+        .fg(Color::White)
+        .bg(Color::Red)
+        .add_modifier(Modifier::BOLD)
 }
 
 pub fn frozen() -> Style {
-    Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD)
+    Style::new()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .add_modifier(Modifier::BOLD)
 }
 
 /// A dead or silent side must be seen from across the room; a healthy one stays quiet.

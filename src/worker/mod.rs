@@ -11,13 +11,19 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crate::protocol::{self, FromWorker, PROTOCOL_VERSION, RuntimeFlavor, Side, ToWorker, WorkerSpec};
+use crate::protocol::{
+    self, FromWorker, PROTOCOL_VERSION, RuntimeFlavor, Side, ToWorker, WorkerSpec,
+};
 use crate::workload::{self, BuildCtx, Params, SideShared};
 
 fn send(msg: &FromWorker) {
     let line = protocol::encode(msg);
     let mut out = std::io::stdout().lock();
-    if out.write_all(line.as_bytes()).and_then(|()| out.flush()).is_err() {
+    if out
+        .write_all(line.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
         // The controller is gone; nothing left to report to.
         std::process::exit(0);
     }
@@ -25,7 +31,9 @@ fn send(msg: &FromWorker) {
 
 /// Tells the controller why this worker cannot go on, and ends with exit code 2.
 fn fatal(message: String) -> ExitCode {
-    send(&FromWorker::Fatal { message: message.clone() });
+    send(&FromWorker::Fatal {
+        message: message.clone(),
+    });
     eprintln!("versus worker: {message}");
     ExitCode::from(2)
 }
@@ -37,23 +45,33 @@ pub fn main() -> ExitCode {
     let spec = match next_command(&mut input, &mut buf) {
         Ok(Some(ToWorker::Start { version, spec })) if version == PROTOCOL_VERSION => spec,
         Ok(Some(ToWorker::Start { version, .. })) => {
-            return fatal(format!("protocol version {version} is not {PROTOCOL_VERSION}"));
+            return fatal(format!(
+                "protocol version {version} is not {PROTOCOL_VERSION}"
+            ));
         }
         Ok(Some(other)) => return fatal(format!("expected start, got {other:?}")),
         Ok(None) => return ExitCode::SUCCESS,
         Err(e) => return fatal(e),
     };
-    send(&FromWorker::Hello { version: PROTOCOL_VERSION, pid: std::process::id() });
+    send(&FromWorker::Hello {
+        version: PROTOCOL_VERSION,
+        pid: std::process::id(),
+    });
     match Running::start(spec, started) {
         Ok(running) => running.serve(&mut input, &mut buf),
         Err(e) => fatal(e),
     }
 }
 
-fn next_command<R: std::io::BufRead>(input: &mut R, buf: &mut Vec<u8>) -> Result<Option<ToWorker>, String> {
+fn next_command<R: std::io::BufRead>(
+    input: &mut R,
+    buf: &mut Vec<u8>,
+) -> Result<Option<ToWorker>, String> {
     match protocol::read_line_bounded(input, buf) {
         Ok(None) => Ok(None),
-        Ok(Some(Ok(()))) => protocol::decode(buf).map(Some).map_err(|e| format!("bad command: {e}")),
+        Ok(Some(Ok(()))) => protocol::decode(buf)
+            .map(Some)
+            .map_err(|e| format!("bad command: {e}")),
         Ok(Some(Err(e))) => Err(format!("bad command: {e}")),
         Err(e) => Err(format!("reading stdin: {e}")),
     }
@@ -70,17 +88,31 @@ struct Running {
 
 impl Running {
     fn start(spec: WorkerSpec, started: Instant) -> Result<Running, String> {
-        let kind = workload::find(&spec.workload)
-            .ok_or_else(|| format!("unknown workload {} (known: {})", spec.workload, workload::names()))?;
+        let kind = workload::find(&spec.workload).ok_or_else(|| {
+            format!(
+                "unknown workload {} (known: {})",
+                spec.workload,
+                workload::names()
+            )
+        })?;
         let params = Params::resolve(kind.params, &spec.params)?;
         let shared = Arc::new(SideShared::default());
-        let workload = (kind.build)(&BuildCtx { params: &params, shared: &shared, side: spec.side })?;
+        let workload = (kind.build)(&BuildCtx {
+            params: &params,
+            shared: &shared,
+            side: spec.side,
+        })?;
         let (runtime, launcher) = match spec.side {
             Side::Async => {
                 let (rt, handle) = build_runtime(spec.runtime, spec.workers)?;
                 (rt, spawner::Launcher::Async(handle))
             }
-            Side::Threads => (None, spawner::Launcher::Threads { stack_bytes: spec.stack_bytes }),
+            Side::Threads => (
+                None,
+                spawner::Launcher::Threads {
+                    stack_bytes: spec.stack_bytes,
+                },
+            ),
         };
         // Baseline after the runtime exists, before any unit: per-unit figures exclude fixed costs.
         let (baseline_virtual_bytes, baseline_rss_bytes) = sys::statm_bytes();
@@ -95,13 +127,21 @@ impl Running {
             baseline_rss_bytes,
             baseline_virtual_bytes,
         };
-        std::thread::Builder::new().name("reporter".into()).spawn(move || reporter.run()).map_err(|e| format!("reporter thread: {e}"))?;
+        std::thread::Builder::new()
+            .name("reporter".into())
+            .spawn(move || reporter.run())
+            .map_err(|e| format!("reporter thread: {e}"))?;
         let (w, s, k) = (workload.clone(), shared.clone(), wake.clone());
         std::thread::Builder::new()
             .name("spawner".into())
             .spawn(move || spawner::run(w, s, launcher, k, timing))
             .map_err(|e| format!("spawner thread: {e}"))?;
-        let running = Running { shared, workload, wake, _runtime: runtime };
+        let running = Running {
+            shared,
+            workload,
+            wake,
+            _runtime: runtime,
+        };
         running.set_units(spec.units);
         Ok(running)
     }
@@ -130,16 +170,26 @@ impl Running {
 }
 
 /// Builds the runtime of the async side. A current-thread runtime gets one OS thread of its own.
-fn build_runtime(flavor: RuntimeFlavor, workers: usize) -> Result<(Option<tokio::runtime::Runtime>, tokio::runtime::Handle), String> {
+fn build_runtime(
+    flavor: RuntimeFlavor,
+    workers: usize,
+) -> Result<(Option<tokio::runtime::Runtime>, tokio::runtime::Handle), String> {
     let err = |e: std::io::Error| format!("tokio runtime: {e}");
     match flavor {
         RuntimeFlavor::MultiThread => {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(workers.max(1)).enable_all().build().map_err(err)?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers.max(1))
+                .enable_all()
+                .build()
+                .map_err(err)?;
             let handle = rt.handle().clone();
             Ok((Some(rt), handle))
         }
         RuntimeFlavor::CurrentThread => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(err)?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(err)?;
             let handle = rt.handle().clone();
             std::thread::Builder::new()
                 .name("tokio-rt".into())

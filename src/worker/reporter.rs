@@ -34,15 +34,24 @@ impl Reporter {
             std::thread::sleep(next.saturating_duration_since(Instant::now()));
             next += self.interval;
             let sample = self.sample(seq, &mut steady, &mut last_counts);
-            let line = encode(&FromWorker::Sample(sample));
+            let line = encode(&FromWorker::Sample(Box::new(sample)));
             let mut out = std::io::stdout().lock();
-            if out.write_all(line.as_bytes()).and_then(|()| out.flush()).is_err() {
+            if out
+                .write_all(line.as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
                 std::process::exit(0);
             }
         }
     }
 
-    fn sample(&self, seq: u64, steady: &mut hdrhistogram::Histogram<u64>, last_counts: &mut (u64, u64)) -> WorkerSample {
+    fn sample(
+        &self,
+        seq: u64,
+        steady: &mut hdrhistogram::Histogram<u64>,
+        last_counts: &mut (u64, u64),
+    ) -> WorkerSample {
         let s = &self.shared;
         let units = s.alive.load(Ordering::SeqCst);
         let target_units = s.target.load(Ordering::SeqCst);
@@ -55,9 +64,14 @@ impl Reporter {
         }
         let _ = steady.add(&interval);
         let usage = sys::usage();
-        let (limit_hit, limit_name) = s.limit_hit().map_or((None, None), |(why, name)| (Some(why), name));
+        let (limit_hit, limit_name) = s
+            .limit_hit()
+            .map_or((None, None), |(why, name)| (Some(why), name));
         let mut extra = self.workload.extra();
-        extra.insert(BASELINE_VIRTUAL_KEY.into(), self.baseline_virtual_bytes as f64);
+        extra.insert(
+            BASELINE_VIRTUAL_KEY.into(),
+            self.baseline_virtual_bytes as f64,
+        );
         WorkerSample {
             seq,
             t_us: self.started.elapsed().as_micros() as u64,

@@ -43,7 +43,13 @@ impl Wake {
 /// Mean ns per spawn of the last batch, read by the reporter.
 pub type SpawnTiming = Arc<Mutex<Option<f64>>>;
 
-pub fn run(workload: Arc<dyn Workload>, shared: Arc<SideShared>, launcher: Launcher, wake: Arc<Wake>, timing: SpawnTiming) {
+pub fn run(
+    workload: Arc<dyn Workload>,
+    shared: Arc<SideShared>,
+    launcher: Launcher,
+    wake: Arc<Wake>,
+    timing: SpawnTiming,
+) {
     let mut next_index = 0u64;
     loop {
         wake.wait();
@@ -84,7 +90,9 @@ fn spawn_one(launcher: &Launcher, workload: Arc<dyn Workload>, unit: Unit) -> Re
                 b = b.stack_size(*bytes);
             }
             // On failure the closure, and the unit in it, is dropped: alive goes back down.
-            b.spawn(move || workload.thread(unit)).map(drop).map_err(|e| crate::limits::explain_spawn_error(&e))
+            b.spawn(move || workload.thread(unit))
+                .map(drop)
+                .map_err(|e| crate::limits::explain_spawn_error(&e))
         }
     }
 }

@@ -28,7 +28,9 @@ pub fn usage() -> Usage {
 pub fn statm_bytes() -> (u64, u64) {
     let page = page_size();
     let text = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let mut it = text.split_whitespace().map(|f| f.parse::<u64>().unwrap_or(0));
+    let mut it = text
+        .split_whitespace()
+        .map(|f| f.parse::<u64>().unwrap_or(0));
     let size = it.next().unwrap_or(0);
     let resident = it.next().unwrap_or(0);
     (size * page, resident * page)
@@ -49,7 +51,10 @@ mod tests {
         let a = usage();
         std::thread::sleep(std::time::Duration::from_millis(5));
         let b = usage();
-        assert!(b.ctx_voluntary > a.ctx_voluntary, "a sleep is a voluntary switch");
+        assert!(
+            b.ctx_voluntary > a.ctx_voluntary,
+            "a sleep is a voluntary switch"
+        );
         let (vsz, rss) = statm_bytes();
         assert!(rss > 0 && vsz >= rss);
     }

@@ -16,14 +16,22 @@ pub const KIND: Kind = Kind {
     build,
 };
 
-const PARAMS: &[ParamDef] = &[ParamDef::int("chunk_iters", 20_000, 100, 100_000_000, "hash rounds per chunk (one op)")];
+const PARAMS: &[ParamDef] = &[ParamDef::int(
+    "chunk_iters",
+    20_000,
+    100,
+    100_000_000,
+    "hash rounds per chunk (one op)",
+)];
 
 struct Cpu {
     chunk_iters: u64,
 }
 
 fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
-    Ok(Arc::new(Cpu { chunk_iters: ctx.params.int("chunk_iters").max(1) as u64 }))
+    Ok(Arc::new(Cpu {
+        chunk_iters: ctx.params.int("chunk_iters").max(1) as u64,
+    }))
 }
 
 /// One chunk of work: xorshift-multiply rounds the optimizer cannot skip.

@@ -1,9 +1,13 @@
 //! Workloads: one file per kind, the async side and the thread side of the same work next to each other.
 //! A kind is a row in `KINDS`: its name, caption, parameter table and constructor.
 
+pub mod blocking;
+pub mod contention;
 pub mod cpu;
 pub mod params;
 pub mod sleep;
+pub mod spawn;
+pub mod switch;
 pub mod unit;
 
 use std::collections::BTreeMap;
@@ -55,12 +59,21 @@ pub struct Kind {
 
 impl std::fmt::Debug for Kind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Kind").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Kind")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
 /// Every workload kind, in the order `w` cycles through them.
-pub const KINDS: &[Kind] = &[sleep::KIND, cpu::KIND];
+pub const KINDS: &[Kind] = &[
+    sleep::KIND,
+    cpu::KIND,
+    spawn::KIND,
+    switch::KIND,
+    contention::KIND,
+    blocking::KIND,
+];
 
 pub fn find(name: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.name == name)

@@ -16,16 +16,46 @@ pub struct ParamDef {
 }
 
 impl ParamDef {
-    pub const fn int(name: &'static str, default: i64, min: i64, max: i64, help: &'static str) -> Self {
-        ParamDef { name, default: ParamValue::Int(default), min: min as f64, max: max as f64, help }
+    pub const fn int(
+        name: &'static str,
+        default: i64,
+        min: i64,
+        max: i64,
+        help: &'static str,
+    ) -> Self {
+        ParamDef {
+            name,
+            default: ParamValue::Int(default),
+            min: min as f64,
+            max: max as f64,
+            help,
+        }
     }
 
-    pub const fn float(name: &'static str, default: f64, min: f64, max: f64, help: &'static str) -> Self {
-        ParamDef { name, default: ParamValue::Float(default), min, max, help }
+    pub const fn float(
+        name: &'static str,
+        default: f64,
+        min: f64,
+        max: f64,
+        help: &'static str,
+    ) -> Self {
+        ParamDef {
+            name,
+            default: ParamValue::Float(default),
+            min,
+            max,
+            help,
+        }
     }
 
     pub const fn flag(name: &'static str, default: bool, help: &'static str) -> Self {
-        ParamDef { name, default: ParamValue::Bool(default), min: 0.0, max: 1.0, help }
+        ParamDef {
+            name,
+            default: ParamValue::Bool(default),
+            min: 0.0,
+            max: 1.0,
+            help,
+        }
     }
 
     /// "integer 1..=10000" and the like, for error messages and `--list`.
@@ -46,8 +76,14 @@ impl ParamDef {
                 "false" | "off" | "no" | "0" => ParamValue::Bool(false),
                 _ => return Err(self.complaint(text)),
             },
-            ParamValue::Int(_) => ParamValue::Int(text.replace('_', "").parse().map_err(|_| self.complaint(text))?),
-            ParamValue::Float(_) => ParamValue::Float(text.parse().map_err(|_| self.complaint(text))?),
+            ParamValue::Int(_) => ParamValue::Int(
+                text.replace('_', "")
+                    .parse()
+                    .map_err(|_| self.complaint(text))?,
+            ),
+            ParamValue::Float(_) => {
+                ParamValue::Float(text.parse().map_err(|_| self.complaint(text))?)
+            }
         };
         self.check(&value)
     }
@@ -56,18 +92,29 @@ impl ParamDef {
     pub fn check(&self, value: &ParamValue) -> Result<ParamValue, String> {
         let ok = match (self.default, value) {
             (ParamValue::Bool(_), ParamValue::Bool(_)) => true,
-            (ParamValue::Int(_), ParamValue::Int(i)) => (*i as f64) >= self.min && (*i as f64) <= self.max,
+            (ParamValue::Int(_), ParamValue::Int(i)) => {
+                (*i as f64) >= self.min && (*i as f64) <= self.max
+            }
             (ParamValue::Float(_), ParamValue::Float(f)) => *f >= self.min && *f <= self.max,
             (ParamValue::Float(_), ParamValue::Int(i)) => {
                 return self.check(&ParamValue::Float(*i as f64));
             }
             _ => false,
         };
-        if ok { Ok(value.clone()) } else { Err(self.complaint(&value.to_string())) }
+        if ok {
+            Ok(*value)
+        } else {
+            Err(self.complaint(&value.to_string()))
+        }
     }
 
     fn complaint(&self, given: &str) -> String {
-        format!("{}={given} is not allowed: {} takes {}", self.name, self.name, self.allowed())
+        format!(
+            "{}={given} is not allowed: {} takes {}",
+            self.name,
+            self.name,
+            self.allowed()
+        )
     }
 }
 
@@ -77,13 +124,19 @@ pub struct Params(pub BTreeMap<String, ParamValue>);
 
 impl Params {
     /// Defaults of `defs` overridden by `given`; unknown names and bad values are refused.
-    pub fn resolve(defs: &[ParamDef], given: &BTreeMap<String, ParamValue>) -> Result<Params, String> {
+    pub fn resolve(
+        defs: &[ParamDef],
+        given: &BTreeMap<String, ParamValue>,
+    ) -> Result<Params, String> {
         let mut out = BTreeMap::new();
         for d in defs {
-            out.insert(d.name.to_string(), d.default.clone());
+            out.insert(d.name.to_string(), d.default);
         }
         for (name, value) in given {
-            let def = defs.iter().find(|d| d.name == name).ok_or_else(|| unknown(defs, name))?;
+            let def = defs
+                .iter()
+                .find(|d| d.name == name)
+                .ok_or_else(|| unknown(defs, name))?;
             out.insert(name.clone(), def.check(value)?);
         }
         Ok(Params(out))
@@ -116,7 +169,10 @@ pub fn unknown(defs: &[ParamDef], name: &str) -> String {
 mod tests {
     use super::*;
 
-    const DEFS: &[ParamDef] = &[ParamDef::int("sleep_ms", 100, 1, 60_000, "ms"), ParamDef::flag("fix", false, "x")];
+    const DEFS: &[ParamDef] = &[
+        ParamDef::int("sleep_ms", 100, 1, 60_000, "ms"),
+        ParamDef::flag("fix", false, "x"),
+    ];
 
     #[test]
     fn defaults_fill_in_and_overrides_apply() {
@@ -135,7 +191,11 @@ mod tests {
         assert_eq!(DEFS[0].parse("1_000"), Ok(ParamValue::Int(1000)));
         let mut given = BTreeMap::new();
         given.insert("nope".to_string(), ParamValue::Int(1));
-        assert!(Params::resolve(DEFS, &given).unwrap_err().contains("known: sleep_ms, fix"));
+        assert!(
+            Params::resolve(DEFS, &given)
+                .unwrap_err()
+                .contains("known: sleep_ms, fix")
+        );
         given.clear();
         given.insert("fix".to_string(), ParamValue::Int(1));
         assert!(Params::resolve(DEFS, &given).is_err());

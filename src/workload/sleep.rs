@@ -16,14 +16,22 @@ pub const KIND: Kind = Kind {
     build,
 };
 
-const PARAMS: &[ParamDef] = &[ParamDef::int("sleep_ms", 100, 1, 3_600_000, "how long each unit sleeps between wake-ups, ms")];
+const PARAMS: &[ParamDef] = &[ParamDef::int(
+    "sleep_ms",
+    100,
+    1,
+    3_600_000,
+    "how long each unit sleeps between wake-ups, ms",
+)];
 
 struct Sleep {
     period: Duration,
 }
 
 fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
-    Ok(Arc::new(Sleep { period: Duration::from_millis(ctx.params.int("sleep_ms").max(1) as u64) }))
+    Ok(Arc::new(Sleep {
+        period: Duration::from_millis(ctx.params.int("sleep_ms").max(1) as u64),
+    }))
 }
 
 impl Sleep {

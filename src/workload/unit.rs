@@ -1,9 +1,10 @@
 //! What a unit (task or thread) shares with its side: the alive/target counters that let units
 //! retire without an id, and the probe they record into (ops, wake-up lateness).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use parking_lot::Mutex;
@@ -30,7 +31,10 @@ pub struct SideShared {
 
 impl std::fmt::Debug for SideShared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SideShared").field("alive", &self.alive).field("target", &self.target).finish_non_exhaustive()
+        f.debug_struct("SideShared")
+            .field("alive", &self.alive)
+            .field("target", &self.target)
+            .finish_non_exhaustive()
     }
 }
 
@@ -75,7 +79,9 @@ impl SideShared {
     /// Records a wake-up lateness from outside a unit (e.g. a helper task of a workload).
     pub fn record_lateness(&self, shard: u64, late: Duration) {
         let us = (late.as_micros() as u64).clamp(1, MAX_LATENESS_US);
-        let _ = self.lateness[(shard % SHARDS as u64) as usize].lock().record(us);
+        let _ = self.lateness[(shard % SHARDS as u64) as usize]
+            .lock()
+            .record(us);
     }
 
     /// An error worth showing; kept until the reporter sends it (at most 100 per interval).
@@ -92,7 +98,8 @@ impl SideShared {
 
     /// Scaling stopped because of `why` (and the limit `name`, when known); the target is lowered to what is alive.
     pub fn hit_limit(&self, why: String, name: Option<String>) {
-        self.target.store(self.alive.load(Ordering::SeqCst), Ordering::SeqCst);
+        self.target
+            .store(self.alive.load(Ordering::SeqCst), Ordering::SeqCst);
         *self.limit_hit.lock() = Some((why, name));
     }
 
@@ -118,7 +125,11 @@ impl Unit {
     /// Counts a new unit as alive; the spawner calls this just before it spawns.
     pub fn enlist(index: u64, shared: Arc<SideShared>) -> Unit {
         shared.alive.fetch_add(1, Ordering::SeqCst);
-        Unit { index, shared, retired: false }
+        Unit {
+            index,
+            shared,
+            retired: false,
+        }
     }
 
     /// True when the side has more units than asked for; this unit then counts as gone and must end.
@@ -128,7 +139,9 @@ impl Unit {
         let gone = self
             .shared
             .alive
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |alive| (alive > target).then(|| alive - 1))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |alive| {
+                (alive > target).then(|| alive - 1)
+            })
             .is_ok();
         self.retired |= gone;
         gone
@@ -152,6 +165,44 @@ impl Drop for Unit {
     }
 }
 
+/// Running totals of a workload (round trips, ns spent, context switches ...) turned into their change over
+/// about the last second, so a figure from `extra()` is as steady as the rates the model derives.
+#[derive(Debug)]
+pub struct TotalsWindow<const N: usize> {
+    /// Oldest first; the front is the newest snapshot at least `TOTALS_WINDOW` old once there is one.
+    snaps: VecDeque<(Instant, [u64; N])>,
+}
+
+/// Span of `TotalsWindow`, the same as the model's rate window.
+pub const TOTALS_WINDOW: Duration = Duration::from_secs(1);
+
+impl<const N: usize> Default for TotalsWindow<N> {
+    fn default() -> Self {
+        TotalsWindow {
+            snaps: VecDeque::new(),
+        }
+    }
+}
+
+impl<const N: usize> TotalsWindow<N> {
+    /// Takes the totals read now; returns the seconds and the change of each total since the
+    /// newest snapshot at least `TOTALS_WINDOW` old (or the oldest kept), None on the first call.
+    pub fn advance(&mut self, now: Instant, totals: [u64; N]) -> Option<(f64, [u64; N])> {
+        while self.snaps.len() >= 2 && self.snaps[1].0 + TOTALS_WINDOW <= now {
+            self.snaps.pop_front();
+        }
+        let delta = self.snaps.front().map(|(t, base)| {
+            let mut d = [0; N];
+            for (d, (new, old)) in d.iter_mut().zip(totals.iter().zip(base)) {
+                *d = new.saturating_sub(*old);
+            }
+            (now.saturating_duration_since(*t).as_secs_f64(), d)
+        });
+        self.snaps.push_back((now, totals));
+        delta
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,11 +212,18 @@ mod tests {
         let shared = Arc::new(SideShared::default());
         let mut units: Vec<Unit> = (0..5).map(|i| Unit::enlist(i, shared.clone())).collect();
         shared.target.store(2, Ordering::SeqCst);
-        let retired = units.iter_mut().filter_map(|u| u.retire_if_surplus().then_some(())).count();
+        let retired = units
+            .iter_mut()
+            .filter_map(|u| u.retire_if_surplus().then_some(()))
+            .count();
         assert_eq!(retired, 3);
         assert_eq!(shared.alive.load(Ordering::SeqCst), 2);
         drop(units);
-        assert_eq!(shared.alive.load(Ordering::SeqCst), 0, "retired units are not counted twice");
+        assert_eq!(
+            shared.alive.load(Ordering::SeqCst),
+            0,
+            "retired units are not counted twice"
+        );
     }
 
     #[test]
@@ -181,5 +239,20 @@ mod tests {
         let mut again = new_histogram();
         shared.drain_lateness(&mut again);
         assert!(percentiles(&again).is_none());
+    }
+
+    #[test]
+    fn totals_window_spans_about_a_second() {
+        let t0 = Instant::now();
+        let mut w = TotalsWindow::<1>::default();
+        assert_eq!(w.advance(t0, [0]), None);
+        let at = |ms| t0 + Duration::from_millis(ms);
+        assert_eq!(w.advance(at(250), [10]), Some((0.25, [10])));
+        for (i, ms) in [500, 750, 1000, 1250, 1500].into_iter().enumerate() {
+            w.advance(at(ms), [10 * (i as u64 + 2)]);
+        }
+        // At 1.75 s the base is the snapshot taken at 0.75 s (totals 30).
+        let (secs, [d]) = w.advance(at(1750), [80]).expect("has a base");
+        assert!((secs - 1.0).abs() < 1e-9 && d == 50, "{secs} {d}");
     }
 }

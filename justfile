@@ -1,0 +1,26 @@
+# versus: common tasks. `just --list` shows them.
+
+# The TUI with the default workload (both sides, 1,000 sleeping units each).
+run *ARGS:
+    cargo run --release -- {{ARGS}}
+
+# Everything CI runs: installs tmux if missing, fmt check, clippy, all tests.
+test:
+    bash .ci/run
+
+# Formatting and lints, warnings are errors.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --release --all-targets -- -D warnings
+
+# Benchmarks: frame render time and the standalone switch/spawn baselines.
+bench:
+    cargo bench
+
+# A talk-sized demo: 10,000 sleeping tasks against 1,000 threads.
+demo:
+    cargo run --release -- --async-units 10000 --thread-units 1000
+
+# Figures as JSON without the UI (for scripts and notes).
+headless DURATION="10s" *ARGS:
+    cargo run --release -- --headless --duration {{DURATION}} --format json {{ARGS}}

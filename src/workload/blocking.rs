@@ -1,0 +1,191 @@
+//! `blocking`: a blocking call inside async code. A few units make a blocking call (a sleep standing in
+//! for file I/O or a slow library) in a loop; all others keep a timer and note how late it fires.
+//! On the async side the blocking call stalls every task of that worker thread, unless it goes
+//! through spawn_blocking; the threads side makes the same calls on its own threads and does not care.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use crate::protocol::ParamValue;
+use crate::workload::Unit;
+use crate::workload::unit::TotalsWindow;
+
+pub const KIND: Kind = Kind {
+    name: "blocking",
+    summary: "a few units make a blocking call, the others keep a timer (blocking inside async code)",
+    caption: "One blocking call on a runtime thread stalls every task queued behind it: watch the async \
+              side's lateness p99 jump to about block_ms, then turn spawn_blocking on and see it fall back.",
+    params: PARAMS,
+    build,
+};
+
+const PARAMS: &[ParamDef] = &[
+    ParamDef::int(
+        "blockers",
+        1,
+        0,
+        10_000,
+        "units that make the blocking call (the others keep a timer)",
+    ),
+    ParamDef::int(
+        "block_ms",
+        50,
+        1,
+        10_000,
+        "how long each blocking call lasts, ms",
+    ),
+    ParamDef::flag(
+        "spawn_blocking",
+        false,
+        "async side: move the blocking call to tokio's blocking pool; live",
+    ),
+    ParamDef::int(
+        "tick_ms",
+        10,
+        1,
+        60_000,
+        "timer period of the other units, and the pause between blocking calls, ms",
+    ),
+];
+
+struct Blocking {
+    blockers: u64,
+    block: Duration,
+    tick: Duration,
+    spawn_blocking: AtomicBool,
+    /// Units that took the blocker role and still run.
+    blockers_alive: AtomicU64,
+    blocking_calls: AtomicU64,
+    window: Mutex<TotalsWindow<1>>,
+}
+
+fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
+    let ms = |name| Duration::from_millis(ctx.params.int(name).max(1) as u64);
+    Ok(Arc::new(Blocking {
+        blockers: ctx.params.int("blockers").max(0) as u64,
+        block: ms("block_ms"),
+        tick: ms("tick_ms"),
+        spawn_blocking: AtomicBool::new(ctx.params.flag("spawn_blocking")),
+        blockers_alive: AtomicU64::new(0),
+        blocking_calls: AtomicU64::new(0),
+        window: Mutex::new(TotalsWindow::default()),
+    }))
+}
+
+/// The blocker role, held while a unit plays it; a side keeps `blockers` of them across scaling.
+struct BlockerRole<'a>(&'a AtomicU64);
+
+impl Drop for BlockerRole<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Blocking {
+    /// A new unit becomes a blocker while fewer than `blockers` of them run.
+    fn claim_blocker(&self) -> Option<BlockerRole<'_>> {
+        let free = |n: u64| (n < self.blockers).then_some(n + 1);
+        self.blockers_alive
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, free)
+            .ok()?;
+        Some(BlockerRole(&self.blockers_alive))
+    }
+
+    /// Timer units start spread over one period so they do not all wake at once.
+    fn first_deadline(&self, unit: &Unit) -> Instant {
+        let phase = (unit.index.wrapping_mul(7919) % 1000) as u32;
+        Instant::now() + self.tick * phase / 1000
+    }
+}
+
+impl Workload for Blocking {
+    fn task(self: Arc<Self>, mut unit: Unit) -> UnitFuture {
+        Box::pin(async move {
+            if let Some(_role) = self.claim_blocker() {
+                loop {
+                    if self.spawn_blocking.load(Ordering::Relaxed) {
+                        let block = self.block;
+                        let _ =
+                            tokio::task::spawn_blocking(move || std::thread::sleep(block)).await;
+                    } else {
+                        // The mistake on show: a blocking call on a runtime worker thread.
+                        std::thread::sleep(self.block);
+                    }
+                    self.blocking_calls.fetch_add(1, Ordering::Relaxed);
+                    if unit.retire_if_surplus() {
+                        return;
+                    }
+                    tokio::time::sleep(self.tick).await;
+                }
+            }
+            let mut deadline = self.first_deadline(&unit);
+            loop {
+                tokio::time::sleep_until(deadline.into()).await;
+                unit.record_lateness(deadline.elapsed());
+                unit.add_ops(1);
+                if unit.retire_if_surplus() {
+                    return;
+                }
+                deadline += self.tick;
+            }
+        })
+    }
+
+    fn thread(self: Arc<Self>, mut unit: Unit) {
+        if let Some(_role) = self.claim_blocker() {
+            loop {
+                // On its own thread a blocking call only blocks itself; spawn_blocking has no meaning here.
+                std::thread::sleep(self.block);
+                self.blocking_calls.fetch_add(1, Ordering::Relaxed);
+                if unit.retire_if_surplus() {
+                    return;
+                }
+                std::thread::sleep(self.tick);
+            }
+        }
+        let mut deadline = self.first_deadline(&unit);
+        loop {
+            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            unit.record_lateness(deadline.elapsed());
+            unit.add_ops(1);
+            if unit.retire_if_surplus() {
+                return;
+            }
+            deadline += self.tick;
+        }
+    }
+
+    /// blocking_calls_per_sec over the last second; the stall itself shows in the timer units' lateness.
+    fn extra(&self) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        let totals = [self.blocking_calls.load(Ordering::Relaxed)];
+        if let Some((secs, [calls])) = self.window.lock().advance(Instant::now(), totals) {
+            if secs > 0.0 {
+                out.insert("blocking_calls_per_sec".into(), calls as f64 / secs);
+            }
+        }
+        out.insert(
+            "spawn_blocking".into(),
+            f64::from(u8::from(self.spawn_blocking.load(Ordering::Relaxed))),
+        );
+        out
+    }
+
+    fn set_param(&self, name: &str, value: &ParamValue) -> Result<(), String> {
+        let def = PARAMS
+            .iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| super::params::unknown(PARAMS, name))?;
+        if name != "spawn_blocking" {
+            return Err(format!("parameter {name} cannot change while running"));
+        }
+        self.spawn_blocking
+            .store(def.check(value)?.as_bool(), Ordering::Relaxed);
+        Ok(())
+    }
+}

@@ -1,0 +1,236 @@
+//! `contention`: units that coordinate through one shared lock around a short critical section.
+//! Threads queue in the kernel for it; tasks on one worker thread take turns and never wait.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use parking_lot::Mutex;
+
+use super::cpu::chunk;
+use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use crate::protocol::ParamValue;
+use crate::worker::sys;
+use crate::workload::Unit;
+use crate::workload::unit::TotalsWindow;
+
+pub const KIND: Kind = Kind {
+    name: "contention",
+    summary: "units that take one shared lock around a short critical section",
+    caption: "Threads that share state queue for the lock, and a thread that waits is put to sleep by the \
+              kernel. Compare lock wait p99 and OS switches per acquisition; parking_lot=true changes the lock.",
+    params: PARAMS,
+    build,
+};
+
+const PARAMS: &[ParamDef] = &[
+    ParamDef::flag(
+        "parking_lot",
+        false,
+        "lock: parking_lot::Mutex (true) or std / tokio::sync::Mutex (false); live",
+    ),
+    ParamDef::int(
+        "hold_iters",
+        100,
+        0,
+        1_000_000,
+        "hash rounds inside the lock (~3 ns each)",
+    ),
+    ParamDef::int(
+        "free_iters",
+        100,
+        0,
+        1_000_000,
+        "hash rounds between acquisitions, outside the lock",
+    ),
+];
+
+/// Wait histograms are sharded by unit index so recording them is not a second contended lock.
+const SHARDS: usize = 16;
+/// A unit moves its waits into the shared shard after this many acquisitions or this long.
+const FLUSH_EVERY: u64 = 256;
+const FLUSH_AFTER: Duration = Duration::from_millis(50);
+
+struct Contention {
+    use_parking_lot: AtomicBool,
+    hold_iters: u64,
+    free_iters: u64,
+    /// The one shared lock, in the three kinds a side can use: threads take std or parking_lot,
+    /// tasks take tokio or parking_lot (held only across plain code, never across an await).
+    std_lock: std::sync::Mutex<u64>,
+    parking_lot_lock: Mutex<u64>,
+    tokio_lock: tokio::sync::Mutex<u64>,
+    acquisitions: AtomicU64,
+    /// ns from just before lock() to holding the lock
+    waits: Vec<Mutex<Histogram<u64>>>,
+    /// (acquisitions, OS context switches of the process)
+    window: Mutex<TotalsWindow<2>>,
+}
+
+fn wait_histogram() -> Histogram<u64> {
+    // 1 ns to 60 s; longer waits are clamped.
+    Histogram::new_with_bounds(1, 60_000_000_000, 2).expect("constant histogram bounds are valid")
+}
+
+fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
+    Ok(Arc::new(Contention {
+        use_parking_lot: AtomicBool::new(ctx.params.flag("parking_lot")),
+        hold_iters: ctx.params.int("hold_iters").max(0) as u64,
+        free_iters: ctx.params.int("free_iters").max(0) as u64,
+        std_lock: std::sync::Mutex::new(0),
+        parking_lot_lock: Mutex::new(0),
+        tokio_lock: tokio::sync::Mutex::new(0),
+        acquisitions: AtomicU64::new(0),
+        waits: (0..SHARDS).map(|_| Mutex::new(wait_histogram())).collect(),
+        window: Mutex::new(TotalsWindow::default()),
+    }))
+}
+
+/// Waits one unit measured since its last flush; kept local so recording costs no lock.
+struct UnitWaits {
+    ns: Histogram<u64>,
+    since: Instant,
+}
+
+impl Contention {
+    /// The critical section: change the shared value, then a little work that needs it.
+    fn critical(&self, value: &mut u64) {
+        *value = value.wrapping_add(1);
+        black_box(chunk(*value, self.hold_iters));
+    }
+
+    fn new_waits(&self) -> UnitWaits {
+        UnitWaits {
+            ns: wait_histogram(),
+            since: Instant::now(),
+        }
+    }
+
+    fn record(&self, unit: &Unit, waits: &mut UnitWaits, asked: Instant, got: Instant) {
+        let _ = waits.ns.record((got - asked).as_nanos().max(1) as u64);
+        if waits.ns.len() >= FLUSH_EVERY || got - waits.since >= FLUSH_AFTER {
+            self.flush(unit, waits, got);
+        }
+    }
+
+    fn flush(&self, unit: &Unit, waits: &mut UnitWaits, now: Instant) {
+        let n = waits.ns.len();
+        let _ = self.waits[unit.index as usize % SHARDS]
+            .lock()
+            .add(&waits.ns);
+        waits.ns.reset();
+        waits.since = now;
+        self.acquisitions.fetch_add(n, Ordering::Relaxed);
+        unit.add_ops(n);
+    }
+}
+
+impl Workload for Contention {
+    fn task(self: Arc<Self>, mut unit: Unit) -> UnitFuture {
+        Box::pin(async move {
+            let mut waits = self.new_waits();
+            let mut seed = unit.index;
+            loop {
+                let asked = Instant::now();
+                let got = if self.use_parking_lot.load(Ordering::Relaxed) {
+                    let mut value = self.parking_lot_lock.lock();
+                    let got = Instant::now();
+                    self.critical(&mut value);
+                    got
+                } else {
+                    let mut value = self.tokio_lock.lock().await;
+                    let got = Instant::now();
+                    self.critical(&mut value);
+                    got
+                };
+                self.record(&unit, &mut waits, asked, got);
+                seed = chunk(seed, self.free_iters);
+                if unit.retire_if_surplus() {
+                    return self.flush(&unit, &mut waits, Instant::now());
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+    }
+
+    fn thread(self: Arc<Self>, mut unit: Unit) {
+        let mut waits = self.new_waits();
+        let mut seed = unit.index;
+        loop {
+            let asked = Instant::now();
+            let got = if self.use_parking_lot.load(Ordering::Relaxed) {
+                let mut value = self.parking_lot_lock.lock();
+                let got = Instant::now();
+                self.critical(&mut value);
+                got
+            } else {
+                let mut value = self.std_lock.lock().unwrap_or_else(PoisonError::into_inner);
+                let got = Instant::now();
+                self.critical(&mut value);
+                got
+            };
+            self.record(&unit, &mut waits, asked, got);
+            seed = chunk(seed, self.free_iters);
+            if unit.retire_if_surplus() {
+                return self.flush(&unit, &mut waits, Instant::now());
+            }
+        }
+    }
+
+    /// acquisitions_per_sec and os_switches_per_acquisition (Δ ru_nvcsw + ru_nivcsw of the process)
+    /// over the last second; lock_wait_p50_us / p99_us over this interval, from units' timestamps.
+    fn extra(&self) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        let mut waits = wait_histogram();
+        for shard in &self.waits {
+            let mut h = shard.lock();
+            let _ = waits.add(&*h);
+            h.reset();
+        }
+        if !waits.is_empty() {
+            out.insert(
+                "lock_wait_p50_us".into(),
+                waits.value_at_quantile(0.5) as f64 / 1e3,
+            );
+            out.insert(
+                "lock_wait_p99_us".into(),
+                waits.value_at_quantile(0.99) as f64 / 1e3,
+            );
+        }
+        let u = sys::usage();
+        let totals = [
+            self.acquisitions.load(Ordering::Relaxed),
+            u.ctx_voluntary + u.ctx_involuntary,
+        ];
+        if let Some((secs, [acquisitions, os_switches])) =
+            self.window.lock().advance(Instant::now(), totals)
+        {
+            if secs > 0.0 {
+                out.insert("acquisitions_per_sec".into(), acquisitions as f64 / secs);
+            }
+            if acquisitions > 0 {
+                out.insert(
+                    "os_switches_per_acquisition".into(),
+                    os_switches as f64 / acquisitions as f64,
+                );
+            }
+        }
+        out
+    }
+
+    fn set_param(&self, name: &str, value: &ParamValue) -> Result<(), String> {
+        let def = PARAMS
+            .iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| super::params::unknown(PARAMS, name))?;
+        if name != "parking_lot" {
+            return Err(format!("parameter {name} cannot change while running"));
+        }
+        self.use_parking_lot
+            .store(def.check(value)?.as_bool(), Ordering::Relaxed);
+        Ok(())
+    }
+}

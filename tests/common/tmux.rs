@@ -1,0 +1,198 @@
+//! A real terminal for end-to-end tests: the binary runs in a detached tmux pane on a private server.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts `versus ARGS` in a WIDTH×HEIGHT pane under a shell that prints `EXIT=<code>` when it
+    /// ends and then keeps the pane alive, so the terminal state after exit can be read.
+    pub fn start(name: &str, width: u16, height: u16, args: &[&str]) -> Tmux {
+        let socket = format!("versus-test-{}-{name}", std::process::id());
+        let t = Tmux { socket };
+        let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+        let script = format!(
+            "'{}' {}; echo EXIT=$?; exec sleep 600",
+            env!("CARGO_BIN_EXE_versus"),
+            quoted.join(" ")
+        );
+        let (w, h) = (width.to_string(), height.to_string());
+        t.tmux(
+            &[
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                &w,
+                "-y",
+                &h,
+                "-e",
+                "LANG=C.UTF-8",
+            ],
+            &["sh".into(), "-c".into(), script],
+        );
+        t
+    }
+
+    fn tmux(&self, args: &[&str], rest: &[String]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .args(rest)
+            .output()
+            .expect("tmux is installed (.ci/run installs it)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "t"], &[])
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        self.tmux(&["send-keys", "-t", "t"], &keys);
+    }
+
+    pub fn resize(&self, width: u16, height: u16) {
+        self.tmux(
+            &[
+                "resize-window",
+                "-t",
+                "t",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ],
+            &[],
+        );
+    }
+
+    /// A tmux format of the pane, e.g. "#{pane_dead}".
+    pub fn format(&self, f: &str) -> String {
+        self.tmux(&["display-message", "-p", "-t", "t", f], &[])
+            .trim()
+            .to_string()
+    }
+
+    /// PID of the app: the child of the pane's shell.
+    pub fn app_pid(&self) -> u32 {
+        let shell: u32 = self.format("#{pane_pid}").parse().unwrap();
+        children_of(shell).first().copied().expect("the app runs")
+    }
+
+    /// Waits until the screen satisfies `pred`, or panics with the last screen.
+    pub fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "timed out waiting for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits for the program to exit; returns its exit status.
+    pub fn wait_exit(&self, timeout: Duration) -> i32 {
+        let s = self.wait_for("the app to exit", timeout, |s| s.contains("EXIT="));
+        let code = s
+            .split("EXIT=")
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap();
+        code.parse().unwrap()
+    }
+
+    /// The terminal is back to normal: alternate screen left, cursor shown.
+    pub fn assert_restored(&self) {
+        assert_eq!(
+            self.format("#{alternate_on}"),
+            "0",
+            "still in the alternate screen"
+        );
+        assert_eq!(self.format("#{cursor_flag}"), "1", "cursor hidden");
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+/// Direct children of `pid`.
+pub fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// True while `pid` exists and is not a zombie.
+pub fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next().map(|st| st != "Z"))
+        })
+        .unwrap_or(false)
+}
+
+/// Waits up to `timeout` for every pid to be gone.
+pub fn assert_gone(pids: &[u32], timeout: Duration) {
+    let start = Instant::now();
+    while pids.iter().any(|&p| alive(p)) {
+        assert!(
+            start.elapsed() < timeout,
+            "processes left behind: {:?}",
+            pids.iter().filter(|&&p| alive(p)).collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The numbers that follow `label` on the first screen line where a number follows it: [async, threads]
+/// in the two-column layout. "1,003" reads as 1003.
+pub fn figures(screen: &str, label: &str) -> Vec<u64> {
+    let numbers = |line: &str| -> Vec<u64> {
+        line.split(label)
+            .skip(1)
+            .filter_map(|rest| {
+                let digits: String = rest
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == ',')
+                    .filter(char::is_ascii_digit)
+                    .collect();
+                digits.parse().ok()
+            })
+            .collect()
+    };
+    screen
+        .lines()
+        .map(numbers)
+        .find(|v| !v.is_empty())
+        .unwrap_or_default()
+}

@@ -1,0 +1,89 @@
+//! End to end in a real terminal (tmux): launch, type keys, read the screen, quit cleanly.
+#![allow(clippy::unwrap_used)]
+
+#[path = "common/tmux.rs"]
+mod tmux;
+
+use std::time::Duration;
+
+use tmux::Tmux;
+
+const T: Duration = Duration::from_secs(15);
+
+#[test]
+fn keys_scale_freeze_help_and_quit() {
+    let t = Tmux::start(
+        "keys",
+        100,
+        30,
+        &[
+            "--async-units",
+            "20",
+            "--thread-units",
+            "20",
+            "--interval-ms",
+            "100",
+        ],
+    );
+    t.wait_for("both sides running", T, |s| {
+        s.matches("running").count() >= 2 && s.contains("OS threads")
+    });
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "1",
+        "the TUI uses the alternate screen"
+    );
+
+    // Select the threads side and scale it ×10: 200 units, and at least 200 OS threads.
+    t.keys(&["t", "+"]);
+    let s = t.wait_for("200 thread units", T, |s| {
+        tmux::figures(s, "units").get(1) == Some(&200)
+    });
+    assert_eq!(
+        tmux::figures(&s, "units")[0],
+        20,
+        "only the selected side scales"
+    );
+    t.wait_for(
+        "200 more OS threads",
+        T,
+        |s| matches!(tmux::figures(s, "OS threads")[..], [a, t] if t >= a + 190),
+    );
+
+    // Freeze: the marker shows; unfreeze: it goes.
+    t.keys(&["Space"]);
+    t.wait_for("frozen marker", T, |s| s.to_lowercase().contains("frozen"));
+    t.keys(&["Space"]);
+    t.wait_for("live again", T, |s| !s.to_lowercase().contains("frozen"));
+
+    // Help overlay lists the keys; any key closes it.
+    t.keys(&["?"]);
+    t.wait_for("help overlay", T, |s| {
+        s.contains("quit") && s.contains("freeze") && s.contains("any key")
+    });
+    t.keys(&["x"]);
+    t.wait_for("help closed", T, |s| !s.contains("any key"));
+
+    let workers = tmux::children_of(t.app_pid());
+    assert_eq!(workers.len(), 2, "one worker process per side");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(T), 0);
+    t.assert_restored();
+    tmux::assert_gone(&workers, Duration::from_secs(1));
+}
+
+#[test]
+fn too_small_terminal_says_so_and_recovers() {
+    let t = Tmux::start(
+        "small",
+        40,
+        10,
+        &["--async-units", "5", "--thread-units", "5"],
+    );
+    t.wait_for("too-small message", T, |s| s.contains("too small"));
+    t.resize(100, 30);
+    t.wait_for("main screen after resize", T, |s| s.contains("OS threads"));
+    t.keys(&["C-c"]);
+    assert_eq!(t.wait_exit(T), 0, "ctrl-c quits cleanly");
+    t.assert_restored();
+}
