@@ -78,26 +78,25 @@ impl Loop {
         frame_time: Duration,
         deadline: Option<Instant>,
     ) -> anyhow::Result<Exit> {
-        let mut dirty = true;
-        let mut next_frame = Instant::now();
+        // Keys redraw within one frame; new samples only once per sample interval, since they come
+        // from both sides at that pace and drawing each one alone would double the frames for nothing.
+        let data_time = Duration::from_millis(self.session.cfg.interval_ms).max(frame_time);
+        let mut pending: Option<Duration> = Some(Duration::ZERO);
+        let mut last_draw = Instant::now();
         loop {
             let now = Instant::now();
             if deadline.is_some_and(|d| now >= d) {
                 return Ok(Exit::Duration);
             }
-            if dirty && now >= next_frame {
+            if pending.is_some_and(|gap| now >= last_draw + gap) {
                 self.view.notice.clone_from(&self.session.notice);
                 let model = self.frozen.as_ref().unwrap_or(&self.session.model);
                 let view = &self.view;
                 term.draw(|f| ui::render(f, model, view))?;
-                next_frame = now + frame_time;
-                dirty = false;
+                last_draw = now;
+                pending = None;
             }
-            let wait = if dirty {
-                next_frame.saturating_duration_since(now)
-            } else {
-                IDLE_TICK
-            };
+            let wait = pending.map_or(IDLE_TICK, |gap| (last_draw + gap).saturating_duration_since(now));
             // Take everything that is waiting at once, then draw once.
             let first = match rx.recv_timeout(wait) {
                 Ok(ev) => Some(ev),
@@ -105,25 +104,17 @@ impl Loop {
                 Err(RecvTimeoutError::Disconnected) => return Ok(Exit::Quit),
             };
             for ev in first.into_iter().chain(rx.try_iter()) {
-                dirty = true;
+                let gap = if matches!(ev, Event::Worker(_)) { data_time } else { frame_time };
+                pending = Some(pending.map_or(gap, |p| p.min(gap)));
                 if let Some(exit) = self.handle(ev) {
                     return Ok(exit);
                 }
             }
-            let before = self
-                .session
-                .model
-                .sides
-                .each_ref()
-                .map(|s| s.status.clone());
+            let before = self.session.model.sides.each_ref().map(|s| s.status.clone());
             self.session.tick();
-            dirty |= before
-                != self
-                    .session
-                    .model
-                    .sides
-                    .each_ref()
-                    .map(|s| s.status.clone());
+            if before != self.session.model.sides.each_ref().map(|s| s.status.clone()) {
+                pending = Some(frame_time);
+            }
         }
     }
 

@@ -6,14 +6,14 @@ use serde::Serialize;
 
 use crate::protocol::{Percentiles, Side, WorkerSample};
 
-/// What the controller reads from /proc/<pid>/stat of a worker (one file, O(1) for the thread count).
+/// What the controller reads from /proc/<pid>/statm and /proc/<pid>/status of a worker.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct OsStat {
-    /// /proc/<pid>/stat rss × page size
+    /// /proc/<pid>/statm resident × page size
     pub rss_bytes: u64,
-    /// /proc/<pid>/stat vsize
+    /// /proc/<pid>/statm size × page size
     pub virtual_bytes: u64,
-    /// /proc/<pid>/stat num_threads
+    /// /proc/<pid>/status Threads
     pub os_threads: u64,
 }
 

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
+use crate::limits::{self, MachineGuard};
 use crate::workload::{SideShared, Unit, Workload};
 
 /// Spawns this many units between checks of the target, so a scale-down interrupts a big batch.
@@ -43,30 +44,30 @@ impl Wake {
 /// Mean ns per spawn of the last batch, read by the reporter.
 pub type SpawnTiming = Arc<Mutex<Option<f64>>>;
 
-pub fn run(
-    workload: Arc<dyn Workload>,
-    shared: Arc<SideShared>,
-    launcher: Launcher,
-    wake: Arc<Wake>,
-    timing: SpawnTiming,
-) {
+pub fn run(workload: Arc<dyn Workload>, shared: Arc<SideShared>, launcher: Launcher, wake: Arc<Wake>, timing: SpawnTiming) {
     let mut next_index = 0u64;
+    // Threads side only: the machine-wide limits (pid_max, threads-max) are never driven to exhaustion.
+    let mut guard = matches!(launcher, Launcher::Threads { .. }).then(MachineGuard::new);
     loop {
         wake.wait();
         let started = Instant::now();
         let mut spawned = 0u64;
-        loop {
+        'scaling: loop {
             let target = shared.target.load(Ordering::SeqCst);
             let alive = shared.alive.load(Ordering::SeqCst);
             if alive >= target {
                 break;
             }
             for _ in 0..(target - alive).min(CHUNK) {
+                if let Some((why, name)) = guard.as_mut().and_then(|g| g.before_spawn(shared.alive.load(Ordering::SeqCst))) {
+                    shared.hit_limit(why, Some(name));
+                    break 'scaling;
+                }
                 let unit = Unit::enlist(next_index, shared.clone());
                 next_index += 1;
-                if let Err(why) = spawn_one(&launcher, workload.clone(), unit) {
-                    shared.hit_limit(why, None);
-                    break;
+                if let Err((why, name)) = spawn_one(&launcher, workload.clone(), unit) {
+                    shared.hit_limit(why, Some(name));
+                    break 'scaling;
                 }
                 spawned += 1;
             }
@@ -77,7 +78,8 @@ pub fn run(
     }
 }
 
-fn spawn_one(launcher: &Launcher, workload: Arc<dyn Workload>, unit: Unit) -> Result<(), String> {
+/// Starts one unit; on failure (threads only) says why and which limit applies.
+fn spawn_one(launcher: &Launcher, workload: Arc<dyn Workload>, unit: Unit) -> Result<(), (String, String)> {
     match launcher {
         Launcher::Async(handle) => {
             // JoinHandles are dropped: units end on their own by retiring.
@@ -89,10 +91,12 @@ fn spawn_one(launcher: &Launcher, workload: Arc<dyn Workload>, unit: Unit) -> Re
             if let Some(bytes) = stack_bytes {
                 b = b.stack_size(*bytes);
             }
+            let shared = unit.shared.clone();
             // On failure the closure, and the unit in it, is dropped: alive goes back down.
-            b.spawn(move || workload.thread(unit))
-                .map(drop)
-                .map_err(|e| crate::limits::explain_spawn_error(&e))
+            b.spawn(move || workload.thread(unit)).map(drop).map_err(|e| {
+                let stack = stack_bytes.map_or(limits::DEFAULT_STACK_BYTES, |b| b as u64);
+                limits::diagnose_spawn_error(&e, shared.alive.load(Ordering::SeqCst), stack)
+            })
         }
     }
 }
