@@ -57,38 +57,79 @@ pub fn cgroup_pids() -> Option<(u64, u64)> {
             c if c.split(',').any(|c| c == "pids") => format!("/sys/fs/cgroup/pids{path}"),
             _ => return None,
         };
-        Some((read_u64(&format!("{dir}/pids.max"))?, read_u64(&format!("{dir}/pids.current"))?))
+        Some((
+            read_u64(&format!("{dir}/pids.max"))?,
+            read_u64(&format!("{dir}/pids.current"))?,
+        ))
     })
 }
 
 /// The limits on thread creation as this machine has them now.
 pub fn thread_limits() -> Vec<Limit> {
     let mut limits = vec![
-        Limit { name: THREADS_MAX, value: read_u64("/proc/sys/kernel/threads-max"), machine_wide: true },
-        Limit { name: PID_MAX, value: read_u64("/proc/sys/kernel/pid_max"), machine_wide: true },
-        Limit { name: MAX_MAP_COUNT, value: read_u64("/proc/sys/vm/max_map_count"), machine_wide: false },
-        Limit { name: RLIMIT_NPROC, value: nproc_limit(), machine_wide: false },
-        Limit { name: RLIMIT_AS, value: address_space_limit(), machine_wide: false },
+        Limit {
+            name: THREADS_MAX,
+            value: read_u64("/proc/sys/kernel/threads-max"),
+            machine_wide: true,
+        },
+        Limit {
+            name: PID_MAX,
+            value: read_u64("/proc/sys/kernel/pid_max"),
+            machine_wide: true,
+        },
+        Limit {
+            name: MAX_MAP_COUNT,
+            value: read_u64("/proc/sys/vm/max_map_count"),
+            machine_wide: false,
+        },
+        Limit {
+            name: RLIMIT_NPROC,
+            value: nproc_limit(),
+            machine_wide: false,
+        },
+        Limit {
+            name: RLIMIT_AS,
+            value: address_space_limit(),
+            machine_wide: false,
+        },
     ];
     if let Some((max, _)) = cgroup_pids() {
-        limits.push(Limit { name: CGROUP_PIDS, value: Some(max), machine_wide: false });
+        limits.push(Limit {
+            name: CGROUP_PIDS,
+            value: Some(max),
+            machine_wide: false,
+        });
     }
     limits
 }
 
 /// "thread spawn failed: Resource temporarily unavailable (errno 11, EAGAIN); limits: ...".
 pub fn explain_spawn_error(e: &io::Error) -> String {
-    format!("thread spawn failed: {e} ({}); limits: {}", errno_text(e), limit_values())
+    format!(
+        "thread spawn failed: {e} ({}); limits: {}",
+        errno_text(e),
+        limit_values()
+    )
 }
 
 fn errno_text(e: &io::Error) -> String {
-    e.raw_os_error().map_or_else(|| "no errno".to_string(), |n| format!("errno {n}{}", errno_name(n)))
+    e.raw_os_error().map_or_else(
+        || "no errno".to_string(),
+        |n| format!("errno {n}{}", errno_name(n)),
+    )
 }
 
 fn limit_values() -> String {
     let limits: Vec<String> = thread_limits()
         .iter()
-        .map(|l| format!("{}={}", l.name, l.value.map_or_else(|| "unlimited".to_string(), |v| v.to_string())))
+        .map(|l| {
+            format!(
+                "{}={}",
+                l.name,
+                l.value
+                    .map_or_else(|| "unlimited".to_string(), |v| v.to_string())
+            )
+        })
         .collect();
     limits.join(", ")
 }
@@ -109,7 +150,12 @@ fn errno_name(n: i32) -> &'static str {
 /// "running/total" field, one small read, unlike walking /proc.
 pub fn machine_threads() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/loadavg").ok()?;
-    text.split_whitespace().nth(3)?.split('/').nth(1)?.parse().ok()
+    text.split_whitespace()
+        .nth(3)?
+        .split('/')
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 /// What the threads side leaves free of a machine-wide limit for everyone else: 10% or 2,000.
@@ -119,7 +165,12 @@ pub fn reserve(limit: u64) -> u64 {
 
 /// Why to stop before spawning `next` more threads when `in_use` exist machine-wide: (why, limit name).
 /// Pure, so the rule is testable without a machine at its limit.
-pub fn machine_stop(machine_wide: &[(&'static str, u64)], in_use: u64, next: u64, units: u64) -> Option<(String, String)> {
+pub fn machine_stop(
+    machine_wide: &[(&'static str, u64)],
+    in_use: u64,
+    next: u64,
+    units: u64,
+) -> Option<(String, String)> {
     machine_wide
         .iter()
         .filter(|&&(_, limit)| in_use + next + reserve(limit) > limit)
@@ -146,8 +197,15 @@ impl MachineGuard {
     pub const CHECK_EVERY: u64 = 64;
 
     pub fn new() -> Self {
-        let machine_wide = thread_limits().into_iter().filter(|l| l.machine_wide).filter_map(|l| Some((l.name, l.value?))).collect();
-        MachineGuard { machine_wide, until_check: 0 }
+        let machine_wide = thread_limits()
+            .into_iter()
+            .filter(|l| l.machine_wide)
+            .filter_map(|l| Some((l.name, l.value?)))
+            .collect();
+        MachineGuard {
+            machine_wide,
+            until_check: 0,
+        }
     }
 
     /// Called before each thread spawn with the side's units alive; Some((why, limit name)) means stop.
@@ -206,19 +264,33 @@ impl SpawnFacts {
             threads_max: read_u64("/proc/sys/kernel/threads-max"),
             pid_max: read_u64("/proc/sys/kernel/pid_max"),
             cgroup_pids: cgroup_pids(),
-            nproc: nproc_limit().filter(|_| uid != 0).map(|limit| (limit, threads_of_user(uid))),
+            nproc: nproc_limit()
+                .filter(|_| uid != 0)
+                .map(|limit| (limit, threads_of_user(uid))),
         }
     }
 }
 
 /// Threads of every process whose real uid is `uid`: what RLIMIT_NPROC counts.
 fn threads_of_user(uid: libc::uid_t) -> u64 {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
     dir.flatten()
-        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
         .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
         .filter_map(|status| {
-            let field = |key: &str| status.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.split_whitespace().next());
+            let field = |key: &str| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .and_then(|v| v.split_whitespace().next())
+            };
             let real_uid: libc::uid_t = field("Uid:")?.parse().ok()?;
             if real_uid != uid {
                 return None;
@@ -237,32 +309,70 @@ fn mib(bytes: u64) -> String {
 pub fn name_limit(f: &SpawnFacts) -> (String, String) {
     let near = |used: u64, limit: u64, slack: u64| used + slack >= limit;
     if let Some(max) = f.max_map_count.filter(|&max| near(f.map_count, max, 2)) {
-        return (MAX_MAP_COUNT.into(), format!("{MAX_MAP_COUNT}={max}: this process has {} memory maps and a thread needs 2 more", f.map_count));
+        return (
+            MAX_MAP_COUNT.into(),
+            format!(
+                "{MAX_MAP_COUNT}={max}: this process has {} memory maps and a thread needs 2 more",
+                f.map_count
+            ),
+        );
     }
-    if let Some(max) = f.address_space_limit.filter(|&max| near(f.virtual_bytes, max, f.stack_bytes)) {
-        return (RLIMIT_AS.into(), format!("{RLIMIT_AS}={max} bytes: this process maps {} and a {} stack does not fit", mib(f.virtual_bytes), mib(f.stack_bytes)));
+    if let Some(max) = f
+        .address_space_limit
+        .filter(|&max| near(f.virtual_bytes, max, f.stack_bytes))
+    {
+        return (
+            RLIMIT_AS.into(),
+            format!(
+                "{RLIMIT_AS}={max} bytes ({}): this process maps {} and a {} stack does not fit",
+                mib(max),
+                mib(f.virtual_bytes),
+                mib(f.stack_bytes)
+            ),
+        );
     }
-    if let Some((max, current)) = f.cgroup_pids.filter(|&(max, current)| near(current, max, 1)) {
-        return (CGROUP_PIDS.into(), format!("{CGROUP_PIDS}={max}: the cgroup has {current} tasks"));
+    if let Some((max, current)) = f
+        .cgroup_pids
+        .filter(|&(max, current)| near(current, max, 1))
+    {
+        return (
+            CGROUP_PIDS.into(),
+            format!("{CGROUP_PIDS}={max}: the cgroup has {current} tasks"),
+        );
     }
     let machine = f.machine_threads.unwrap_or(0);
     for (name, limit) in [(THREADS_MAX, f.threads_max), (PID_MAX, f.pid_max)] {
         if let Some(max) = limit.filter(|&max| near(machine, max, 16)) {
-            return (name.into(), format!("{name}={max}: {machine} threads run machine-wide"));
+            return (
+                name.into(),
+                format!("{name}={max}: {machine} threads run machine-wide"),
+            );
         }
     }
     if let Some((max, used)) = f.nproc.filter(|&(max, used)| near(used, max, 1)) {
-        return (RLIMIT_NPROC.into(), format!("{RLIMIT_NPROC}={max}: this user runs {used} threads"));
+        return (
+            RLIMIT_NPROC.into(),
+            format!("{RLIMIT_NPROC}={max}: this user runs {used} threads"),
+        );
     }
     let none_near = "none of kernel.threads-max, kernel.pid_max, vm.max_map_count, RLIMIT_NPROC, RLIMIT_AS, pids.max is near";
-    (MEMORY.into(), format!("{MEMORY}: the kernel could not allocate the thread ({none_near}; see vm.overcommit_memory and free memory)"))
+    (
+        MEMORY.into(),
+        format!(
+            "{MEMORY}: the kernel could not allocate the thread ({none_near}; see vm.overcommit_memory and free memory)"
+        ),
+    )
 }
 
 /// (limit_hit, limit_name) for a thread spawn that failed with `units` alive on the side.
 pub fn diagnose_spawn_error(e: &io::Error, units: u64, stack_bytes: u64) -> (String, String) {
     let facts = SpawnFacts::read(e.raw_os_error(), stack_bytes);
     let (name, detail) = name_limit(&facts);
-    let why = format!("thread spawn failed at {units} threads: {e} ({}); {detail}; limits: {}", errno_text(e), limit_values());
+    let why = format!(
+        "thread spawn failed at {units} threads: {e} ({}); {detail}; limits: {}",
+        errno_text(e),
+        limit_values()
+    );
     (why, name)
 }
 
@@ -273,7 +383,11 @@ mod tests {
     #[test]
     fn limits_are_read_and_errors_named() {
         let limits = thread_limits();
-        assert!(limits.iter().any(|l| l.name == "kernel.pid_max" && l.value.is_some_and(|v| v > 0)));
+        assert!(
+            limits
+                .iter()
+                .any(|l| l.name == "kernel.pid_max" && l.value.is_some_and(|v| v > 0))
+        );
         let text = explain_spawn_error(&io::Error::from_raw_os_error(libc::EAGAIN));
         assert!(text.contains("errno 11, EAGAIN"), "{text}");
         assert!(text.contains("vm.max_map_count="), "{text}");
@@ -286,7 +400,12 @@ mod tests {
         assert_eq!(machine_stop(&limits, 1_000, 64, 900), None);
         let (why, name) = machine_stop(&limits, 29_500, 64, 29_000).expect("within 10% of pid_max");
         assert_eq!(name, PID_MAX);
-        assert!(why.contains("stopped at 29000 threads: kernel.pid_max=32768 would leave fewer than 3276 free"), "{why}");
+        assert!(
+            why.contains(
+                "stopped at 29000 threads: kernel.pid_max=32768 would leave fewer than 3276 free"
+            ),
+            "{why}"
+        );
         // A small limit keeps at least 2,000 free.
         assert!(machine_stop(&[(PID_MAX, 4_096)], 2_050, 64, 1).is_some());
         assert!(machine_stop(&[(PID_MAX, 4_096)], 1_000, 64, 1).is_none());
@@ -294,9 +413,15 @@ mod tests {
 
     #[test]
     fn the_guard_reads_the_machine_only_now_and_then() {
-        let mut g = MachineGuard { machine_wide: vec![(PID_MAX, 1)], until_check: 0 };
+        let mut g = MachineGuard {
+            machine_wide: vec![(PID_MAX, 1)],
+            until_check: 0,
+        };
         assert!(g.before_spawn(0).is_some(), "checks on the first spawn");
-        assert!((1..MachineGuard::CHECK_EVERY).all(|_| g.before_spawn(0).is_none()), "then skips");
+        assert!(
+            (1..MachineGuard::CHECK_EVERY).all(|_| g.before_spawn(0).is_none()),
+            "then skips"
+        );
         assert!(g.before_spawn(0).is_some());
     }
 
@@ -314,17 +439,35 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(name_limit(&base).0, MEMORY);
-        let maps = SpawnFacts { map_count: 65_529, ..base.clone() };
+        let maps = SpawnFacts {
+            map_count: 65_529,
+            ..base.clone()
+        };
         assert_eq!(name_limit(&maps).0, MAX_MAP_COUNT);
-        let address = SpawnFacts { address_space_limit: Some(101 << 20), ..base.clone() };
+        let address = SpawnFacts {
+            address_space_limit: Some(101 << 20),
+            ..base.clone()
+        };
         let (name, detail) = name_limit(&address);
         assert_eq!(name, RLIMIT_AS);
-        assert!(detail.contains("100.0 MiB") && detail.contains("2.0 MiB stack"), "{detail}");
-        let pids = SpawnFacts { machine_threads: Some(32_760), ..base.clone() };
+        assert!(
+            detail.contains("100.0 MiB") && detail.contains("2.0 MiB stack"),
+            "{detail}"
+        );
+        let pids = SpawnFacts {
+            machine_threads: Some(32_760),
+            ..base.clone()
+        };
         assert_eq!(name_limit(&pids).0, PID_MAX);
-        let nproc = SpawnFacts { nproc: Some((4_096, 4_096)), ..base.clone() };
+        let nproc = SpawnFacts {
+            nproc: Some((4_096, 4_096)),
+            ..base.clone()
+        };
         assert_eq!(name_limit(&nproc).0, RLIMIT_NPROC);
-        let cgroup = SpawnFacts { cgroup_pids: Some((100, 100)), ..base };
+        let cgroup = SpawnFacts {
+            cgroup_pids: Some((100, 100)),
+            ..base
+        };
         assert_eq!(name_limit(&cgroup).0, CGROUP_PIDS);
     }
 }

@@ -96,7 +96,9 @@ impl Loop {
                 last_draw = now;
                 pending = None;
             }
-            let wait = pending.map_or(IDLE_TICK, |gap| (last_draw + gap).saturating_duration_since(now));
+            let wait = pending.map_or(IDLE_TICK, |gap| {
+                (last_draw + gap).saturating_duration_since(now)
+            });
             // Take everything that is waiting at once, then draw once.
             let first = match rx.recv_timeout(wait) {
                 Ok(ev) => Some(ev),
@@ -104,15 +106,31 @@ impl Loop {
                 Err(RecvTimeoutError::Disconnected) => return Ok(Exit::Quit),
             };
             for ev in first.into_iter().chain(rx.try_iter()) {
-                let gap = if matches!(ev, Event::Worker(_)) { data_time } else { frame_time };
+                let gap = if matches!(ev, Event::Worker(_)) {
+                    data_time
+                } else {
+                    frame_time
+                };
                 pending = Some(pending.map_or(gap, |p| p.min(gap)));
                 if let Some(exit) = self.handle(ev) {
                     return Ok(exit);
                 }
             }
-            let before = self.session.model.sides.each_ref().map(|s| s.status.clone());
+            let before = self
+                .session
+                .model
+                .sides
+                .each_ref()
+                .map(|s| s.status.clone());
             self.session.tick();
-            if before != self.session.model.sides.each_ref().map(|s| s.status.clone()) {
+            if before
+                != self
+                    .session
+                    .model
+                    .sides
+                    .each_ref()
+                    .map(|s| s.status.clone())
+            {
                 pending = Some(frame_time);
             }
         }

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use versus::protocol::{self, FromWorker, ParamValue, PROTOCOL_VERSION, RuntimeFlavor, Side, ToWorker, WorkerSpec};
+use versus::protocol::{
+    self, FromWorker, PROTOCOL_VERSION, ParamValue, RuntimeFlavor, Side, ToWorker, WorkerSpec,
+};
 
 /// One run at a time: the figures of a run are what the machine does while it runs alone.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -26,33 +28,68 @@ struct Run {
 
 impl Run {
     fn new(workload: &str, args: &[&str]) -> Run {
-        let mut all: Vec<String> = ["--headless", "--format", "json", "--duration", "3s", "--workload", workload].map(String::from).into();
+        let mut all: Vec<String> = [
+            "--headless",
+            "--format",
+            "json",
+            "--duration",
+            "3s",
+            "--workload",
+            workload,
+        ]
+        .map(String::from)
+        .into();
         all.extend(args.iter().map(|a| a.to_string()));
-        Run { args: all, address_space_limit: None }
+        Run {
+            args: all,
+            address_space_limit: None,
+        }
     }
 
     /// Runs it, checks that it exited 0 and left no worker behind, and returns (async, threads) figures.
     fn sides(&self) -> (Value, Value) {
         let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         static RUNS: AtomicU64 = AtomicU64::new(0);
-        let tag = format!("{}-{}", std::process::id(), RUNS.fetch_add(1, Ordering::SeqCst));
+        let tag = format!(
+            "{}-{}",
+            std::process::id(),
+            RUNS.fetch_add(1, Ordering::SeqCst)
+        );
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_versus"));
         cmd.args(&self.args).env(TAG_VAR, &tag);
         if let Some(bytes) = self.address_space_limit {
             use std::os::unix::process::CommandExt;
             // SAFETY: setrlimit is async-signal-safe and the struct is built before the fork.
-            let rl = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+            let rl = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
             unsafe {
-                cmd.pre_exec(move || if libc::setrlimit(libc::RLIMIT_AS, &rl) == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) });
+                cmd.pre_exec(move || {
+                    if libc::setrlimit(libc::RLIMIT_AS, &rl) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
             }
         }
         let out = cmd.output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+        let doc: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
         assert_eq!(out.status.code(), Some(0), "{doc}\nstderr: {stderr}");
         assert_no_process_tagged(&tag);
-        let side = |name: &str| doc["sides"].as_array().unwrap().iter().find(|s| s["side"] == name).unwrap().clone();
+        let side = |name: &str| {
+            doc["sides"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["side"] == name)
+                .unwrap()
+                .clone()
+        };
         (side("async"), side("threads"))
     }
 }
@@ -65,30 +102,57 @@ fn assert_no_process_tagged(tag: &str) {
         let left: Vec<String> = std::fs::read_dir("/proc")
             .unwrap()
             .flatten()
-            .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
-            .filter(|e| std::fs::read(e.path().join("environ")).is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == needle.as_bytes())))
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+            })
+            .filter(|e| {
+                std::fs::read(e.path().join("environ"))
+                    .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == needle.as_bytes()))
+            })
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         if left.is_empty() {
             return;
         }
-        assert!(Instant::now() < deadline, "processes of run {tag} left behind: {left:?}");
+        assert!(
+            Instant::now() < deadline,
+            "processes of run {tag} left behind: {left:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn num(side: &Value, key: &str) -> f64 {
-    side[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number in {side}"))
+    side[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is not a number in {side}"))
 }
 
 #[test]
 fn a_task_switch_needs_no_os_context_switch() {
-    let (a, t) = Run::new("switch", &["--async-units", "1", "--thread-units", "1", "--runtime", "current-thread"]).sides();
+    let (a, t) = Run::new(
+        "switch",
+        &[
+            "--async-units",
+            "1",
+            "--thread-units",
+            "1",
+            "--runtime",
+            "current-thread",
+        ],
+    )
+    .sides();
     let context = format!("async: {a}\nthreads: {t}");
     // One thread runs both tasks of the pair: no kernel switch at all; two threads switch about twice.
     assert!(num(&a, "os_switches_per_round_trip") < 0.5, "{context}");
     assert!(num(&t, "os_switches_per_round_trip") > 0.5, "{context}");
-    assert!(num(&a, "switch_ns") * 3.0 < num(&t, "switch_ns"), "{context}");
+    assert!(
+        num(&a, "switch_ns") * 3.0 < num(&t, "switch_ns"),
+        "{context}"
+    );
     assert!(num(&a, "ops_per_sec") > num(&t, "ops_per_sec"), "{context}");
 }
 
@@ -96,7 +160,10 @@ fn a_task_switch_needs_no_os_context_switch() {
 fn on_a_multi_thread_runtime_a_pair_still_switches_less_than_threads() {
     let (a, t) = Run::new("switch", &["--async-units", "1", "--thread-units", "1"]).sides();
     let context = format!("async: {a}\nthreads: {t}");
-    assert!(num(&a, "os_switches_per_round_trip") < num(&t, "os_switches_per_round_trip"), "{context}");
+    assert!(
+        num(&a, "os_switches_per_round_trip") < num(&t, "os_switches_per_round_trip"),
+        "{context}"
+    );
     assert!(num(&a, "switch_ns") < num(&t, "switch_ns"), "{context}");
 }
 
@@ -104,20 +171,42 @@ fn on_a_multi_thread_runtime_a_pair_still_switches_less_than_threads() {
 fn creating_a_task_is_far_cheaper_than_creating_a_thread() {
     let (a, t) = Run::new("spawn", &["--async-units", "1", "--thread-units", "1"]).sides();
     let context = format!("async: {a}\nthreads: {t}");
-    assert!(num(&a, "spawns_per_sec") >= 5.0 * num(&t, "spawns_per_sec"), "{context}");
+    assert!(
+        num(&a, "spawns_per_sec") >= 5.0 * num(&t, "spawns_per_sec"),
+        "{context}"
+    );
     assert!(num(&t, "spawns_per_sec") > 0.0, "{context}");
-    assert!(num(&a, "spawn_ns") * 5.0 <= num(&t, "spawn_ns"), "{context}");
+    assert!(
+        num(&a, "spawn_ns") * 5.0 <= num(&t, "spawn_ns"),
+        "{context}"
+    );
     assert!(t["errors"].as_array().unwrap().is_empty(), "{context}");
 }
 
 #[test]
 fn a_shared_lock_reports_acquisitions_and_waits_on_both_sides() {
     for lock in ["parking_lot=false", "parking_lot=true"] {
-        let (a, t) = Run::new("contention", &["--async-units", "4", "--thread-units", "4", "--runtime", "current-thread", "--set", lock]).sides();
+        let (a, t) = Run::new(
+            "contention",
+            &[
+                "--async-units",
+                "4",
+                "--thread-units",
+                "4",
+                "--runtime",
+                "current-thread",
+                "--set",
+                lock,
+            ],
+        )
+        .sides();
         let context = format!("{lock}\nasync: {a}\nthreads: {t}");
         for side in [&a, &t] {
             assert!(num(side, "acquisitions_per_sec") > 0.0, "{context}");
-            assert!(num(side, "lock_wait_p50_us") <= num(side, "lock_wait_p99_us"), "{context}");
+            assert!(
+                num(side, "lock_wait_p50_us") <= num(side, "lock_wait_p99_us"),
+                "{context}"
+            );
             assert!(num(side, "os_switches_per_acquisition") >= 0.0, "{context}");
         }
         // Tasks on one thread take turns: none ever waits in the kernel for the lock.
@@ -129,7 +218,20 @@ fn a_shared_lock_reports_acquisitions_and_waits_on_both_sides() {
 fn a_blocking_call_stalls_the_tasks_behind_it_unless_moved_to_spawn_blocking() {
     let run = |spawn_blocking: &str| {
         let set = format!("spawn_blocking={spawn_blocking}");
-        Run::new("blocking", &["--async-units", "20", "--thread-units", "20", "--runtime", "current-thread", "--set", &set]).sides()
+        Run::new(
+            "blocking",
+            &[
+                "--async-units",
+                "20",
+                "--thread-units",
+                "20",
+                "--runtime",
+                "current-thread",
+                "--set",
+                &set,
+            ],
+        )
+        .sides()
     };
     let (blocked, threads) = run("false");
     let (moved, _) = run("true");
@@ -162,14 +264,19 @@ fn spawn_blocking_changes_live() {
         interval_ms: 250,
         stack_bytes: None,
     };
-    send(&ToWorker::Start { version: PROTOCOL_VERSION, spec });
+    send(&ToWorker::Start {
+        version: PROTOCOL_VERSION,
+        spec,
+    });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut worst_p99_us = |seconds: u64| {
         let until = Instant::now() + Duration::from_secs(seconds);
         let mut worst = 0;
         let mut flag = None;
         while Instant::now() < until {
-            if let Ok(FromWorker::Sample(s)) = protocol::decode::<FromWorker>(lines.next().unwrap().unwrap().as_bytes()) {
+            if let Ok(FromWorker::Sample(s)) =
+                protocol::decode::<FromWorker>(lines.next().unwrap().unwrap().as_bytes())
+            {
                 worst = worst.max(s.lateness.map_or(0, |p| p.p99_us));
                 flag = s.extra.get("spawn_blocking").copied();
             }
@@ -177,7 +284,10 @@ fn spawn_blocking_changes_live() {
         (worst, flag)
     };
     let (blocked_us, off) = worst_p99_us(2);
-    send(&ToWorker::SetParam { name: "spawn_blocking".into(), value: ParamValue::Bool(true) });
+    send(&ToWorker::SetParam {
+        name: "spawn_blocking".into(),
+        value: ParamValue::Bool(true),
+    });
     // The first interval after the change may still hold a stall from before it.
     worst_p99_us(1);
     let (moved_us, on) = worst_p99_us(2);
@@ -185,22 +295,43 @@ fn spawn_blocking_changes_live() {
     drop(stdin);
     let _ = child.wait();
     assert_eq!((off, on), (Some(0.0), Some(1.0)));
-    assert!(blocked_us >= 10 * moved_us, "p99 {blocked_us} µs blocked, {moved_us} µs with spawn_blocking");
+    assert!(
+        blocked_us >= 10 * moved_us,
+        "p99 {blocked_us} µs blocked, {moved_us} µs with spawn_blocking"
+    );
 }
 
 #[test]
 fn running_out_of_address_space_is_reported_not_a_crash() {
     // Root is exempt from RLIMIT_NPROC, not from RLIMIT_AS: 1,000 threads with 2 MiB stacks need 2 GiB.
-    let mut run = Run::new("sleep", &["--async-units", "1000", "--thread-units", "1000", "--set", "sleep_ms=1000"]);
+    let mut run = Run::new(
+        "sleep",
+        &[
+            "--async-units",
+            "1000",
+            "--thread-units",
+            "1000",
+            "--set",
+            "sleep_ms=1000",
+        ],
+    );
     run.address_space_limit = Some(768 << 20);
     let (a, t) = run.sides();
     let context = format!("async: {a}\nthreads: {t}");
-    let hit = t["limit_hit"].as_str().unwrap_or_else(|| panic!("no limit_hit: {context}"));
-    assert!(hit.contains("errno 11, EAGAIN") || hit.contains("errno 12, ENOMEM"), "{context}");
+    let hit = t["limit_hit"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no limit_hit: {context}"));
+    assert!(
+        hit.contains("errno 11, EAGAIN") || hit.contains("errno 12, ENOMEM"),
+        "{context}"
+    );
     assert_eq!(t["limit_name"], "ulimit -v (RLIMIT_AS)", "{context}");
     let threads = num(&t, "units");
     assert!(threads > 10.0 && threads < 1000.0, "{context}");
-    assert!(num(&t, "ops_per_sec") > 0.0, "the threads that started still run: {context}");
+    assert!(
+        num(&t, "ops_per_sec") > 0.0,
+        "the threads that started still run: {context}"
+    );
     // The async side fits in the same address space and carries on.
     assert_eq!(num(&a, "units"), 1000.0, "{context}");
     assert!(a["limit_hit"].is_null(), "{context}");

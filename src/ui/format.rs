@@ -117,17 +117,48 @@ pub fn factor(r: f64) -> String {
     }
 }
 
+/// `s` cut to `avail` cells, with "…" where it was cut.
+pub fn truncate(s: &str, avail: usize) -> String {
+    if width(s) <= avail {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        let w = width(c.encode_utf8(&mut buf));
+        if used + w + 1 > avail {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if avail > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// How many leading items fit in `avail` cells, given each item's width.
+pub fn prefix_fitting(widths: impl IntoIterator<Item = usize>, avail: usize) -> usize {
+    let mut used = 0;
+    widths
+        .into_iter()
+        .take_while(|w| {
+            used += w;
+            used <= avail
+        })
+        .count()
+}
+
 /// How many leading segments fit in `avail` cells when joined by `sep`; at least one, so a row is never
 /// blank (a cut first segment is better than none). Whole segments only: a cut number would lie.
 pub fn segments_fitting<S: AsRef<str>>(segments: &[S], sep: &str, avail: usize) -> usize {
-    let mut used = 0;
-    for (i, s) in segments.iter().enumerate() {
-        used += width(s.as_ref()) + if i > 0 { width(sep) } else { 0 };
-        if used > avail {
-            return i.max(1).min(segments.len());
-        }
-    }
-    segments.len()
+    let widths = segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| width(s.as_ref()) + if i > 0 { width(sep) } else { 0 });
+    prefix_fitting(widths, avail).max(1).min(segments.len())
 }
 
 #[cfg(test)]
@@ -174,6 +205,15 @@ mod tests {
     }
 
     #[test]
+    fn truncation_marks_the_cut() {
+        assert_eq!(truncate("limit hit", 20), "limit hit");
+        assert_eq!(truncate("limit hit", 9), "limit hit");
+        assert_eq!(truncate("limit hit", 8), "limit h…");
+        assert_eq!(truncate("µs", 1), "…");
+        assert_eq!(truncate("abc", 0), "");
+    }
+
+    #[test]
     fn only_whole_segments_fit() {
         let segs = ["150.0 MiB", "15.0 KiB/unit"];
         assert_eq!(segments_fitting(&segs, " · ", 100), 2);
@@ -181,6 +221,8 @@ mod tests {
         assert_eq!(segments_fitting(&segs, " · ", 24), 1);
         assert_eq!(segments_fitting(&segs, " · ", 3), 1);
         assert_eq!(segments_fitting::<&str>(&[], " · ", 3), 0);
+        assert_eq!(prefix_fitting([3, 3, 3], 7), 2);
+        assert_eq!(prefix_fitting([8], 7), 0);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The lines above the columns: what runs and how (always on screen), the caption and the notice.
 
 use ratatui::Frame;
-use ratatui::layout::{Margin, Rect};
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -11,6 +11,7 @@ use crate::model::Model;
 
 pub const HEIGHT: u16 = 2;
 const SEP: &str = " · ";
+const FROZEN: &str = " FROZEN ";
 const CAPTION_PREFIX: &str = "look for: ";
 const CAPTION_MARGIN: u16 = 1;
 
@@ -20,55 +21,54 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     let width = area.width as usize;
     let run = &model.run;
 
-    let badge = if view.frozen {
-        Some(Span::styled(" FROZEN ", theme::frozen()))
-    } else {
-        None
-    };
-    let badge_width = badge.as_ref().map_or(0, |b| b.width() + 1);
     let mut title = vec![
         Span::styled(" versus ", theme::bar()),
         Span::raw(" "),
-        Span::styled(run.workload.clone(), theme::value()),
+        Span::styled(run.workload.as_str(), theme::value()),
     ];
     if let Some(scenario) = &run.scenario {
         title.push(Span::raw(format!(" ({scenario})")));
     }
     let params: Vec<String> = run.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let used: usize = title.iter().map(Span::width).sum::<usize>() + 2;
-    let avail = width.saturating_sub(used + badge_width);
-    let keep = format::segments_fitting(&params, " ", avail);
-    if keep > 0 {
+    let used: usize = title.iter().map(Span::width).sum();
+    let avail = width.saturating_sub(used + FROZEN.len());
+    let keep = format::prefix_fitting(params.iter().map(|p| 2 + format::width(p)), avail);
+    for p in params.into_iter().take(keep) {
         title.push(Span::raw("  "));
-        title.push(Span::styled(params[..keep].join(" "), theme::label()));
+        title.push(Span::styled(p, theme::label()));
     }
-    let mut line_one = Line::from(title);
-    if let Some(badge) = badge {
-        let pad = width.saturating_sub(line_one.width() + badge.width());
-        line_one.push_span(Span::raw(" ".repeat(pad)));
-        line_one.push_span(badge);
+    let [row_one, row_two] = Layout::vertical([Constraint::Length(1); 2]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(title)), row_one);
+    if view.frozen {
+        // Drawn last and on its own, so a long title can never push it off screen.
+        frame.render_widget(
+            Paragraph::new(Line::styled(FROZEN, theme::frozen()).right_aligned()),
+            row_one,
+        );
     }
 
     let runtime = format!("tokio {} ×{}", run.runtime.name(), run.workers);
     let interval = format!("sample {} ms", run.interval_ms);
     let window = format!("charts {:.0} s", model.window_s);
     let optional = [runtime.as_str(), interval.as_str(), window.as_str()];
-    let mut avail = width.saturating_sub(1 + format::width(&run.mode));
+    let avail = width.saturating_sub(1 + format::width(&run.mode));
+    let keep = format::prefix_fitting(
+        optional
+            .iter()
+            .map(|s| format::width(s) + format::width(SEP)),
+        avail,
+    );
     let mut line_two = vec![Span::raw(" ")];
-    for seg in optional {
-        let need = format::width(seg) + format::width(SEP);
-        if need <= avail {
-            avail -= need;
-            line_two.push(Span::styled(seg, theme::label()));
-            line_two.push(Span::styled(SEP, theme::dim()));
-        }
+    for seg in &optional[..keep] {
+        line_two.push(Span::styled(*seg, theme::label()));
+        line_two.push(Span::styled(SEP, theme::dim()));
     }
     if run.mode.is_empty() {
         line_two.pop();
     } else {
         line_two.push(Span::styled(run.mode.as_str(), theme::warn()));
     }
-    frame.render_widget(Paragraph::new(vec![line_one, Line::from(line_two)]), area);
+    frame.render_widget(Paragraph::new(Line::from(line_two)), row_two);
 }
 
 /// Rows the caption needs at `width`, at most `max_rows`; 0 when it is off or empty.
@@ -96,10 +96,8 @@ pub fn render_caption(frame: &mut Frame, area: Rect, model: &Model) {
 }
 
 pub fn render_notice(frame: &mut Frame, area: Rect, notice: &str) {
-    frame.render_widget(
-        Paragraph::new(Line::styled(format!(" ! {notice}"), theme::warn())),
-        area,
-    );
+    let text = format::truncate(&format!(" ! {notice}"), area.width as usize);
+    frame.render_widget(Paragraph::new(Line::styled(text, theme::warn())), area);
 }
 
 /// Greedy word wrap, as the paragraph does it, counting rows only.
@@ -111,13 +109,17 @@ fn wrapped_rows<'a>(words: impl IntoIterator<Item = &'a str>, width: usize) -> u
     let mut used = 0;
     for word in words {
         let w = format::width(word);
-        let need = if used == 0 { w } else { used + 1 + w };
-        if need <= width {
-            used = need;
-        } else {
-            rows += 1 + w.saturating_sub(1) / width;
-            used = w % width;
+        if used > 0 && used + 1 + w <= width {
+            used += 1 + w;
+            continue;
         }
+        if used > 0 {
+            rows += 1;
+        }
+        // The word starts a row; one longer than a row is broken over several.
+        let extra_rows = w.saturating_sub(1) / width;
+        rows += extra_rows;
+        used = w - extra_rows * width;
     }
     rows
 }

@@ -22,29 +22,24 @@ pub fn render_footer(frame: &mut Frame, area: Rect) {
         .flat_map(|b| hint(b))
         .collect();
     let right_width: usize = right.iter().map(Span::width).sum();
-    let mut avail = (area.width as usize).saturating_sub(right_width);
-    let mut left = Vec::new();
-    for b in KEYS.iter().filter(|b| !pinned(b)) {
-        let spans = hint(b);
-        let w: usize = spans.iter().map(Span::width).sum();
-        if w > avail {
-            break;
-        }
-        avail -= w;
-        left.extend(spans);
-    }
+    let avail = (area.width as usize).saturating_sub(right_width);
+    let hints: Vec<[Span; 6]> = KEYS.iter().filter(|b| !pinned(b)).map(hint).collect();
+    let keep = format::prefix_fitting(hints.iter().map(|h| h.iter().map(Span::width).sum()), avail);
+    let left: Vec<Span> = hints.into_iter().take(keep).flatten().collect();
     frame.render_widget(Paragraph::new(Line::from(left)), area);
     frame.render_widget(Paragraph::new(Line::from(right).right_aligned()), area);
 }
 
 /// " a async " with the key in key style.
-fn hint(b: &KeyBinding) -> [Span<'static>; 4] {
+fn hint(b: &KeyBinding) -> [Span<'static>; 6] {
     let (prefix, name) = b.keys.first().map_or(("", "?"), |k| k.name());
     [
         Span::raw(" "),
         Span::styled(prefix, theme::key()),
         Span::styled(name, theme::key()),
-        Span::styled(format!(" {} ", b.label), theme::label()),
+        Span::raw(" "),
+        Span::styled(b.label, theme::label()),
+        Span::raw(" "),
     ]
 }
 

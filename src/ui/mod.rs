@@ -81,8 +81,8 @@ fn render_too_small(frame: &mut Frame, area: Rect) {
 }
 
 fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
-    // Extra text gives way to the columns on short terminals: a caption of three rows only when tall.
-    let caption_max = if area.height >= 40 { 3 } else { 2 };
+    // Extra text gives way to the columns on short terminals, but a caption asked for is mostly shown.
+    let caption_max = if area.height >= 24 { 3 } else { 2 };
     let caption = header::caption_rows(model, view, area.width, caption_max);
     let notice = u16::from(view.notice.is_some());
     let [head, ratio, caption_area, notice_area, body, footer] = Layout::vertical([
@@ -113,40 +113,47 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
 /// Two columns of the same shape: problem lines, figures, then as many charts as fit.
 fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selection) {
     let columns: [Rect; 2] = Layout::horizontal([Constraint::Fill(1); 2]).areas(area);
+    let blocks = Side::BOTH.map(|s| panel::block(model.side(s), selection.includes(s)));
+    let inner = [0, 1].map(|i| blocks[i].inner(columns[i]));
+    let problems =
+        Side::BOTH.map(|s| panel::problems(model.side(s), model.now_s, inner[s.index()].width));
     // The same rows on both sides even when only one has a problem to report, so charts line up.
-    let problems = Side::BOTH.map(|s| panel::problems(model.side(s), model.now_s));
     let problem_rows = problems.iter().map(Vec::len).max().unwrap_or(0) as u16;
-    let x = charts::x_bounds(model);
-    let mut chart_plan: Option<(usize, [charts::Metric; 4], [Option<f64>; 4])> = None;
-
-    for ((side, column), problems) in Side::BOTH.into_iter().zip(columns).zip(problems) {
-        let m = model.side(side);
-        let block = panel::block(m, selection.includes(side));
-        let inner = block.inner(column);
-        frame.render_widget(block, column);
-        let [problem_area, figure_area, chart_area] = Layout::vertical([
+    let split = |area: Rect| -> [Rect; 3] {
+        Layout::vertical([
             Constraint::Length(problem_rows),
             Constraint::Length(panel::FIGURE_ROWS),
             Constraint::Fill(1),
         ])
-        .areas(inner);
+        .areas(area)
+    };
+    let chart_rows = split(inner[0])[2].height;
+    let count = charts::fitting(chart_rows);
+    let metrics = &charts::metrics(model)[..count];
+    // One scale per chart, computed once and shared by both columns.
+    let y_max: Vec<Option<f64>> = metrics
+        .iter()
+        .map(|&metric| charts::shared_y_max(model, metric))
+        .collect();
+    let x = charts::x_bounds(model);
+
+    for (((side, column), block), problems) in Side::BOTH
+        .into_iter()
+        .zip(columns)
+        .zip(blocks)
+        .zip(problems)
+    {
+        let m = model.side(side);
+        let [problem_area, figure_area, chart_area] = split(inner[side.index()]);
+        frame.render_widget(block, column);
         frame.render_widget(Paragraph::new(problems), problem_area);
         panel::render_figures(frame, figure_area, m);
-
-        let (count, metrics, y_max) = *chart_plan.get_or_insert_with(|| {
-            let metrics = charts::metrics(model);
-            (
-                charts::fitting(chart_area.height),
-                metrics,
-                metrics.map(|metric| charts::shared_y_max(model, metric)),
-            )
-        });
         if count == 0 {
             continue;
         }
         let rows = Layout::vertical(vec![Constraint::Fill(1); count]).split(chart_area);
-        for ((metric, y_max), row) in metrics.iter().zip(y_max).zip(rows.iter()) {
-            charts::render(frame, *row, m, *metric, x, y_max);
+        for ((&metric, &y_max), &row) in metrics.iter().zip(&y_max).zip(rows.iter()) {
+            charts::render(frame, row, m, metric, x, y_max);
         }
     }
 }

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::widgets::{Block, BorderType, Padding, Paragraph};
 
 use super::format::{self, MISSING};
 use super::theme;
@@ -33,6 +33,7 @@ pub fn block(m: &SideModel, selected: bool) -> Block<'static> {
         s => s.label(),
     };
     Block::bordered()
+        .padding(Padding::horizontal(1))
         .border_type(border)
         .border_style(if selected {
             colour.into()
@@ -53,25 +54,27 @@ pub fn block(m: &SideModel, selected: bool) -> Block<'static> {
         )
 }
 
-/// Lines about what went wrong: the failure or silence, then the limit hit or newest error.
-pub fn problems(m: &SideModel, now_s: f64) -> Vec<Line<'static>> {
+/// Lines about what went wrong, cut to `width`: the failure or silence, then the limit hit or newest error.
+pub fn problems(m: &SideModel, now_s: f64, width: u16) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
+    let mut push = |text: String, style| {
+        lines.push(Line::styled(format::truncate(&text, width as usize), style))
+    };
     match &m.status {
-        Status::Failed(_) => lines.push(Line::styled(m.status.label(), theme::alarm())),
-        Status::NotResponding => lines.push(Line::styled(
-            format!(
-                "{}: no sample for {:.1} s",
-                m.status.label(),
-                (now_s - m.last_seen_s).max(0.0)
-            ),
-            theme::alarm(),
-        )),
+        Status::Failed(_) => push(m.status.label(), theme::alarm()),
+        Status::NotResponding => {
+            let silent_s = (now_s - m.last_seen_s).max(0.0);
+            push(
+                format!("{}: no sample for {silent_s:.1} s", m.status.label()),
+                theme::alarm(),
+            );
+        }
         _ => {}
     }
     if let Some(limit) = &m.limit_hit {
-        lines.push(Line::styled(format!("limit: {limit}"), theme::warn()));
+        push(format!("limit hit: {limit}"), theme::warn());
     } else if let Some(error) = m.errors.last() {
-        lines.push(Line::styled(format!("error: {error}"), theme::warn()));
+        push(format!("error: {error}"), theme::warn());
     }
     lines
 }
@@ -110,7 +113,8 @@ fn rows(m: &SideModel, f: Option<&Figures>) -> [(&'static str, Vec<String>); FIG
     let per_unit = |v: Option<f64>| format!("{}/unit", v.map_or(MISSING.into(), format::bytes));
     let units = {
         let mut segs = vec![f.map_or(MISSING.into(), |f| format::count(f.units))];
-        if f.is_none_or(|f| f.units != m.target_units) {
+        let shown = f.map_or(0, |f| f.units);
+        if shown != m.target_units {
             segs.push(format!("target {}", format::count(m.target_units)));
         }
         segs

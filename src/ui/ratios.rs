@@ -9,11 +9,14 @@ use crate::protocol::Side;
 /// Closer than this to 1× is not news and is left off the line.
 const MIN_FACTOR: f64 = 1.1;
 
+/// Reads one figure of a side, None when the side has no such figure.
+type Getter = fn(&Figures) -> Option<f64>;
+
 /// Headline figures in the order they matter to the comparison; the line keeps a prefix that fits.
-const HEADLINES: &[(&str, fn(&Figures) -> Option<f64>)] = &[
+const HEADLINES: &[(&str, Getter)] = &[
     ("RSS per unit", |f| f.rss_per_unit_bytes),
     ("OS threads", |f| Some(f.os_threads as f64)),
-    ("context switches/s", |f| Some(f.ctx_switches_per_sec)),
+    ("ctx switches/s", |f| Some(f.ctx_switches_per_sec)),
     ("p99 lateness", |f| f.lateness_p99_us.map(|v| v as f64)),
     ("ops/s", |f| Some(f.ops_per_sec)),
     ("CPU", |f| Some(f.cpu_percent)),

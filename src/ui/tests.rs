@@ -115,21 +115,20 @@ fn no_size_panics() {
             selection: Selection::Async,
         },
     ];
-    let mut sizes: Vec<(u16, u16)> = vec![
-        (0, 0),
-        (0, 24),
-        (80, 0),
-        (1, 1),
-        (500, 200),
-        (59, 16),
-        (60, 15),
-        (60, 16),
-    ];
-    for w in (1..=500).step_by(7) {
-        for h in (1..=200).step_by(5) {
-            sizes.push((w, h));
-        }
-    }
+    // Sizes around the minimum and where rows run out for charts, then a coarse grid up to 500×200.
+    let widths = [1, 2, 3, 5, 8, 13, 20, 30, 40, 59, 60, 61, 79, 80, 81];
+    let heights = [1, 2, 3, 4, 5, 8, 12, 15, 16, 17, 19, 20, 23, 24, 25];
+    let mut sizes = vec![(0, 0), (0, 24), (80, 0), (500, 200), (500, 1), (1, 200)];
+    sizes.extend(
+        widths
+            .iter()
+            .flat_map(|&w| heights.iter().map(move |&h| (w, h))),
+    );
+    sizes.extend(
+        (90..=500)
+            .step_by(82)
+            .flat_map(|w| (30..=200).step_by(34).map(move |h| (w, h))),
+    );
     for model in &models {
         for view in &views {
             for &(w, h) in &sizes {

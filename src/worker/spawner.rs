@@ -44,7 +44,13 @@ impl Wake {
 /// Mean ns per spawn of the last batch, read by the reporter.
 pub type SpawnTiming = Arc<Mutex<Option<f64>>>;
 
-pub fn run(workload: Arc<dyn Workload>, shared: Arc<SideShared>, launcher: Launcher, wake: Arc<Wake>, timing: SpawnTiming) {
+pub fn run(
+    workload: Arc<dyn Workload>,
+    shared: Arc<SideShared>,
+    launcher: Launcher,
+    wake: Arc<Wake>,
+    timing: SpawnTiming,
+) {
     let mut next_index = 0u64;
     // Threads side only: the machine-wide limits (pid_max, threads-max) are never driven to exhaustion.
     let mut guard = matches!(launcher, Launcher::Threads { .. }).then(MachineGuard::new);
@@ -59,7 +65,10 @@ pub fn run(workload: Arc<dyn Workload>, shared: Arc<SideShared>, launcher: Launc
                 break;
             }
             for _ in 0..(target - alive).min(CHUNK) {
-                if let Some((why, name)) = guard.as_mut().and_then(|g| g.before_spawn(shared.alive.load(Ordering::SeqCst))) {
+                if let Some((why, name)) = guard
+                    .as_mut()
+                    .and_then(|g| g.before_spawn(shared.alive.load(Ordering::SeqCst)))
+                {
                     shared.hit_limit(why, Some(name));
                     break 'scaling;
                 }
@@ -79,7 +88,11 @@ pub fn run(workload: Arc<dyn Workload>, shared: Arc<SideShared>, launcher: Launc
 }
 
 /// Starts one unit; on failure (threads only) says why and which limit applies.
-fn spawn_one(launcher: &Launcher, workload: Arc<dyn Workload>, unit: Unit) -> Result<(), (String, String)> {
+fn spawn_one(
+    launcher: &Launcher,
+    workload: Arc<dyn Workload>,
+    unit: Unit,
+) -> Result<(), (String, String)> {
     match launcher {
         Launcher::Async(handle) => {
             // JoinHandles are dropped: units end on their own by retiring.
@@ -93,10 +106,12 @@ fn spawn_one(launcher: &Launcher, workload: Arc<dyn Workload>, unit: Unit) -> Re
             }
             let shared = unit.shared.clone();
             // On failure the closure, and the unit in it, is dropped: alive goes back down.
-            b.spawn(move || workload.thread(unit)).map(drop).map_err(|e| {
-                let stack = stack_bytes.map_or(limits::DEFAULT_STACK_BYTES, |b| b as u64);
-                limits::diagnose_spawn_error(&e, shared.alive.load(Ordering::SeqCst), stack)
-            })
+            b.spawn(move || workload.thread(unit))
+                .map(drop)
+                .map_err(|e| {
+                    let stack = stack_bytes.map_or(limits::DEFAULT_STACK_BYTES, |b| b as u64);
+                    limits::diagnose_spawn_error(&e, shared.alive.load(Ordering::SeqCst), stack)
+                })
         }
     }
 }

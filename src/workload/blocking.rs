@@ -27,10 +27,10 @@ pub const KIND: Kind = Kind {
 const PARAMS: &[ParamDef] = &[
     ParamDef::int(
         "blockers",
-        1,
+        0,
         0,
         10_000,
-        "units that make the blocking call (the others keep a timer)",
+        "units that make the blocking call, the others keep a timer; 0 = one per async worker thread",
     ),
     ParamDef::int(
         "block_ms",
@@ -54,6 +54,7 @@ const PARAMS: &[ParamDef] = &[
 ];
 
 struct Blocking {
+    /// 0: one per worker thread of the async runtime (per core on the threads side).
     blockers: u64,
     block: Duration,
     tick: Duration,
@@ -87,9 +88,15 @@ impl Drop for BlockerRole<'_> {
 }
 
 impl Blocking {
-    /// A new unit becomes a blocker while fewer than `blockers` of them run.
-    fn claim_blocker(&self) -> Option<BlockerRole<'_>> {
-        let free = |n: u64| (n < self.blockers).then_some(n + 1);
+    /// A new unit becomes a blocker while fewer than `blockers` of them run. By default there is one
+    /// per worker thread of the runtime: work stealing hides a blocked worker while another is free.
+    fn claim_blocker(&self, workers: usize) -> Option<BlockerRole<'_>> {
+        let blockers = if self.blockers == 0 {
+            workers as u64
+        } else {
+            self.blockers
+        };
+        let free = |n: u64| (n < blockers).then_some(n + 1);
         self.blockers_alive
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, free)
             .ok()?;
@@ -106,7 +113,8 @@ impl Blocking {
 impl Workload for Blocking {
     fn task(self: Arc<Self>, mut unit: Unit) -> UnitFuture {
         Box::pin(async move {
-            if let Some(_role) = self.claim_blocker() {
+            let workers = tokio::runtime::Handle::current().metrics().num_workers();
+            if let Some(_role) = self.claim_blocker(workers) {
                 loop {
                     if self.spawn_blocking.load(Ordering::Relaxed) {
                         let block = self.block;
@@ -137,7 +145,8 @@ impl Workload for Blocking {
     }
 
     fn thread(self: Arc<Self>, mut unit: Unit) {
-        if let Some(_role) = self.claim_blocker() {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        if let Some(_role) = self.claim_blocker(cores) {
             loop {
                 // On its own thread a blocking call only blocks itself; spawn_blocking has no meaning here.
                 std::thread::sleep(self.block);
