@@ -32,12 +32,12 @@ impl From<WorkerEvent> for Event {
 pub struct Session {
     pub cfg: RunConfig,
     pub model: Model,
-    workers: [Option<WorkerHandle>; 2],
-    generation: u64,
+    pub(crate) workers: [Option<WorkerHandle>; 2],
+    pub(crate) generation: u64,
     /// Units to come back to when a stopped side is started again.
-    resume_units: [u64; 2],
-    tx: Sender<Event>,
-    started: Instant,
+    pub(crate) resume_units: [u64; 2],
+    pub(crate) tx: Sender<Event>,
+    pub(crate) started: Instant,
     /// A one-line message for the screen (a refusal, a restart).
     pub notice: Option<String>,
 }
@@ -67,7 +67,7 @@ impl Session {
         self.started.elapsed().as_secs_f64()
     }
 
-    fn launch(&mut self, side: Side) {
+    pub(crate) fn launch(&mut self, side: Side) {
         self.generation += 1;
         let spec = self.cfg.spec(side);
         let now = self.now_s();
@@ -109,7 +109,7 @@ impl Session {
     }
 
     /// Marks a side failed with the reason and how its process ended; the other side goes on.
-    fn fail(&mut self, side: Side, why: String) {
+    pub(crate) fn fail(&mut self, side: Side, why: String) {
         let status = self.workers[side.index()]
             .take()
             .map(|mut w| w.stop(STOP_GRACE));
@@ -127,7 +127,7 @@ impl Session {
         self.model.tick(now);
     }
 
-    fn send(&mut self, side: Side, cmd: &ToWorker) {
+    pub(crate) fn send(&mut self, side: Side, cmd: &ToWorker) {
         if let Some(w) = self.workers[side.index()].as_mut() {
             if let Err(e) = w.send(cmd) {
                 self.notice = Some(format!(
@@ -154,7 +154,7 @@ impl Session {
         self.send(side, &ToWorker::SetUnits { units });
     }
 
-    fn is_dead(&self, side: Side) -> bool {
+    pub(crate) fn is_dead(&self, side: Side) -> bool {
         self.workers[side.index()].is_none()
     }
 
