@@ -1,7 +1,11 @@
 //! System limits on threads, read from the kernel: the words for a failed thread spawn and which limit
-//! caused it, and the margin the threads side keeps below the limits every process of the machine shares.
+//! caused it. `guard` keeps the threads side from exhausting them (see there).
+
+mod guard;
 
 use std::io;
+
+pub use guard::{SpawnGuard, Verdict};
 
 /// One limit that can stop a process from creating threads.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +24,8 @@ pub const RLIMIT_NPROC: &str = "ulimit -u (RLIMIT_NPROC)";
 pub const RLIMIT_AS: &str = "ulimit -v (RLIMIT_AS)";
 pub const CGROUP_PIDS: &str = "cgroup pids.max";
 pub const MEMORY: &str = "memory";
+/// Memory maps a std thread adds: its stack and guard page, and its signal stack and guard page.
+pub const MAPS_PER_THREAD: u64 = 4;
 /// Rust's default stack for a new thread when no size is given.
 pub const DEFAULT_STACK_BYTES: u64 = 2 << 20;
 
@@ -144,8 +150,6 @@ fn errno_name(n: i32) -> &'static str {
     }
 }
 
-// ---- The margin below machine-wide limits ------------------------------------------------------
-
 /// Threads (kernel tasks) of every process on the machine: the "total" of /proc/loadavg's
 /// "running/total" field, one small read, unlike walking /proc.
 pub fn machine_threads() -> Option<u64> {
@@ -158,72 +162,19 @@ pub fn machine_threads() -> Option<u64> {
         .ok()
 }
 
-/// What the threads side leaves free of a machine-wide limit for everyone else: 10% or 2,000.
-pub fn reserve(limit: u64) -> u64 {
-    (limit / 10).max(2_000)
-}
-
-/// Why to stop before spawning `next` more threads when `in_use` exist machine-wide: (why, limit name).
-/// Pure, so the rule is testable without a machine at its limit.
-pub fn machine_stop(
-    machine_wide: &[(&'static str, u64)],
-    in_use: u64,
-    next: u64,
-    units: u64,
-) -> Option<(String, String)> {
-    machine_wide
-        .iter()
-        .filter(|&&(_, limit)| in_use + next + reserve(limit) > limit)
-        .min_by_key(|&&(_, limit)| limit.saturating_sub(reserve(limit)))
-        .map(|&(name, limit)| {
-            let why = format!(
-                "stopped at {units} threads: {name}={limit} would leave fewer than {} free for the rest of the \
-                 machine ({in_use} threads in use machine-wide, from /proc/loadavg)",
-                reserve(limit)
-            );
-            (why, name.to_string())
-        })
-}
-
-/// Keeps the threads side below the machine-wide limits. It reads the machine's thread count once per
-/// CHECK_EVERY spawns and stops when that many more would eat into the reserve, so spawning stays fast.
-#[derive(Debug)]
-pub struct MachineGuard {
-    machine_wide: Vec<(&'static str, u64)>,
-    until_check: u64,
-}
-
-impl MachineGuard {
-    pub const CHECK_EVERY: u64 = 64;
-
-    pub fn new() -> Self {
-        let machine_wide = thread_limits()
-            .into_iter()
-            .filter(|l| l.machine_wide)
-            .filter_map(|l| Some((l.name, l.value?)))
-            .collect();
-        MachineGuard {
-            machine_wide,
-            until_check: 0,
-        }
+/// Memory maps of this process: lines of /proc/self/maps, counted without holding the text (it is
+/// megabytes near vm.max_map_count, and memory may be what is short).
+pub fn count_maps() -> u64 {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open("/proc/self/maps") else {
+        return 0;
+    };
+    let mut buf = [0u8; 16 * 1024];
+    let mut lines = 0;
+    while let Ok(n @ 1..) = file.read(&mut buf) {
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
     }
-
-    /// Called before each thread spawn with the side's units alive; Some((why, limit name)) means stop.
-    pub fn before_spawn(&mut self, units: u64) -> Option<(String, String)> {
-        if self.until_check > 0 {
-            self.until_check -= 1;
-            return None;
-        }
-        self.until_check = Self::CHECK_EVERY - 1;
-        let in_use = machine_threads()?;
-        machine_stop(&self.machine_wide, in_use, Self::CHECK_EVERY, units)
-    }
-}
-
-impl Default for MachineGuard {
-    fn default() -> Self {
-        Self::new()
-    }
+    lines
 }
 
 // ---- Which limit stopped a spawn ---------------------------------------------------------------
@@ -233,7 +184,7 @@ impl Default for MachineGuard {
 pub struct SpawnFacts {
     pub errno: Option<i32>,
     pub stack_bytes: u64,
-    /// Lines of /proc/self/maps; each thread adds two (stack and guard page).
+    /// Lines of /proc/self/maps; each thread adds MAPS_PER_THREAD.
     pub map_count: u64,
     pub max_map_count: Option<u64>,
     /// /proc/self/statm size × page size
@@ -248,17 +199,24 @@ pub struct SpawnFacts {
     pub nproc: Option<(u64, u64)>,
 }
 
+/// Maps and address space a guard held back at the failure and has handed back since.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Released {
+    pub maps: u64,
+    pub bytes: u64,
+}
+
 impl SpawnFacts {
-    pub fn read(errno: Option<i32>, stack_bytes: u64) -> SpawnFacts {
-        let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    /// The facts as they were at the failure: what the guard released since is counted back in.
+    pub fn read(errno: Option<i32>, stack_bytes: u64, released: Released) -> SpawnFacts {
         // SAFETY: getuid has no preconditions.
         let uid = unsafe { libc::getuid() };
         SpawnFacts {
             errno,
             stack_bytes,
-            map_count: maps.lines().count() as u64,
+            map_count: count_maps() + released.maps,
             max_map_count: read_u64("/proc/sys/vm/max_map_count"),
-            virtual_bytes: crate::worker::sys::statm_bytes().0,
+            virtual_bytes: crate::worker::sys::statm_bytes().0 + released.bytes,
             address_space_limit: address_space_limit(),
             machine_threads: machine_threads(),
             threads_max: read_u64("/proc/sys/kernel/threads-max"),
@@ -308,11 +266,14 @@ fn mib(bytes: u64) -> String {
 /// pthread_create reports a failed stack mmap as EAGAIN too, so the errno alone cannot tell.
 pub fn name_limit(f: &SpawnFacts) -> (String, String) {
     let near = |used: u64, limit: u64, slack: u64| used + slack >= limit;
-    if let Some(max) = f.max_map_count.filter(|&max| near(f.map_count, max, 2)) {
+    if let Some(max) = f
+        .max_map_count
+        .filter(|&max| near(f.map_count, max, MAPS_PER_THREAD))
+    {
         return (
             MAX_MAP_COUNT.into(),
             format!(
-                "{MAX_MAP_COUNT}={max}: this process has {} memory maps and a thread needs 2 more",
+                "{MAX_MAP_COUNT}={max}: this process has {} memory maps and a thread needs {MAPS_PER_THREAD} more",
                 f.map_count
             ),
         );
@@ -365,8 +326,13 @@ pub fn name_limit(f: &SpawnFacts) -> (String, String) {
 }
 
 /// (limit_hit, limit_name) for a thread spawn that failed with `units` alive on the side.
-pub fn diagnose_spawn_error(e: &io::Error, units: u64, stack_bytes: u64) -> (String, String) {
-    let facts = SpawnFacts::read(e.raw_os_error(), stack_bytes);
+pub fn diagnose_spawn_error(
+    e: &io::Error,
+    units: u64,
+    stack_bytes: u64,
+    released: Released,
+) -> (String, String) {
+    let facts = SpawnFacts::read(e.raw_os_error(), stack_bytes, released);
     let (name, detail) = name_limit(&facts);
     let why = format!(
         "thread spawn failed at {units} threads: {e} ({}); {detail}; limits: {}",
@@ -392,37 +358,7 @@ mod tests {
         assert!(text.contains("errno 11, EAGAIN"), "{text}");
         assert!(text.contains("vm.max_map_count="), "{text}");
         assert!(machine_threads().is_some_and(|n| n > 0));
-    }
-
-    #[test]
-    fn the_machine_keeps_its_reserve() {
-        let limits = [(PID_MAX, 32_768), (THREADS_MAX, 192_729)];
-        assert_eq!(machine_stop(&limits, 1_000, 64, 900), None);
-        let (why, name) = machine_stop(&limits, 29_500, 64, 29_000).expect("within 10% of pid_max");
-        assert_eq!(name, PID_MAX);
-        assert!(
-            why.contains(
-                "stopped at 29000 threads: kernel.pid_max=32768 would leave fewer than 3276 free"
-            ),
-            "{why}"
-        );
-        // A small limit keeps at least 2,000 free.
-        assert!(machine_stop(&[(PID_MAX, 4_096)], 2_050, 64, 1).is_some());
-        assert!(machine_stop(&[(PID_MAX, 4_096)], 1_000, 64, 1).is_none());
-    }
-
-    #[test]
-    fn the_guard_reads_the_machine_only_now_and_then() {
-        let mut g = MachineGuard {
-            machine_wide: vec![(PID_MAX, 1)],
-            until_check: 0,
-        };
-        assert!(g.before_spawn(0).is_some(), "checks on the first spawn");
-        assert!(
-            (1..MachineGuard::CHECK_EVERY).all(|_| g.before_spawn(0).is_none()),
-            "then skips"
-        );
-        assert!(g.before_spawn(0).is_some());
+        assert!(count_maps() > 10);
     }
 
     #[test]
@@ -440,7 +376,7 @@ mod tests {
         };
         assert_eq!(name_limit(&base).0, MEMORY);
         let maps = SpawnFacts {
-            map_count: 65_529,
+            map_count: 65_527,
             ..base.clone()
         };
         assert_eq!(name_limit(&maps).0, MAX_MAP_COUNT);
