@@ -24,3 +24,11 @@ demo:
 # Figures as JSON without the UI (for scripts and notes).
 headless DURATION="10s" *ARGS:
     cargo run --release -- --headless --duration {{DURATION}} --format json {{ARGS}}
+
+# The controller's own CPU with 10,000 units a side (target: under 3% of one core).
+bench-controller SECONDS="20":
+    benches/controller-cpu.sh {{SECONDS}}
+
+# 1,000,000 sleeping tasks on the async side: spawn time and RSS per unit (targets: < 5 s, < 1 KiB).
+bench-million:
+    cargo run --release -- --headless --duration 15s --async-units 1000000 --thread-units 0 --set sleep_ms=10000 --format json

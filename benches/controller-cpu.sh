@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The controller's own CPU while the TUI shows both sides: runs versus in a detached tmux pane,
+# waits 5 s for the sides to settle, then reads the app's utime+stime from /proc over SECONDS.
+# usage: benches/controller-cpu.sh [SECONDS] [versus ARGS...]   (default: 20 s, 10,000 units a side)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-20}
+shift || true
+args=("$@")
+[ ${#args[@]} -eq 0 ] && args=(--async-units 10000 --thread-units 10000)
+cargo build --release -q
+sock="versus-cpu-$$"
+tmux -L "$sock" -f /dev/null new-session -d -s t -x 120 -y 40 "$PWD/target/release/versus ${args[*]}"
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true' EXIT
+sleep 5
+pid=$(tmux -L "$sock" display -p -t t '#{pane_pid}')
+ticks=$(getconf CLK_TCK)
+before=$(awk '{print $14+$15}' "/proc/$pid/stat")
+sleep "$secs"
+after=$(awk '{print $14+$15}' "/proc/$pid/stat")
+rss_kib=$(awk '/VmRSS/{print $2}' "/proc/$pid/status")
+tmux -L "$sock" send-keys -t t q
+sleep 1
+awk -v a="$before" -v b="$after" -v t="$ticks" -v s="$secs" -v r="$rss_kib" -v args="${args[*]}" \
+    'BEGIN { printf "controller CPU: %.2f%% of one core over %d s (%s); controller RSS %d KiB\n", (b-a)*100/t/s, s, args, r }'
