@@ -2,8 +2,13 @@
 //! as small standalone programs. versus's `switch_ns` and `spawn_ns` should stay within 2× of these,
 //! or the instrumentation is what the audience would be watching.
 //!
-//! `cargo bench --bench baseline`; one-way switch ns = time per iteration / (2 × ROUND_TRIPS),
-//! ns per spawn+join = time per iteration / BATCH (divan's item throughput says the same per second).
+//! `cargo bench --bench baseline`. Every bench counts items: one-way switches, or spawn+joins.
+//! ns per item = 1e9 / divan's item throughput (or time per iteration / items per iteration).
+//!
+//! tokio iterations are long (100,000 round trips, 10,000 spawns) on purpose: on a multi-thread
+//! runtime a pair or a batch gets split over both workers by work stealing after a while, and a
+//! short iteration that starts afresh on one worker would never show that cost, while versus,
+//! which runs for seconds, does.
 
 use std::hint::black_box;
 
@@ -14,10 +19,14 @@ fn main() {
     divan::main();
 }
 
-/// Round trips per iteration: enough that a block_on per iteration costs nothing in comparison.
-const ROUND_TRIPS: u64 = 1_000;
+/// Round trips per tokio iteration (one iteration is tens of ms).
+const TOKIO_ROUND_TRIPS: u64 = 100_000;
+/// Round trips per thread iteration; the pair of threads lives across iterations.
+const THREAD_ROUND_TRIPS: u64 = 1_000;
 /// Children per spawn+join round, as the `spawn` kind's default batch.
 const BATCH: u64 = 100;
+/// Rounds per tokio iteration.
+const TOKIO_ROUNDS: u64 = 100;
 
 fn current_thread() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -55,21 +64,36 @@ async fn tokio_ping_pong(round_trips: u64) -> u64 {
     n
 }
 
+/// A task spawns `batch` trivial children and joins them, `rounds` times, as the `spawn` kind does.
+async fn tokio_spawn_join(rounds: u64, batch: u64) -> u64 {
+    let mut sum = 0u64;
+    let mut children = Vec::with_capacity(batch as usize);
+    for _ in 0..rounds {
+        for i in 0..batch {
+            children.push(tokio::spawn(async move { black_box(i).wrapping_mul(31) }));
+        }
+        for c in children.drain(..) {
+            sum = sum.wrapping_add(c.await.expect("child ends"));
+        }
+    }
+    sum
+}
+
 mod switch {
     use super::*;
 
-    #[divan::bench(max_time = 3)]
+    #[divan::bench(sample_count = 20, max_time = 5)]
     fn tokio_mpsc_current_thread(b: Bencher) {
         let rt = current_thread();
-        b.counter(ItemsCount::new(2 * ROUND_TRIPS))
-            .bench_local(|| rt.block_on(rt.spawn(tokio_ping_pong(ROUND_TRIPS))));
+        b.counter(ItemsCount::new(2 * TOKIO_ROUND_TRIPS))
+            .bench_local(|| rt.block_on(rt.spawn(tokio_ping_pong(TOKIO_ROUND_TRIPS))));
     }
 
-    #[divan::bench(max_time = 3)]
+    #[divan::bench(sample_count = 20, max_time = 5)]
     fn tokio_mpsc_multi_thread(b: Bencher) {
         let rt = multi_thread();
-        b.counter(ItemsCount::new(2 * ROUND_TRIPS))
-            .bench_local(|| rt.block_on(rt.spawn(tokio_ping_pong(ROUND_TRIPS))));
+        b.counter(ItemsCount::new(2 * TOKIO_ROUND_TRIPS))
+            .bench_local(|| rt.block_on(rt.spawn(tokio_ping_pong(TOKIO_ROUND_TRIPS))));
     }
 
     /// Two threads bounce a number over two std mpsc channels, as the `switch` kind does.
@@ -84,14 +108,15 @@ mod switch {
                 }
             }
         });
-        b.counter(ItemsCount::new(2 * ROUND_TRIPS)).bench_local(|| {
-            let mut n = 0;
-            for _ in 0..ROUND_TRIPS {
-                to_partner.send(n).expect("partner alive");
-                n = unit_rx.recv().expect("partner alive");
-            }
-            n
-        });
+        b.counter(ItemsCount::new(2 * THREAD_ROUND_TRIPS))
+            .bench_local(|| {
+                let mut n = 0;
+                for _ in 0..THREAD_ROUND_TRIPS {
+                    to_partner.send(n).expect("partner alive");
+                    n = unit_rx.recv().expect("partner alive");
+                }
+                n
+            });
         drop(to_partner);
         partner.join().expect("partner ends");
     }
@@ -100,31 +125,21 @@ mod switch {
 mod spawn {
     use super::*;
 
-    async fn tokio_spawn_join(batch: u64) -> u64 {
-        let children: Vec<_> = (0..batch)
-            .map(|i| tokio::spawn(async move { black_box(i).wrapping_mul(31) }))
-            .collect();
-        let mut sum = 0u64;
-        for c in children {
-            sum = sum.wrapping_add(c.await.expect("child ends"));
-        }
-        sum
-    }
-
-    #[divan::bench(max_time = 3)]
+    #[divan::bench(sample_count = 20, max_time = 5)]
     fn tokio_current_thread(b: Bencher) {
         let rt = current_thread();
-        b.counter(ItemsCount::new(BATCH))
-            .bench_local(|| rt.block_on(rt.spawn(tokio_spawn_join(BATCH))));
+        b.counter(ItemsCount::new(TOKIO_ROUNDS * BATCH))
+            .bench_local(|| rt.block_on(rt.spawn(tokio_spawn_join(TOKIO_ROUNDS, BATCH))));
     }
 
-    #[divan::bench(max_time = 3)]
+    #[divan::bench(sample_count = 20, max_time = 5)]
     fn tokio_multi_thread(b: Bencher) {
         let rt = multi_thread();
-        b.counter(ItemsCount::new(BATCH))
-            .bench_local(|| rt.block_on(rt.spawn(tokio_spawn_join(BATCH))));
+        b.counter(ItemsCount::new(TOKIO_ROUNDS * BATCH))
+            .bench_local(|| rt.block_on(rt.spawn(tokio_spawn_join(TOKIO_ROUNDS, BATCH))));
     }
 
+    /// One round per iteration: `BATCH` std threads that do next to nothing, spawned then joined.
     #[divan::bench(max_time = 3)]
     fn std_threads(b: Bencher) {
         b.counter(ItemsCount::new(BATCH)).bench_local(|| {

@@ -24,6 +24,14 @@ impl Selection {
         self.sides().contains(&side)
     }
 
+    /// The selection of one side.
+    pub fn of(side: Side) -> Selection {
+        match side {
+            Side::Async => Selection::Async,
+            Side::Threads => Selection::Threads,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Selection::Async => "async",
@@ -47,10 +55,35 @@ pub enum Action {
     Restart,
     /// Next workload kind, both sides.
     NextWorkload,
+    /// Switch to the scenario at this index of the catalog (the number keys: 1 is index 0).
+    SwitchScenario(usize),
+    /// Open the scenario picker.
+    OpenPicker,
+    /// A key inside the open picker.
+    Picker(PickerStep),
+    /// Show or hide the "what to look for" caption.
+    Caption,
+    /// Async side: current-thread ↔ multi-thread runtime (restarts the async worker only).
+    ToggleRuntime,
+    /// Threads side: 64 KiB ↔ Rust's default 2 MiB stacks (restarts the threads worker only).
+    ToggleStack,
+    /// Flip the workload's on/off parameter live (spawn_blocking, parking_lot).
+    FlipFlag,
+    /// One side at a time: only the selected side runs; again to run both.
+    OneSide,
     /// Freeze the display; sampling goes on.
     Freeze,
     Help,
     Quit,
+}
+
+/// What a key does while the scenario picker is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickerStep {
+    Up,
+    Down,
+    Choose,
+    Close,
 }
 
 /// ×10 / ÷10 steps; 0 ↑ 1 so a stopped side can be started by scaling.

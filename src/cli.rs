@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::protocol::RuntimeFlavor;
+use crate::protocol::{RuntimeFlavor, Side};
 
 /// Default units per side: enough for a clear contrast, light enough for a 2-core laptop.
 pub const DEFAULT_UNITS: u64 = 1_000;
@@ -23,15 +23,27 @@ pub const MAX_THREAD_UNITS: u64 = 1_000_000;
                   worker process, and shows what each costs: units, OS threads, context switches, RSS, CPU, \
                   throughput and wake-up lateness. Figures come from the kernel and from timestamps taken \
                   inside the workers.",
-    after_help = "Keys in the TUI: ? shows them all. Examples:\n  versus\n  versus --workload cpu --runtime current-thread\n  versus --headless --duration 10s --format json"
+    after_help = "Keys in the TUI: ? shows them all. Examples:\n  versus\n  versus --list\n  versus --scenario switch\n  versus --scenario blocking --set spawn_blocking=true\n  versus --config my-scenarios.toml\n  versus --workload cpu --runtime current-thread\n  versus --scenario spawn --headless --duration 10s --format json"
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Workload kind to run on both sides
-    #[arg(long, short = 'w', default_value = "sleep", value_name = "KIND")]
-    pub workload: String,
+    /// Start on this scenario (versus --list shows them)
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+
+    /// Print every scenario with its workload, parameters, defaults and allowed ranges, then exit
+    #[arg(long)]
+    pub list: bool,
+
+    /// TOML file that sets parameters and defines scenarios (a preset from assets/scenarios is one)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Workload kind to run on both sides, without a scenario [default: sleep]
+    #[arg(long, short = 'w', value_name = "KIND", conflicts_with = "scenario")]
+    pub workload: Option<String>,
 
     /// Units (tasks) on the async side [default: 1000]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=MAX_ASYNC_UNITS))]
@@ -41,9 +53,9 @@ pub struct Cli {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=MAX_THREAD_UNITS))]
     pub thread_units: Option<u64>,
 
-    /// tokio runtime flavor of the async side
-    #[arg(long, value_enum, default_value_t = RuntimeFlavor::MultiThread)]
-    pub runtime: RuntimeFlavor,
+    /// tokio runtime flavor of the async side [default: multi-thread]
+    #[arg(long, value_enum)]
+    pub runtime: Option<RuntimeFlavor>,
 
     /// tokio worker threads (multi-thread runtime) [default: number of cores]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
@@ -57,7 +69,8 @@ pub struct Cli {
     #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_window)]
     pub window: Duration,
 
-    /// Set a workload parameter (repeatable), e.g. --set sleep_ms=50
+    /// Set a parameter (repeatable): the workload's own (see --list) or async_units, thread_units,
+    /// runtime, workers, stack_kib, one_side; e.g. --set sleep_ms=50
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
 
@@ -72,6 +85,10 @@ pub struct Cli {
     /// Pin each side to its own CPU (async: cpu 0, threads: cpu 1) so they do not compete
     #[arg(long)]
     pub pin: bool,
+
+    /// One side at a time: only this side runs, the other is kept at 0 units (key o in the TUI)
+    #[arg(long, value_enum, value_name = "SIDE")]
+    pub one_side: Option<OneSide>,
 
     /// Run without the terminal UI and print the figures at the end
     #[arg(long)]
@@ -88,6 +105,11 @@ pub struct Cli {
     /// Most frames drawn per second
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=60))]
     pub fps: u32,
+
+    /// Most RSS each side may use: a size (2g, 512m) or a share of the memory available at start
+    /// (40%); scaling past it is refused [default: 40%]
+    #[arg(long, value_name = "SIZE|PERCENT", value_parser = crate::controller::guard::MemoryBudget::parse)]
+    pub memory_budget: Option<crate::controller::guard::MemoryBudget>,
 }
 
 #[derive(Subcommand, Debug, Clone, PartialEq)]
@@ -95,6 +117,25 @@ pub enum Command {
     /// Runs one side; started by the controller, speaks JSON lines on stdin/stdout.
     #[command(hide = true)]
     Worker,
+    /// Opens the `echo` workload's connections to both servers; started by the controller.
+    #[command(hide = true)]
+    Loadgen,
+}
+
+/// The side `--one-side` runs.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OneSide {
+    Async,
+    Threads,
+}
+
+impl From<OneSide> for Side {
+    fn from(s: OneSide) -> Side {
+        match s {
+            OneSide::Async => Side::Async,
+            OneSide::Threads => Side::Threads,
+        }
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

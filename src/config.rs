@@ -1,14 +1,16 @@
-//! The run configuration: command-line options checked against the workload table, and what
-//! follows from them (worker specs, the header text). Invalid input never gets past here.
+//! The run configuration: the starting scenario (preset < config file < command line) checked against
+//! the workload table, and what follows from it (worker specs, the header text). Invalid input never
+//! gets past here.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::cli::{Cli, DEFAULT_UNITS};
+use crate::cli::Cli;
 use crate::collect::LaunchOpts;
 use crate::model::RunInfo;
-use crate::protocol::{ParamValue, RuntimeFlavor, Side, WorkerSpec};
-use crate::workload::{self, Kind, Params};
+use crate::protocol::{RuntimeFlavor, Side, WorkerSpec};
+use crate::scenario::{Catalog, ConfigFile, Given, Scenario, find_kind, list};
+use crate::workload::Params;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunConfig {
@@ -24,10 +26,16 @@ pub struct RunConfig {
     pub workers: usize,
     pub interval_ms: u64,
     pub stack_bytes: Option<usize>,
+    /// One side at a time: only this side runs, the other is kept at 0 units.
+    pub one_side: Option<Side>,
     pub launch: LaunchOpts,
     pub window: Duration,
     pub fps: u32,
     pub duration: Option<Duration>,
+    /// Every scenario that can be switched to: built-ins and the config file's.
+    pub catalog: Catalog,
+    /// Most RSS each side may use (see controller/guard.rs).
+    pub memory_budget: crate::controller::guard::MemoryBudget,
 }
 
 /// Number of CPUs this process may run on.
@@ -35,68 +43,124 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
-fn kind(name: &str) -> Result<&'static Kind, String> {
-    workload::find(name)
-        .ok_or_else(|| format!("unknown workload '{name}' (known: {})", workload::names()))
+/// The `--list` text: the scenarios of the built-ins and of `--config`, when given.
+pub fn list(cli: &Cli) -> Result<String, String> {
+    let file = cli.config.as_deref().map(ConfigFile::read).transpose()?;
+    Ok(list::text(&Catalog::load(file.as_ref())?))
 }
 
-/// Parses `--set NAME=VALUE` items against a kind's table.
-pub fn parse_sets(kind: &Kind, sets: &[String]) -> Result<BTreeMap<String, ParamValue>, String> {
-    let mut out = BTreeMap::new();
-    for item in sets {
+/// The side that is not `side`.
+pub fn other(side: Side) -> Side {
+    match side {
+        Side::Async => Side::Threads,
+        Side::Threads => Side::Async,
+    }
+}
+
+/// The CPUs of each side under `--pin`: one each when there are two or more.
+fn pinned_cpus(pin: bool) -> [Vec<usize>; 2] {
+    if pin && cores() >= 2 {
+        [vec![0], vec![1]]
+    } else {
+        [vec![], vec![]]
+    }
+}
+
+/// The run to start with, layered: built-in preset < config file < command line.
+fn starting_run(
+    cli: &Cli,
+    file: Option<&ConfigFile>,
+    catalog: &Catalog,
+) -> Result<Scenario, String> {
+    let from_file = match (&cli.scenario, &cli.workload, file) {
+        (None, None, Some(f)) => f.start(catalog)?,
+        _ => None,
+    };
+    let mut run = match (cli.scenario.as_ref().or(from_file.as_ref()), &cli.workload) {
+        (Some(name), _) => catalog.get(name)?.clone(),
+        (None, workload) => {
+            let kind = find_kind(workload.as_deref().unwrap_or("sleep"))?;
+            Scenario::plain("", kind, "command line")
+        }
+    };
+    if let Some(f) = file {
+        f.apply_set(&mut run)?;
+    }
+    let s = &mut run.settings;
+    if let Some(n) = cli.async_units {
+        s.units[0] = n;
+    }
+    if let Some(n) = cli.thread_units {
+        s.units[1] = n;
+    }
+    if let Some(r) = cli.runtime {
+        s.runtime = r;
+    }
+    if let Some(w) = cli.workers {
+        s.workers = Some(w as usize);
+    }
+    if let Some(b) = cli.stack_size {
+        s.stack_bytes = Some(b);
+    }
+    if let Some(side) = cli.one_side {
+        s.one_side = Some(side.into());
+    }
+    for item in &cli.set {
         let (name, value) = item
             .split_once('=')
             .ok_or_else(|| format!("--set {item}: expected NAME=VALUE"))?;
-        let name = name.trim();
-        let def = kind.params.iter().find(|d| d.name == name).ok_or_else(|| {
-            format!(
-                "--set {item}: {}",
-                workload::params::unknown(kind.params, name)
-            )
-        })?;
-        out.insert(
-            name.to_string(),
-            def.parse(value).map_err(|e| format!("--set {item}: {e}"))?,
-        );
+        run.set(name.trim(), Given::Text(value))
+            .map_err(|e| format!("--set {item}: {e}"))?;
     }
-    Ok(out)
+    Ok(run)
 }
 
 impl RunConfig {
     pub fn from_cli(cli: &Cli) -> Result<RunConfig, String> {
-        let kind = kind(&cli.workload)?;
-        let given = parse_sets(kind, &cli.set)?;
-        let params = Params::resolve(kind.params, &given)?;
         if cli.headless && cli.duration.is_none() {
             return Err("--headless needs --duration (e.g. --duration 10s)".into());
         }
-        let cores = cores();
-        let launch = LaunchOpts {
-            nice: cli.nice,
-            cpus: if cli.pin && cores >= 2 {
-                [vec![0], vec![1]]
-            } else {
-                [vec![], vec![]]
-            },
-        };
-        Ok(RunConfig {
-            workload: kind.name.to_string(),
+        let file = cli.config.as_deref().map(ConfigFile::read).transpose()?;
+        let catalog = Catalog::load(file.as_ref())?;
+        let run = starting_run(cli, file.as_ref(), &catalog)?;
+        let mut cfg = RunConfig {
+            workload: String::new(),
             scenario: None,
-            caption: kind.caption.to_string(),
-            params,
-            units: [
-                cli.async_units.unwrap_or(DEFAULT_UNITS),
-                cli.thread_units.unwrap_or(DEFAULT_UNITS),
-            ],
-            runtime: cli.runtime,
-            workers: cli.workers.map_or(cores, |w| w as usize),
+            caption: String::new(),
+            params: Params::default(),
+            units: [0; 2],
+            runtime: RuntimeFlavor::MultiThread,
+            workers: 1,
             interval_ms: cli.interval_ms,
-            stack_bytes: cli.stack_size,
-            launch,
+            stack_bytes: None,
+            one_side: None,
+            launch: LaunchOpts {
+                nice: cli.nice,
+                cpus: pinned_cpus(cli.pin),
+            },
             window: cli.window,
             fps: cli.fps,
             duration: cli.duration,
-        })
+            catalog,
+            memory_budget: cli.memory_budget.unwrap_or_default(),
+        };
+        cfg.apply_scenario(&run)?;
+        Ok(cfg)
+    }
+
+    /// Takes over what a scenario says runs; launch options, sampling and the catalog stay.
+    /// A run without a name (plain --workload) is no scenario.
+    pub fn apply_scenario(&mut self, s: &Scenario) -> Result<(), String> {
+        self.params = Params::resolve(s.kind.params, &s.params)?;
+        self.workload = s.kind.name.to_string();
+        self.scenario = (!s.name.is_empty()).then(|| s.name.clone());
+        self.caption.clone_from(&s.caption);
+        self.units = s.settings.units;
+        self.runtime = s.settings.runtime;
+        self.workers = s.settings.workers.unwrap_or_else(cores);
+        self.stack_bytes = s.settings.stack_bytes;
+        self.one_side = s.settings.one_side;
+        Ok(())
     }
 
     pub fn spec(&self, side: Side) -> WorkerSpec {
@@ -104,7 +168,12 @@ impl RunConfig {
             side,
             workload: self.workload.clone(),
             params: self.params.0.clone(),
-            units: self.units[side.index()],
+            // One side at a time: the other side's worker runs, with nothing to do.
+            units: if self.one_side.is_some_and(|s| s != side) {
+                0
+            } else {
+                self.units[side.index()]
+            },
             runtime: self.runtime,
             workers: self.workers,
             interval_ms: self.interval_ms,
@@ -114,7 +183,7 @@ impl RunConfig {
 
     /// Switches both sides to another kind, with its default parameters.
     pub fn switch_workload(&mut self, name: &str) -> Result<(), String> {
-        let kind = kind(name)?;
+        let kind = find_kind(name)?;
         self.params = Params::resolve(kind.params, &BTreeMap::new())?;
         self.workload = kind.name.to_string();
         self.caption = kind.caption.to_string();
@@ -122,24 +191,33 @@ impl RunConfig {
         Ok(())
     }
 
-    /// The fairness mode in words, always on screen.
+    /// The fairness mode in words, always on screen: one side at a time, pinned or shared cores, nice.
     pub fn mode(&self) -> String {
-        let cores = cores();
-        let sharing = if self.launch.cpus.iter().all(Vec::is_empty) {
-            format!(
+        self.mode_for(cores())
+    }
+
+    /// `mode` on a machine with `cores` CPUs.
+    pub fn mode_for(&self, cores: usize) -> String {
+        let list = |v: &Vec<usize>| v.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
+        let pinned = !self.launch.cpus.iter().all(Vec::is_empty);
+        let fairness = match (self.one_side, pinned) {
+            (Some(side), false) => format!("one side at a time: {} only", side.name()),
+            (Some(side), true) => format!(
+                "one side at a time: {} only, on cpu {}",
+                side.name(),
+                list(&self.launch.cpus[side.index()])
+            ),
+            (None, false) => format!(
                 "both sides share {cores} core{}",
                 if cores == 1 { "" } else { "s" }
-            )
-        } else {
-            let list =
-                |v: &Vec<usize>| v.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
-            format!(
+            ),
+            (None, true) => format!(
                 "pinned: async on cpu {}, threads on cpu {}",
                 list(&self.launch.cpus[0]),
                 list(&self.launch.cpus[1])
-            )
+            ),
         };
-        format!("{sharing} · workers at nice {}", self.launch.nice)
+        format!("{fairness} · workers at nice {}", self.launch.nice)
     }
 
     pub fn run_info(&self) -> RunInfo {
@@ -168,6 +246,7 @@ impl RunConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::DEFAULT_UNITS;
     use clap::Parser;
 
     fn cfg(args: &[&str]) -> Result<RunConfig, String> {

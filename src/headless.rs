@@ -44,6 +44,7 @@ pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(Event::Signal(sig)) => signal = Some(sig),
+            Ok(Event::Loadgen(ev)) => session.on_loadgen(ev),
             Ok(Event::Input(_)) | Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }

@@ -36,6 +36,21 @@ fn main() -> ExitCode {
     if cli.command == Some(Command::Worker) {
         return versus::worker::main();
     }
+    if cli.command == Some(Command::Loadgen) {
+        return versus::loadgen::main();
+    }
+    if cli.list {
+        return match versus::config::list(&cli) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("versus: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let cfg = match RunConfig::from_cli(&cli) {
         Ok(cfg) => cfg,
         Err(e) => {

@@ -8,15 +8,22 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 
-use crate::action::Action;
+use crate::action::{Action, Selection};
 use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
 use crate::model::Model;
 use crate::term::{self, Term};
+use crate::ui::picker::Outcome;
 use crate::ui::{self, ViewState};
 
 /// How often silent sides are checked when nothing else happens.
 const IDLE_TICK: Duration = Duration::from_millis(250);
+
+/// Fault injection for tests/reliability.rs, read once at start. `VERSUS_FAULT=ui-panic` panics inside
+/// the first draw after both sides have reported; `VERSUS_FAULT=startup-error` fails start-up once the
+/// terminal and the workers are up. Neither has an honest outside trigger (the UI must not panic, and
+/// nothing after the terminal is taken should fail), yet the clean-up on both paths must be proven.
+const FAULT_VAR: &str = "VERSUS_FAULT";
 
 /// Why the loop ended.
 enum Exit {
@@ -44,13 +51,23 @@ pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
     let frame_time = Duration::from_secs(1) / cfg.fps.max(1);
     let deadline = cfg.duration.map(|d| Instant::now() + d);
     let session = Session::start(cfg, tx);
+    let fault = std::env::var(FAULT_VAR).unwrap_or_default();
+    if fault == "startup-error" {
+        // Dropping the session and the terminal on the way out is the clean-up under test.
+        anyhow::bail!("{FAULT_VAR}=startup-error: a start-up failure injected for the tests");
+    }
+    let view = ViewState {
+        ascii: !ui::locale_is_utf8(),
+        // A scenario is a claim to show: its caption starts on.
+        caption: session.cfg.scenario.is_some(),
+        selection: session.cfg.one_side.map(Selection::of).unwrap_or_default(),
+        ..ViewState::default()
+    };
     let mut lp = Loop {
         session,
-        view: ViewState {
-            ascii: !ui::locale_is_utf8(),
-            ..ViewState::default()
-        },
+        view,
         frozen: None,
+        panic_in_ui: fault == "ui-panic",
     };
     let exit = lp.run(&mut term, &rx, frame_time, deadline);
     // Workers first (they may take a moment), then the terminal, then report.
@@ -68,6 +85,8 @@ struct Loop {
     view: ViewState,
     /// The model as it was when space was pressed; sampling goes on underneath.
     frozen: Option<Model>,
+    /// `VERSUS_FAULT=ui-panic` (see FAULT_VAR).
+    panic_in_ui: bool,
 }
 
 impl Loop {
@@ -92,7 +111,14 @@ impl Loop {
                 self.view.notice.clone_from(&self.session.notice);
                 let model = self.frozen.as_ref().unwrap_or(&self.session.model);
                 let view = &self.view;
-                term.draw(|f| ui::render(f, model, view))?;
+                let panic_now = self.panic_in_ui && model.sides.iter().all(|s| s.figures.is_some());
+                term.draw(|f| {
+                    assert!(
+                        !panic_now,
+                        "{FAULT_VAR}=ui-panic: a panic in the UI injected for the tests"
+                    );
+                    ui::render(f, model, view)
+                })?;
                 last_draw = now;
                 pending = None;
             }
@@ -106,7 +132,7 @@ impl Loop {
                 Err(RecvTimeoutError::Disconnected) => return Ok(Exit::Quit),
             };
             for ev in first.into_iter().chain(rx.try_iter()) {
-                let gap = if matches!(ev, Event::Worker(_)) {
+                let gap = if matches!(ev, Event::Worker(_) | Event::Loadgen(_)) {
                     data_time
                 } else {
                     frame_time
@@ -139,9 +165,14 @@ impl Loop {
     fn handle(&mut self, ev: Event) -> Option<Exit> {
         match ev {
             Event::Worker(w) => self.session.on_worker(w),
+            Event::Loadgen(l) => self.session.on_loadgen(l),
             Event::Signal(sig) => return Some(Exit::Signal(sig)),
             Event::Input(TermEvent::Key(key)) if key.kind == KeyEventKind::Press => {
-                let action = ui::action_for(&key);
+                let action = if self.view.picker.is_some() {
+                    ui::picker_action_for(&key)
+                } else {
+                    ui::action_for(&key)
+                };
                 if self.view.help && action != Some(Action::Quit) {
                     self.view.help = false;
                     return None;
@@ -157,7 +188,29 @@ impl Loop {
         match action {
             Action::Quit => return Some(Exit::Quit),
             Action::Help => self.view.help = !self.view.help,
-            Action::Select(sel) => self.view.selection = sel,
+            Action::Select(sel) => {
+                self.view.selection = sel;
+                self.session.apply(action, sel);
+            }
+            Action::Caption => self.view.caption = !self.view.caption,
+            Action::OpenPicker => {
+                let current = self.session.scenario_index();
+                self.view.picker = Some(ui::Picker::new(&self.session.cfg.catalog, current));
+            }
+            Action::Picker(step) => {
+                let outcome = self.view.picker.as_mut().map(|p| p.step(step));
+                match outcome {
+                    Some(Outcome::Choose(i)) => return self.act(Action::SwitchScenario(i)),
+                    Some(Outcome::Close) => self.view.picker = None,
+                    Some(Outcome::Stay) | None => {}
+                }
+            }
+            Action::SwitchScenario(_) => {
+                self.view.picker = None;
+                // A new claim on screen: say what to look for (c hides it again).
+                self.view.caption = true;
+                self.session.apply(action, self.view.selection);
+            }
             Action::Freeze => {
                 self.frozen = if self.frozen.is_some() {
                     None
@@ -167,6 +220,10 @@ impl Loop {
                 self.view.frozen = self.frozen.is_some();
             }
             _ => self.session.apply(action, self.view.selection),
+        }
+        // One side at a time: the keys act on the side that runs.
+        if let Some(side) = self.session.cfg.one_side {
+            self.view.selection = Selection::of(side);
         }
         None
     }

@@ -269,29 +269,30 @@ fn spawn_blocking_changes_live() {
         spec,
     });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut worst_p99_us = |seconds: u64| {
+    // Median over the intervals of each interval's lateness p99, and the flag the worker reports.
+    let mut typical_p99_us = |seconds: u64| {
         let until = Instant::now() + Duration::from_secs(seconds);
-        let mut worst = 0;
+        let mut p99s = Vec::new();
         let mut flag = None;
         while Instant::now() < until {
             if let Ok(FromWorker::Sample(s)) =
                 protocol::decode::<FromWorker>(lines.next().unwrap().unwrap().as_bytes())
             {
-                worst = worst.max(s.lateness.map_or(0, |p| p.p99_us));
+                p99s.push(s.lateness.map_or(0, |p| p.p99_us));
                 flag = s.extra.get("spawn_blocking").copied();
             }
         }
-        (worst, flag)
+        p99s.sort_unstable();
+        (p99s[p99s.len() / 2], flag)
     };
-    let (blocked_us, off) = worst_p99_us(2);
+    let (blocked_us, off) = typical_p99_us(2);
     send(&ToWorker::SetParam {
         name: "spawn_blocking".into(),
         value: ParamValue::Bool(true),
     });
     // The first interval after the change may still hold a stall from before it.
-    worst_p99_us(1);
-    let (moved_us, on) = worst_p99_us(2);
-    drop(send);
+    typical_p99_us(1);
+    let (moved_us, on) = typical_p99_us(2);
     drop(stdin);
     let _ = child.wait();
     assert_eq!((off, on), (Some(0.0), Some(1.0)));
@@ -327,7 +328,7 @@ fn running_out_of_address_space_is_reported_not_a_crash() {
     );
     assert_eq!(t["limit_name"], "ulimit -v (RLIMIT_AS)", "{context}");
     let threads = num(&t, "units");
-    assert!(threads > 10.0 && threads < 1000.0, "{context}");
+    assert!((1.0..1000.0).contains(&threads), "{context}");
     assert!(
         num(&t, "ops_per_sec") > 0.0,
         "the threads that started still run: {context}"

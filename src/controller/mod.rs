@@ -1,6 +1,10 @@
 //! The controller: owns the worker processes and the model, applies actions and worker events.
 //! Both the TUI and the headless runner drive one `Session`; neither touches a worker directly.
 
+pub mod guard;
+mod loadgen;
+mod scenario;
+
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
@@ -21,11 +25,19 @@ pub enum Event {
     Input(ratatui::crossterm::event::Event),
     /// SIGTERM, SIGHUP or SIGINT arrived.
     Signal(i32),
+    /// From the load generator of the `echo` workload.
+    Loadgen(crate::loadgen::launch::LoadgenEvent),
 }
 
 impl From<WorkerEvent> for Event {
     fn from(e: WorkerEvent) -> Self {
         Event::Worker(e)
+    }
+}
+
+impl From<crate::loadgen::launch::LoadgenEvent> for Event {
+    fn from(e: crate::loadgen::launch::LoadgenEvent) -> Self {
+        Event::Loadgen(e)
     }
 }
 
@@ -40,6 +52,10 @@ pub struct Session {
     pub(crate) started: Instant,
     /// A one-line message for the screen (a refusal, a restart).
     pub notice: Option<String>,
+    /// The `echo` workload's load generator (idle for other workloads).
+    pub(crate) loadgen: loadgen::Loadgen,
+    /// Memory budget per side and the backstop's state.
+    pub(crate) guard: guard::Guard,
 }
 
 impl Session {
@@ -47,6 +63,7 @@ impl Session {
     pub fn start(cfg: RunConfig, tx: Sender<Event>) -> Session {
         let model = Model::new(cfg.run_info(), cfg.window.as_secs_f64());
         let resume_units = cfg.units.map(|u| u.max(1));
+        let budget = cfg.memory_budget;
         let mut s = Session {
             cfg,
             model,
@@ -56,10 +73,14 @@ impl Session {
             tx,
             started: Instant::now(),
             notice: None,
+            loadgen: loadgen::Loadgen::default(),
+            guard: guard::Guard::new(budget),
         };
         for side in Side::BOTH {
             s.launch(side);
         }
+        s.settle_one_side();
+        s.start_loadgen();
         s
     }
 
@@ -69,12 +90,12 @@ impl Session {
 
     pub(crate) fn launch(&mut self, side: Side) {
         self.generation += 1;
-        let spec = self.cfg.spec(side);
+        let spec = self.worker_spec(side);
         let now = self.now_s();
         self.model.apply(
             side,
             SideEvent::Launched {
-                target_units: spec.units,
+                target_units: self.cfg.units[side.index()],
             },
             now,
         );
@@ -100,7 +121,11 @@ impl Session {
         }
         let now = self.now_s();
         match ev.incoming {
-            Incoming::Sample(s) => self.model.apply(side, SideEvent::Sample(s), now),
+            Incoming::Sample(mut s) => {
+                self.merge_load(side, &mut s);
+                self.model.apply(side, SideEvent::Sample(s), now);
+                self.enforce_memory_budget(side);
+            }
             Incoming::Stderr(line) => self.model.apply(side, SideEvent::Error(line), now),
             Incoming::Fatal(msg) => self.fail(side, msg),
             Incoming::Protocol(e) => self.fail(side, format!("bad message from worker: {e}")),
@@ -145,13 +170,21 @@ impl Session {
             crate::cli::MAX_THREAD_UNITS
         };
         let units = units.min(cap);
+        if let Err(why) = self.check_memory_budget(side, units) {
+            self.notice = Some(why);
+            return;
+        }
         self.cfg.units[side.index()] = units;
         if units > 0 {
             self.resume_units[side.index()] = units;
         }
         self.model
             .apply(side, SideEvent::Target { units }, self.now_s());
-        self.send(side, &ToWorker::SetUnits { units });
+        if self.is_echo() {
+            self.set_connections(side, units);
+        } else {
+            self.send(side, &ToWorker::SetUnits { units });
+        }
     }
 
     pub(crate) fn is_dead(&self, side: Side) -> bool {
@@ -161,6 +194,10 @@ impl Session {
     /// Applies a controller action to the selected side(s). View-only actions are ignored here.
     pub fn apply(&mut self, action: Action, selection: Selection) {
         self.notice = None;
+        if self.apply_scenario_action(action, selection) {
+            return;
+        }
+        let selection = self.one_side_selection(selection);
         for &side in selection.sides() {
             let units = self.cfg.units[side.index()];
             match action {
@@ -204,10 +241,13 @@ impl Session {
         for side in Side::BOTH {
             self.launch(side);
         }
+        self.start_loadgen();
     }
 
     /// Closes every worker's stdin at once, then waits for each (killing stragglers).
+    /// The load generator goes first, so no server's exit shows up as its error.
     pub fn stop_workers(&mut self) {
+        self.stop_loadgen();
         let mut handles: Vec<WorkerHandle> =
             self.workers.iter_mut().filter_map(Option::take).collect();
         std::thread::scope(|s| {

@@ -98,17 +98,28 @@ impl SpawnGuard {
         }
         let careful = self.near_max_map_count() || self.address_space_limit.is_some();
         if careful && self.held.is_none() {
-            let bytes = if self.address_space_limit.is_some() { RESERVE_BYTES } else { 0 };
+            let bytes = if self.address_space_limit.is_some() {
+                RESERVE_BYTES
+            } else {
+                0
+            };
             match Held::reserve(RESERVE_MAPS, bytes) {
                 Ok(held) => self.held = Some(held),
                 Err(e) => {
-                    let limit = if self.address_space_limit.is_some() { super::RLIMIT_AS } else { super::MAX_MAP_COUNT };
+                    let limit = if self.address_space_limit.is_some() {
+                        super::RLIMIT_AS
+                    } else {
+                        super::MAX_MAP_COUNT
+                    };
                     let why = format!(
                         "stopped at {units} threads: {limit}: no room left to hold {RESERVE_MAPS} maps and {} MiB back \
                          for the rest of the worker ({e})",
                         bytes >> 20
                     );
-                    return Verdict::Stop { why, limit: limit.into() };
+                    return Verdict::Stop {
+                        why,
+                        limit: limit.into(),
+                    };
                 }
             }
         }
@@ -129,13 +140,20 @@ impl SpawnGuard {
             return None;
         }
         self.until_machine_check = MACHINE_CHECK_EVERY - 1;
-        machine_stop(&self.machine_wide, machine_threads()?, MACHINE_CHECK_EVERY, units)
+        machine_stop(
+            &self.machine_wide,
+            machine_threads()?,
+            MACHINE_CHECK_EVERY,
+            units,
+        )
     }
 
     /// Counting maps reads a file of up to megabytes, so it is done again only after half the
     /// spawns that could bring the process to the careful zone.
     fn near_max_map_count(&mut self) -> bool {
-        let Some(max) = self.max_map_count else { return false };
+        let Some(max) = self.max_map_count else {
+            return false;
+        };
         if self.until_map_count == 0 {
             self.maps = count_maps();
             let room = max.saturating_sub(self.maps + CAREFUL_MAPS);
@@ -173,8 +191,11 @@ impl Held {
         if addr == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        let held = Held { addr: addr as usize, len, maps: 1 };
-        let mut held = held;
+        let mut held = Held {
+            addr: addr as usize,
+            len,
+            maps: 1,
+        };
         for i in 0..maps / 2 {
             let at = held.addr + (2 * i as usize + 1) * page;
             // SAFETY: `at` is a page inside the mapping made above.
@@ -188,7 +209,10 @@ impl Held {
     }
 
     fn release(self) -> Released {
-        let released = Released { maps: self.maps, bytes: self.len as u64 };
+        let released = Released {
+            maps: self.maps,
+            bytes: self.len as u64,
+        };
         drop(self);
         released
     }
@@ -213,7 +237,9 @@ mod tests {
         let (why, name) = machine_stop(&limits, 29_500, 64, 29_000).expect("within 10% of pid_max");
         assert_eq!(name, PID_MAX);
         assert!(
-            why.contains("stopped at 29000 threads: kernel.pid_max=32768 would leave fewer than 3276 free"),
+            why.contains(
+                "stopped at 29000 threads: kernel.pid_max=32768 would leave fewer than 3276 free"
+            ),
             "{why}"
         );
         // A small limit keeps at least 2,000 free.
@@ -225,9 +251,15 @@ mod tests {
     fn the_machine_is_read_only_now_and_then() {
         let mut g = SpawnGuard::new(2 << 20);
         g.machine_wide = vec![(PID_MAX, 1)];
-        assert!(matches!(g.before_spawn(0), Verdict::Stop { .. }), "checks on the first spawn");
+        assert!(
+            matches!(g.before_spawn(0), Verdict::Stop { .. }),
+            "checks on the first spawn"
+        );
         for _ in 1..MACHINE_CHECK_EVERY {
-            assert!(matches!(g.before_spawn(0), Verdict::Spawn { .. }), "then skips");
+            assert!(
+                matches!(g.before_spawn(0), Verdict::Spawn { .. }),
+                "then skips"
+            );
         }
         assert!(matches!(g.before_spawn(0), Verdict::Stop { .. }));
     }
@@ -243,9 +275,22 @@ mod tests {
         g.max_map_count = Some(before + CAREFUL_MAPS / 2);
         g.until_map_count = 0;
         assert_eq!(g.before_spawn(0), Verdict::Spawn { careful: true });
-        assert!(count_maps() >= before + RESERVE_MAPS, "the reserve is {RESERVE_MAPS} maps");
+        assert!(g.held.as_ref().is_some_and(|h| h.maps > RESERVE_MAPS));
         let (why, _) = g.spawn_failed(&io::Error::from_raw_os_error(libc::EAGAIN), 7);
-        assert!(g.held.is_none() && count_maps() < before + RESERVE_MAPS, "handed back");
+        assert!(g.held.is_none(), "handed back");
         assert!(why.starts_with("thread spawn failed at 7 threads"), "{why}");
+    }
+
+    #[test]
+    fn a_reserve_counts_as_the_maps_it_says() {
+        let held = Held::reserve(RESERVE_MAPS, RESERVE_BYTES).expect("room for a reserve");
+        let text = std::fs::read_to_string("/proc/self/maps").expect("maps");
+        let inside = text
+            .lines()
+            .filter_map(|l| usize::from_str_radix(l.split('-').next()?, 16).ok())
+            .filter(|&start| start >= held.addr && start < held.addr + held.len)
+            .count() as u64;
+        assert_eq!(inside, held.maps);
+        assert!(held.maps > RESERVE_MAPS && held.len as u64 >= RESERVE_BYTES);
     }
 }

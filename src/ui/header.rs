@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{ViewState, format, theme};
 use crate::model::Model;
+use crate::protocol::RuntimeFlavor;
 
 pub const HEIGHT: u16 = 2;
 const SEP: &str = " · ";
@@ -21,13 +22,19 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     let width = area.width as usize;
     let run = &model.run;
 
+    // A scenario leads with its name; the workload follows when it says something more.
+    let (name, workload) = match &run.scenario {
+        Some(s) if *s != run.workload => (s.as_str(), Some(run.workload.as_str())),
+        Some(s) => (s.as_str(), None),
+        None => (run.workload.as_str(), None),
+    };
     let mut title = vec![
         Span::styled(" versus ", theme::bar()),
         Span::raw(" "),
-        Span::styled(run.workload.as_str(), theme::value()),
+        Span::styled(name, theme::value()),
     ];
-    if let Some(scenario) = &run.scenario {
-        title.push(Span::raw(format!(" ({scenario})")));
+    if let Some(workload) = workload {
+        title.push(Span::raw(format!(" ({workload})")));
     }
     let params: Vec<String> = run.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let used: usize = title.iter().map(Span::width).sum();
@@ -47,7 +54,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         );
     }
 
-    let runtime = format!("tokio {} ×{}", run.runtime.name(), run.workers);
+    // Worker threads count only on the multi-thread runtime.
+    let runtime = match run.runtime {
+        RuntimeFlavor::MultiThread => format!("tokio {} ×{}", run.runtime.name(), run.workers),
+        RuntimeFlavor::CurrentThread => format!("tokio {}", run.runtime.name()),
+    };
     let interval = format!("sample {} ms", run.interval_ms);
     let window = format!("charts {:.0} s", model.window_s);
     let optional = [runtime.as_str(), interval.as_str(), window.as_str()];

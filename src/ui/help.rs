@@ -11,7 +11,7 @@ use crate::action::{Action, Selection};
 
 /// Hints that stay in the footer however narrow it gets: with these the rest can be found.
 fn pinned(b: &KeyBinding) -> bool {
-    matches!(b.action, Action::Help | Action::Quit)
+    matches!(b.action, Action::OpenPicker | Action::Help | Action::Quit)
 }
 
 /// The first key of each row and its label, as many as fit; help and quit always, on the right.

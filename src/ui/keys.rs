@@ -2,7 +2,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::action::{Action, Selection};
+use crate::action::{Action, PickerStep, Selection};
 
 /// A key as the table names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +13,10 @@ pub enum Key {
     Ctrl(char),
     Up,
     Down,
+    /// Any of 1..9; the digit picks the scenario (see `action_for`).
+    Digits,
+    Enter,
+    Esc,
 }
 
 /// Printable ASCII in code-point order, so a key's name is a slice of it and costs no allocation.
@@ -34,6 +38,9 @@ impl Key {
             Key::Ctrl(c) => ("ctrl-", char_name(c)),
             Key::Up => ("", "↑"),
             Key::Down => ("", "↓"),
+            Key::Digits => ("", "1-9"),
+            Key::Enter => ("", "enter"),
+            Key::Esc => ("", "esc"),
         }
     }
 
@@ -49,6 +56,9 @@ impl Key {
             }
             Key::Up => ev.code == KeyCode::Up,
             Key::Down => ev.code == KeyCode::Down,
+            Key::Digits => matches!(ev.code, KeyCode::Char('1'..='9')) && !ctrl_or_alt,
+            Key::Enter => ev.code == KeyCode::Enter,
+            Key::Esc => ev.code == KeyCode::Esc,
         }
     }
 }
@@ -115,6 +125,48 @@ pub const KEYS: &[KeyBinding] = &[
         action: Action::NextWorkload,
     },
     KeyBinding {
+        keys: &[Key::Digits],
+        label: "scenario",
+        help: "switch to scenario 1-9 (both workers restart with its settings)",
+        action: Action::SwitchScenario(0),
+    },
+    KeyBinding {
+        keys: &[Key::Char('p')],
+        label: "scenarios",
+        help: "pick a scenario from the list",
+        action: Action::OpenPicker,
+    },
+    KeyBinding {
+        keys: &[Key::Char('c')],
+        label: "caption",
+        help: "show or hide what to look for",
+        action: Action::Caption,
+    },
+    KeyBinding {
+        keys: &[Key::Char('m')],
+        label: "runtime",
+        help: "current-thread / multi-thread runtime (restarts the async side)",
+        action: Action::ToggleRuntime,
+    },
+    KeyBinding {
+        keys: &[Key::Char('k')],
+        label: "stack",
+        help: "64 KiB / 2 MiB thread stacks (restarts the threads side)",
+        action: Action::ToggleStack,
+    },
+    KeyBinding {
+        keys: &[Key::Char('f')],
+        label: "flip",
+        help: "flip spawn_blocking (blocking) or parking_lot (contention) live",
+        action: Action::FlipFlag,
+    },
+    KeyBinding {
+        keys: &[Key::Char('o')],
+        label: "one side",
+        help: "one side at a time: only the selected side runs; again: both",
+        action: Action::OneSide,
+    },
+    KeyBinding {
         keys: &[Key::Char(' ')],
         label: "freeze",
         help: "freeze the display (sampling goes on); again to follow live",
@@ -134,14 +186,71 @@ pub const KEYS: &[KeyBinding] = &[
     },
 ];
 
+/// The keys of the open scenario picker; the footer of the picker shows them.
+pub const PICKER_KEYS: &[KeyBinding] = &[
+    KeyBinding {
+        keys: &[Key::Up, Key::Char('k')],
+        label: "up",
+        help: "previous scenario",
+        action: Action::Picker(PickerStep::Up),
+    },
+    KeyBinding {
+        keys: &[Key::Down, Key::Char('j')],
+        label: "down",
+        help: "next scenario",
+        action: Action::Picker(PickerStep::Down),
+    },
+    KeyBinding {
+        keys: &[Key::Enter],
+        label: "start",
+        help: "switch to the marked scenario",
+        action: Action::Picker(PickerStep::Choose),
+    },
+    KeyBinding {
+        keys: &[Key::Digits],
+        label: "start",
+        help: "switch to that scenario",
+        action: Action::SwitchScenario(0),
+    },
+    KeyBinding {
+        keys: &[Key::Esc, Key::Char('p')],
+        label: "close",
+        help: "close the picker",
+        action: Action::Picker(PickerStep::Close),
+    },
+    KeyBinding {
+        keys: &[Key::Char('q'), Key::Ctrl('c')],
+        label: "quit",
+        help: "quit",
+        action: Action::Quit,
+    },
+];
+
 /// The action a key press asks for; repeats and releases (reported by some terminals) ask for nothing.
 pub fn action_for(ev: &KeyEvent) -> Option<Action> {
+    lookup(KEYS, ev)
+}
+
+/// The action of a key press while the scenario picker is open.
+pub fn picker_action_for(ev: &KeyEvent) -> Option<Action> {
+    lookup(PICKER_KEYS, ev)
+}
+
+fn lookup(table: &[KeyBinding], ev: &KeyEvent) -> Option<Action> {
     if ev.kind != KeyEventKind::Press {
         return None;
     }
-    KEYS.iter()
+    let action = table
+        .iter()
         .find(|b| b.keys.iter().any(|k| k.matches(ev)))
-        .map(|b| b.action)
+        .map(|b| b.action)?;
+    Some(match (action, ev.code) {
+        // One row stands for nine keys: the digit says which scenario.
+        (Action::SwitchScenario(_), KeyCode::Char(d)) => {
+            Action::SwitchScenario(d.to_digit(10)?.checked_sub(1)? as usize)
+        }
+        (a, _) => a,
+    })
 }
 
 #[cfg(test)]
@@ -163,6 +272,13 @@ mod tests {
             Action::StartStop,
             Action::Restart,
             Action::NextWorkload,
+            Action::SwitchScenario(0),
+            Action::OpenPicker,
+            Action::Caption,
+            Action::ToggleRuntime,
+            Action::ToggleStack,
+            Action::FlipFlag,
+            Action::OneSide,
             Action::Freeze,
             Action::Help,
             Action::Quit,
@@ -175,6 +291,14 @@ mod tests {
                 | Action::StartStop
                 | Action::Restart
                 | Action::NextWorkload
+                | Action::SwitchScenario(_)
+                | Action::OpenPicker
+                | Action::Picker(_)
+                | Action::Caption
+                | Action::ToggleRuntime
+                | Action::ToggleStack
+                | Action::FlipFlag
+                | Action::OneSide
                 | Action::Freeze
                 | Action::Help
                 | Action::Quit => {}
@@ -189,6 +313,9 @@ mod tests {
             Key::Ctrl(c) => press(KeyCode::Char(c), KeyModifiers::CONTROL),
             Key::Up => press(KeyCode::Up, KeyModifiers::NONE),
             Key::Down => press(KeyCode::Down, KeyModifiers::NONE),
+            Key::Digits => press(KeyCode::Char('1'), KeyModifiers::NONE),
+            Key::Enter => press(KeyCode::Enter, KeyModifiers::NONE),
+            Key::Esc => press(KeyCode::Esc, KeyModifiers::NONE),
         }
     }
 
@@ -206,9 +333,11 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice() {
-        let keys: Vec<Key> = KEYS.iter().flat_map(|b| b.keys.iter().copied()).collect();
-        for (i, k) in keys.iter().enumerate() {
-            assert!(!keys[i + 1..].contains(k), "{k:?} is bound twice");
+        for table in [KEYS, PICKER_KEYS] {
+            let keys: Vec<Key> = table.iter().flat_map(|b| b.keys.iter().copied()).collect();
+            for (i, k) in keys.iter().enumerate() {
+                assert!(!keys[i + 1..].contains(k), "{k:?} is bound twice");
+            }
         }
         let actions: Vec<Action> = KEYS.iter().map(|b| b.action).collect();
         for (i, a) in actions.iter().enumerate() {
@@ -217,7 +346,45 @@ mod tests {
     }
 
     #[test]
-    fn ctrl_c_quits_and_plain_c_does_nothing() {
+    fn digits_pick_scenarios_and_the_picker_has_its_own_keys() {
+        let digit = |c| press(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(action_for(&digit('1')), Some(Action::SwitchScenario(0)));
+        assert_eq!(action_for(&digit('9')), Some(Action::SwitchScenario(8)));
+        assert_eq!(action_for(&digit('0')), None);
+        assert_eq!(
+            picker_action_for(&digit('3')),
+            Some(Action::SwitchScenario(2))
+        );
+        let up = press(KeyCode::Up, KeyModifiers::NONE);
+        assert_eq!(action_for(&up), Some(Action::ScaleUp));
+        assert_eq!(picker_action_for(&up), Some(Action::Picker(PickerStep::Up)));
+        assert_eq!(
+            picker_action_for(&press(KeyCode::Esc, KeyModifiers::NONE)),
+            Some(Action::Picker(PickerStep::Close))
+        );
+        assert_eq!(
+            picker_action_for(&press(KeyCode::Char('w'), KeyModifiers::NONE)),
+            None,
+            "other keys do nothing while the picker is open"
+        );
+        for step in [
+            PickerStep::Up,
+            PickerStep::Down,
+            PickerStep::Choose,
+            PickerStep::Close,
+        ] {
+            let b = PICKER_KEYS
+                .iter()
+                .find(|b| b.action == Action::Picker(step))
+                .unwrap_or_else(|| panic!("{step:?} has no key"));
+            for &k in b.keys {
+                assert_eq!(picker_action_for(&event_for(k)), Some(b.action), "{k:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn ctrl_c_quits_and_plain_c_toggles_the_caption() {
         assert_eq!(
             action_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)),
             Some(Action::Quit)
@@ -231,7 +398,7 @@ mod tests {
         );
         assert_eq!(
             action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE)),
-            None
+            Some(Action::Caption)
         );
         assert_eq!(
             action_for(&press(KeyCode::Char('q'), KeyModifiers::CONTROL)),

@@ -9,9 +9,12 @@ mod header;
 mod help;
 pub mod keys;
 mod panel;
+pub mod picker;
 mod ratios;
 mod theme;
 
+#[cfg(test)]
+mod scenario_tests;
 #[cfg(test)]
 mod tests;
 
@@ -21,7 +24,8 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 pub use ascii::locale_is_utf8;
-pub use keys::{KEYS, KeyBinding, action_for};
+pub use keys::{KEYS, KeyBinding, action_for, picker_action_for};
+pub use picker::Picker;
 
 use crate::action::Selection;
 use crate::model::Model;
@@ -46,6 +50,8 @@ pub struct ViewState {
     pub notice: Option<String>,
     /// Draw with ASCII only (no UTF-8 locale); see `locale_is_utf8`.
     pub ascii: bool,
+    /// The scenario picker, when open.
+    pub picker: Option<Picker>,
 }
 
 /// Draws one frame. Never panics, whatever the terminal size.
@@ -55,6 +61,9 @@ pub fn render(frame: &mut Frame, model: &Model, view: &ViewState) {
         render_too_small(frame, area);
     } else {
         render_main(frame, area, model, view);
+        if let Some(p) = &view.picker {
+            picker::render(frame, area, p);
+        }
         if view.help {
             help::render_overlay(frame, area, view.selection);
         }

@@ -113,6 +113,7 @@ fn no_size_panics() {
             notice: Some("a notice long enough to need cutting on a narrow terminal".into()),
             ascii: true,
             selection: Selection::Async,
+            ..ViewState::default()
         },
     ];
     // Sizes around the minimum and where rows run out for charts, then a coarse grid up to 500×200.

@@ -2,12 +2,12 @@
 //! It runs on its own OS thread; scaling down needs no work here (surplus units retire themselves).
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
-use crate::limits::{self, MachineGuard};
+use crate::limits::{self, SpawnGuard, Verdict};
 use crate::workload::{SideShared, Unit, Workload};
 
 /// Spawns this many units between checks of the target, so a scale-down interrupts a big batch.
@@ -52,8 +52,13 @@ pub fn run(
     timing: SpawnTiming,
 ) {
     let mut next_index = 0u64;
-    // Threads side only: the machine-wide limits (pid_max, threads-max) are never driven to exhaustion.
-    let mut guard = matches!(launcher, Launcher::Threads { .. }).then(MachineGuard::new);
+    // Threads side only: every spawn passes the guard (machine-wide margins, care near per-process limits).
+    let mut guard = match &launcher {
+        Launcher::Threads { stack_bytes } => Some(SpawnGuard::new(
+            stack_bytes.map_or(limits::DEFAULT_STACK_BYTES, |b| b as u64),
+        )),
+        Launcher::Async(_) => None,
+    };
     loop {
         wake.wait();
         let started = Instant::now();
@@ -65,17 +70,25 @@ pub fn run(
                 break;
             }
             for _ in 0..(target - alive).min(CHUNK) {
-                if let Some((why, name)) = guard
+                let careful = match guard
                     .as_mut()
-                    .and_then(|g| g.before_spawn(shared.alive.load(Ordering::SeqCst)))
+                    .map(|g| g.before_spawn(shared.alive.load(Ordering::SeqCst)))
                 {
-                    shared.hit_limit(why, Some(name));
-                    break 'scaling;
-                }
+                    Some(Verdict::Stop { why, limit }) => {
+                        shared.hit_limit(why, Some(limit));
+                        break 'scaling;
+                    }
+                    Some(Verdict::Spawn { careful }) => careful,
+                    None => false,
+                };
                 let unit = Unit::enlist(next_index, shared.clone());
                 next_index += 1;
-                if let Err((why, name)) = spawn_one(&launcher, workload.clone(), unit) {
-                    shared.hit_limit(why, Some(name));
+                if let Err(e) = spawn_one(&launcher, workload.clone(), unit, careful) {
+                    let units = shared.alive.load(Ordering::SeqCst);
+                    if let Some(g) = guard.as_mut() {
+                        let (why, limit) = g.spawn_failed(&e, units);
+                        shared.hit_limit(why, Some(limit));
+                    }
                     break 'scaling;
                 }
                 spawned += 1;
@@ -87,12 +100,14 @@ pub fn run(
     }
 }
 
-/// Starts one unit; on failure (threads only) says why and which limit applies.
+/// Starts one unit. A careful spawn returns only once the new thread runs, so it has mapped its
+/// signal stack before the next thread's stack can take the last maps or bytes.
 fn spawn_one(
     launcher: &Launcher,
     workload: Arc<dyn Workload>,
     unit: Unit,
-) -> Result<(), (String, String)> {
+    careful: bool,
+) -> std::io::Result<()> {
     match launcher {
         Launcher::Async(handle) => {
             // JoinHandles are dropped: units end on their own by retiring.
@@ -104,14 +119,21 @@ fn spawn_one(
             if let Some(bytes) = stack_bytes {
                 b = b.stack_size(*bytes);
             }
-            let shared = unit.shared.clone();
             // On failure the closure, and the unit in it, is dropped: alive goes back down.
-            b.spawn(move || workload.thread(unit))
-                .map(drop)
-                .map_err(|e| {
-                    let stack = stack_bytes.map_or(limits::DEFAULT_STACK_BYTES, |b| b as u64);
-                    limits::diagnose_spawn_error(&e, shared.alive.load(Ordering::SeqCst), stack)
-                })
+            if !careful {
+                return b.spawn(move || workload.thread(unit)).map(drop);
+            }
+            let running = Arc::new(AtomicBool::new(false));
+            let (flag, spawner) = (running.clone(), std::thread::current());
+            b.spawn(move || {
+                flag.store(true, Ordering::Release);
+                spawner.unpark();
+                workload.thread(unit);
+            })?;
+            while !running.load(Ordering::Acquire) {
+                std::thread::park();
+            }
+            Ok(())
         }
     }
 }

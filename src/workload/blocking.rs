@@ -18,8 +18,9 @@ use crate::workload::unit::TotalsWindow;
 pub const KIND: Kind = Kind {
     name: "blocking",
     summary: "a few units make a blocking call, the others keep a timer (blocking inside async code)",
-    caption: "One blocking call on a runtime thread stalls every task queued behind it: watch the async \
-              side's lateness p99 jump to about block_ms, then turn spawn_blocking on and see it fall back.",
+    caption: "A blocking call on a runtime worker thread stalls every task queued behind it. By default one \
+              unit per worker thread blocks, so the async side's lateness p99 jumps to about block_ms. Turn \
+              spawn_blocking on (live): lateness falls back and the blocking pool's threads show in OS threads.",
     params: PARAMS,
     build,
 };

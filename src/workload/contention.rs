@@ -20,8 +20,9 @@ use crate::workload::unit::TotalsWindow;
 pub const KIND: Kind = Kind {
     name: "contention",
     summary: "units that take one shared lock around a short critical section",
-    caption: "Threads that share state queue for the lock, and a thread that waits is put to sleep by the \
-              kernel. Compare lock wait p99 and OS switches per acquisition; parking_lot=true changes the lock.",
+    caption: "Threads that share state queue for one lock; a thread that finds it taken spins, then sleeps in \
+              the kernel. Tasks on one worker thread take turns and never find it taken. Compare lock wait \
+              p99 and OS switches per acquisition; parking_lot=true swaps the lock, live.",
     params: PARAMS,
     build,
 };

@@ -4,6 +4,7 @@
 pub mod blocking;
 pub mod contention;
 pub mod cpu;
+pub mod echo;
 pub mod params;
 pub mod sleep;
 pub mod spawn;
@@ -73,6 +74,7 @@ pub const KINDS: &[Kind] = &[
     switch::KIND,
     contention::KIND,
     blocking::KIND,
+    echo::KIND,
 ];
 
 pub fn find(name: &str) -> Option<&'static Kind> {

@@ -12,11 +12,23 @@ impl Tmux {
     /// Starts `versus ARGS` in a WIDTH×HEIGHT pane under a shell that prints `EXIT=<code>` when it
     /// ends and then keeps the pane alive, so the terminal state after exit can be read.
     pub fn start(name: &str, width: u16, height: u16, args: &[&str]) -> Tmux {
+        Tmux::start_with_env(name, width, height, &[], args)
+    }
+
+    /// `start` with environment variables set for the app only, e.g. `[("VERSUS_FAULT", "ui-panic")]`.
+    pub fn start_with_env(
+        name: &str,
+        width: u16,
+        height: u16,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Tmux {
         let socket = format!("versus-test-{}-{name}", std::process::id());
         let t = Tmux { socket };
         let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+        let assignments: String = env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
         let script = format!(
-            "'{}' {}; echo EXIT=$?; exec sleep 600",
+            "{assignments}'{}' {}; echo EXIT=$?; exec sleep 600",
             env!("CARGO_BIN_EXE_versus"),
             quoted.join(" ")
         );
@@ -50,6 +62,11 @@ impl Tmux {
             .output()
             .expect("tmux is installed (.ci/run installs it)");
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Closes the pane as closing a terminal window would: its processes get SIGHUP.
+    pub fn kill_pane(&self) {
+        self.tmux(&["kill-pane", "-t", "t"], &[]);
     }
 
     pub fn screen(&self) -> String {

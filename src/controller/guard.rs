@@ -1,0 +1,315 @@
+//! Resource guardrails of the session: a memory budget per side, checked before scaling up against the
+//! side's measured cost per unit and, as a backstop, against the side's RSS on every sample. The point
+//! is to say no on screen before the OOM killer picks a process on the presenter's laptop.
+
+use super::Session;
+use crate::model::{Figures, SideEvent};
+use crate::protocol::Side;
+
+/// Share of the memory available at start each side may use unless `--memory-budget` says otherwise;
+/// two sides at 40% leave a fifth for the controller and everything else.
+pub const DEFAULT_PERCENT: f64 = 40.0;
+/// Smallest budget accepted: a worker's runtime alone takes a few MiB.
+const MIN_BUDGET_BYTES: u64 = 16 << 20;
+/// After a cut, how long the side's RSS gets to come down before the next step.
+const SETTLE_S: f64 = 1.0;
+/// A cut aims at this share of the budget, so the side does not hover at the edge.
+const CUT_TO_SHARE: f64 = 0.5;
+/// Size suffixes `--memory-budget` takes.
+const SUFFIXES: &[(&str, u64)] = &[
+    ("k", 1 << 10),
+    ("m", 1 << 20),
+    ("g", 1 << 30),
+    ("t", 1 << 40),
+];
+
+/// What `--memory-budget` says: bytes, or a percent of the memory available at start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MemoryBudget {
+    Bytes(u64),
+    PercentOfAvailable(f64),
+}
+
+impl Default for MemoryBudget {
+    fn default() -> Self {
+        MemoryBudget::PercentOfAvailable(DEFAULT_PERCENT)
+    }
+}
+
+impl MemoryBudget {
+    /// "2g", "512m", "1.5g", "40%"; at least 16m, a percent between 1 and 100.
+    pub fn parse(text: &str) -> Result<MemoryBudget, String> {
+        let t = text.trim().to_ascii_lowercase();
+        if let Some(num) = t.strip_suffix('%') {
+            return match num.trim().parse::<f64>() {
+                Ok(p) if (1.0..=100.0).contains(&p) => Ok(MemoryBudget::PercentOfAvailable(p)),
+                Ok(_) => Err(format!(
+                    "'{text}': a memory budget in percent must be between 1% and 100%"
+                )),
+                Err(_) => Err(format!(
+                    "'{text}' is not a memory budget (try 2g, 512m or 40%)"
+                )),
+            };
+        }
+        let t = t.trim_end_matches("ib").trim_end_matches('b');
+        let (num, mult) = SUFFIXES
+            .iter()
+            .find_map(|&(s, m)| t.strip_suffix(s).map(|n| (n, m)))
+            .unwrap_or((t, 1));
+        let n: f64 = num
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n: &f64| n.is_finite())
+            .ok_or_else(|| format!("'{text}' is not a memory budget (try 2g, 512m or 40%)"))?;
+        let bytes = n * mult as f64;
+        if bytes < MIN_BUDGET_BYTES as f64 {
+            return Err(format!(
+                "'{text}': a memory budget must be at least 16m (a worker alone takes a few MiB)"
+            ));
+        }
+        Ok(MemoryBudget::Bytes(bytes.min(u64::MAX as f64) as u64))
+    }
+
+    /// Bytes per side, given the memory available now.
+    pub fn resolve(self, available_bytes: u64) -> u64 {
+        match self {
+            MemoryBudget::Bytes(b) => b,
+            MemoryBudget::PercentOfAvailable(p) => {
+                ((available_bytes as f64 * p / 100.0) as u64).max(MIN_BUDGET_BYTES)
+            }
+        }
+    }
+}
+
+/// MemAvailable as the kernel estimates it: what can be used without swapping.
+pub fn available_memory_bytes() -> u64 {
+    let mut sys = sysinfo::System::new();
+    sys.refresh_memory();
+    sys.available_memory()
+}
+
+/// The session's guardrail state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guard {
+    /// RSS each side may use.
+    pub budget_bytes: u64,
+    /// When each side was last cut back, in seconds since the session started.
+    last_cut_s: [Option<f64>; 2],
+}
+
+impl Guard {
+    pub fn new(budget: MemoryBudget) -> Guard {
+        Guard {
+            budget_bytes: budget.resolve(available_memory_bytes()),
+            last_cut_s: [None; 2],
+        }
+    }
+}
+
+/// The RSS the side of `f` would reach at `units`, at its measured cost per unit (RSS above its
+/// baseline over its units); None until a sample with units has been measured.
+pub fn projected_rss_bytes(f: &Figures, units: u64) -> Option<u64> {
+    let per_unit = f
+        .rss_per_unit_bytes
+        .filter(|c| c.is_finite() && *c >= 0.0)?;
+    Some(
+        f.rss_baseline_bytes
+            .saturating_add((per_unit * units as f64) as u64),
+    )
+}
+
+/// Most units that fit in `bytes` at the measured cost per unit.
+pub fn units_fitting(f: &Figures, bytes: u64) -> Option<u64> {
+    let per_unit = f.rss_per_unit_bytes.filter(|c| c.is_finite() && *c > 0.0)?;
+    Some((bytes.saturating_sub(f.rss_baseline_bytes) as f64 / per_unit) as u64)
+}
+
+impl Session {
+    /// Refuses a scale-up whose projected RSS passes the side's budget, with the reason in words.
+    /// Scaling down, and scaling a side not measured yet (the backstop watches it), always passes.
+    pub(crate) fn check_memory_budget(&self, side: Side, units: u64) -> Result<(), String> {
+        let budget = self.guard.budget_bytes;
+        let m = self.model.side(side);
+        if units <= m.target_units {
+            return Ok(());
+        }
+        let Some(f) = m.figures.as_ref() else {
+            return Ok(());
+        };
+        match projected_rss_bytes(f, units) {
+            Some(need) if need > budget => {
+                let per_unit = f.rss_per_unit_bytes.unwrap_or(0.0) as u64;
+                let fit = units_fitting(f, budget).unwrap_or(0);
+                Err(format!(
+                    "{} to {} units refused: ~{} at the measured {}/unit, over the {} memory budget \
+                     per side (--memory-budget); about {} fit",
+                    side.name(),
+                    count(units),
+                    bytes(need),
+                    bytes(per_unit),
+                    bytes(budget),
+                    count(fit),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The backstop, after each sample: a side whose RSS passed its budget is scaled down to what fits
+    /// in half of it; one still over with no units left is stopped. Each step is a notice on screen
+    /// and an error of the side (so headless JSON shows it too).
+    pub(crate) fn enforce_memory_budget(&mut self, side: Side) {
+        let budget = self.guard.budget_bytes;
+        let now = self.now_s();
+        let m = self.model.side(side);
+        let Some(f) = m.figures.as_ref() else {
+            return;
+        };
+        let rss = f.rss_bytes;
+        let settling = self.guard.last_cut_s[side.index()].is_some_and(|t| now - t < SETTLE_S);
+        if rss <= budget || settling {
+            return;
+        }
+        let target = m.target_units;
+        self.guard.last_cut_s[side.index()] = Some(now);
+        if target == 0 {
+            let why = format!(
+                "stopped: RSS {} still over the {} memory budget with no units",
+                bytes(rss),
+                bytes(budget)
+            );
+            self.notice = Some(format!("{} side {why}", side.name()));
+            self.fail(side, why);
+            return;
+        }
+        let fit = units_fitting(f, (budget as f64 * CUT_TO_SHARE) as u64);
+        let cut = fit.filter(|&n| n < target).unwrap_or(target / 10);
+        let msg = format!(
+            "{} side over its memory budget (RSS {} > {}): scaled down to {} units",
+            side.name(),
+            bytes(rss),
+            bytes(budget),
+            count(cut)
+        );
+        self.set_units(side, cut);
+        self.model.apply(side, SideEvent::Error(msg.clone()), now);
+        self.notice = Some(msg);
+    }
+}
+
+/// "9.4 GiB", "512 MiB", "9.8 KiB", "312 B".
+fn bytes(n: u64) -> String {
+    const UNITS: &[&str] = &["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || v >= 100.0 {
+        format!("{v:.0} {}", UNITS[unit])
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// "1,000,000".
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SideSample;
+    use crate::model::figures::OsStat;
+    use crate::protocol::WorkerSample;
+
+    fn figures(units: u64, rss_bytes: u64, baseline: u64) -> Figures {
+        let s = SideSample {
+            worker: WorkerSample {
+                units,
+                target_units: units,
+                baseline_rss_bytes: baseline,
+                ..WorkerSample::default()
+            },
+            os: OsStat {
+                rss_bytes,
+                ..OsStat::default()
+            },
+        };
+        Figures::derive(Side::Threads, "sleep", &s, &s, None)
+    }
+
+    #[test]
+    fn budgets_parse_as_sizes_or_percents_and_bad_ones_are_named() {
+        assert_eq!(MemoryBudget::parse("2g"), Ok(MemoryBudget::Bytes(2 << 30)));
+        assert_eq!(
+            MemoryBudget::parse("512MiB"),
+            Ok(MemoryBudget::Bytes(512 << 20))
+        );
+        assert_eq!(
+            MemoryBudget::parse("1.5g"),
+            Ok(MemoryBudget::Bytes(3 << 29))
+        );
+        assert_eq!(
+            MemoryBudget::parse(" 40% "),
+            Ok(MemoryBudget::PercentOfAvailable(40.0))
+        );
+        for (bad, why) in [
+            ("lots", "not a memory budget"),
+            ("", "not a memory budget"),
+            ("-1g", "at least 16m"),
+            ("1m", "at least 16m"),
+            ("0%", "between 1% and 100%"),
+            ("150%", "between 1% and 100%"),
+            ("x%", "not a memory budget"),
+            ("inf", "not a memory budget"),
+        ] {
+            let e = MemoryBudget::parse(bad).unwrap_err();
+            assert!(e.contains(why) && e.contains(bad), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_percent_is_of_what_is_available() {
+        let gib = 1u64 << 30;
+        assert_eq!(MemoryBudget::default().resolve(10 * gib), 4 * gib);
+        assert_eq!(MemoryBudget::Bytes(gib).resolve(0), gib);
+        assert_eq!(
+            MemoryBudget::PercentOfAvailable(50.0).resolve(0),
+            MIN_BUDGET_BYTES
+        );
+        assert!(available_memory_bytes() > MIN_BUDGET_BYTES);
+    }
+
+    #[test]
+    fn projections_use_the_measured_cost_per_unit() {
+        // 1,000 units took 10 MB above a 5 MB baseline: 10 kB a unit.
+        let f = figures(1000, 15_000_000, 5_000_000);
+        assert_eq!(projected_rss_bytes(&f, 10_000), Some(105_000_000));
+        assert_eq!(units_fitting(&f, 55_000_000), Some(5000));
+        let none = figures(0, 15_000_000, 5_000_000);
+        assert_eq!(projected_rss_bytes(&none, 10), None);
+        assert_eq!(units_fitting(&none, 1 << 30), None);
+    }
+
+    #[test]
+    fn words_for_sizes_and_counts() {
+        assert_eq!(bytes(312), "312 B");
+        assert_eq!(bytes(10_035), "9.8 KiB");
+        assert_eq!(bytes(3 << 29), "1.5 GiB");
+        assert_eq!(bytes(512 << 20), "512 MiB");
+        assert_eq!(count(1_000_000), "1,000,000");
+        assert_eq!(count(999), "999");
+    }
+}

@@ -1,0 +1,218 @@
+//! The `echo` workload's load generator, seen from the session: started after the workers, aimed at
+//! each server's port once the server reports it, scaled by the unit keys, and its figures merged
+//! into each side's samples, so the model, the screen and the JSON need nothing of their own.
+
+use std::time::Duration;
+
+use super::Session;
+use crate::loadgen::launch::{self, LoadIncoming, LoadgenEvent, LoadgenHandle};
+use crate::loadgen::protocol::{LoadSideSample, LoadSpec, ToLoadgen};
+use crate::model::{SideEvent, SideSample};
+use crate::protocol::{Percentiles, Side, WorkerSpec};
+use crate::workload::echo::{self, CONNECTIONS_KEY, PORT_KEY};
+
+/// How long the load generator gets to exit after its stdin closes before it is killed.
+const STOP_GRACE: Duration = Duration::from_millis(1000);
+
+/// The session's load generator and what it knows of the servers.
+#[derive(Debug, Default)]
+pub struct Loadgen {
+    handle: Option<LoadgenHandle>,
+    /// (worker generation, port) each side's server was last seen listening on.
+    servers: [Option<(u64, u16)>; 2],
+    /// Newest figures of each side.
+    latest: [Option<LoadSideSample>; 2],
+}
+
+impl Session {
+    /// PID of the running load generator (tests and diagnostics).
+    pub fn loadgen_pid(&self) -> Option<u32> {
+        self.loadgen.handle.as_ref().map(|h| h.pid)
+    }
+
+    pub(crate) fn is_echo(&self) -> bool {
+        self.cfg.workload == echo::KIND.name
+    }
+
+    /// A side's worker spec. An echo worker runs one unit, its server: its connections are opened by
+    /// the load generator, so the side's unit count goes there instead.
+    pub(crate) fn worker_spec(&self, side: Side) -> WorkerSpec {
+        let mut spec = self.cfg.spec(side);
+        if self.is_echo() {
+            spec.units = 1;
+        }
+        spec
+    }
+
+    /// Starts the load generator when the workload is echo; call once the workers are launched.
+    pub(crate) fn start_loadgen(&mut self) {
+        if !self.is_echo() {
+            return;
+        }
+        let connections = self.cfg.params.int("connections");
+        if connections > 0 {
+            // With one side at a time, the stopped side stays at 0.
+            let one_side = self.cfg.one_side;
+            for side in Side::BOTH
+                .into_iter()
+                .filter(|&side| one_side.is_none_or(|s| s == side))
+            {
+                self.cfg.units[side.index()] = connections as u64;
+                self.resume_units[side.index()] = connections as u64;
+                let target = SideEvent::Target {
+                    units: connections as u64,
+                };
+                self.model.apply(side, target, self.now_s());
+            }
+        }
+        let spec = LoadSpec {
+            rate_per_conn: self.cfg.params.float("rate"),
+            request_bytes: self.cfg.params.int("request_bytes").max(1) as usize,
+            interval_ms: self.cfg.interval_ms,
+            workers: self.cfg.workers,
+        };
+        self.generation += 1;
+        let nice = self.cfg.launch.nice;
+        match launch::launch(&spec, nice, self.generation, self.tx.clone()) {
+            Ok(handle) => {
+                self.loadgen = Loadgen {
+                    handle: Some(handle),
+                    ..Loadgen::default()
+                }
+            }
+            Err(e) => self.loadgen_error(format!("could not start the load generator: {e}")),
+        }
+    }
+
+    pub(crate) fn stop_loadgen(&mut self) {
+        if let Some(mut h) = self.loadgen.handle.take() {
+            h.stop(STOP_GRACE);
+        }
+        self.loadgen = Loadgen::default();
+    }
+
+    /// Echo: a side's unit count is its connection count, kept by the load generator.
+    pub(crate) fn set_connections(&mut self, side: Side, connections: u64) {
+        // Before the server has reported its port, the target goes out with the port.
+        if let Some((_, port)) = self.loadgen.servers[side.index()] {
+            self.send_loadgen(&ToLoadgen::Target {
+                side,
+                port: Some(port),
+                connections,
+            });
+        }
+    }
+
+    fn send_loadgen(&mut self, cmd: &ToLoadgen) {
+        if let Some(h) = self.loadgen.handle.as_mut() {
+            if let Err(e) = h.send(cmd) {
+                self.notice = Some(format!("the load generator did not take the command: {e}"));
+            }
+        }
+    }
+
+    /// Errors go on both sides: the load generator serves both.
+    fn loadgen_error(&mut self, text: String) {
+        let now = self.now_s();
+        for side in Side::BOTH {
+            self.model.apply(side, SideEvent::Error(text.clone()), now);
+        }
+    }
+
+    /// Applies what the load generator's reader threads sent.
+    pub fn on_loadgen(&mut self, ev: LoadgenEvent) {
+        let current = self.loadgen.handle.as_ref().map(|h| h.generation);
+        if current != Some(ev.generation) {
+            return; // from a load generator stopped on purpose
+        }
+        let why = match ev.incoming {
+            LoadIncoming::Side(s) => {
+                let (side, now) = (s.side, self.now_s());
+                for e in &s.errors {
+                    let text = format!("load generator: {e}");
+                    self.model.apply(side, SideEvent::Error(text), now);
+                }
+                self.loadgen.latest[side.index()] = Some(*s);
+                return;
+            }
+            LoadIncoming::Stderr(line) => {
+                return self.loadgen_error(format!("load generator: {line}"));
+            }
+            LoadIncoming::Fatal(why) => why,
+            LoadIncoming::Protocol(e) => format!("bad message: {e}"),
+            LoadIncoming::Closed => "it stopped reporting".into(),
+        };
+        let status = self
+            .loadgen
+            .handle
+            .take()
+            .map_or_else(String::new, |mut h| format!("; {}", h.stop(STOP_GRACE)));
+        self.loadgen.latest = [None, None];
+        self.loadgen_error(format!("load generator failed: {why}{status}"));
+    }
+
+    /// An echo worker's sample, before the model takes it: aims the load generator at a new port,
+    /// makes the units the connections the server has open and the target the connections asked
+    /// for, and adds the load generator's figures. Its request latency stands in for the lateness
+    /// (timestamps taken outside the server, on the load generator's clock).
+    pub(crate) fn merge_load(&mut self, side: Side, s: &mut SideSample) {
+        if !self.is_echo() {
+            return;
+        }
+        let i = side.index();
+        let generation = self.workers[i].as_ref().map_or(0, |w| w.generation);
+        if let Some(port) = s.worker.extra.get(PORT_KEY).map(|&p| p as u16) {
+            if self.loadgen.servers[i] != Some((generation, port)) {
+                self.loadgen.servers[i] = Some((generation, port));
+                let connections = self.cfg.units[i];
+                self.send_loadgen(&ToLoadgen::Target {
+                    side,
+                    port: Some(port),
+                    connections,
+                });
+            }
+        }
+        let w = &mut s.worker;
+        let open = w.extra.get(CONNECTIONS_KEY).copied().unwrap_or(0.0) as u64;
+        w.units = open;
+        w.target_units = self.cfg.units[i];
+        let rss_per_connection = (open > 0)
+            .then(|| s.os.rss_bytes.saturating_sub(w.baseline_rss_bytes) as f64 / open as f64);
+        let load = self.loadgen.latest[i].as_ref();
+        let latency = load.and_then(|l| l.latency_steady.or(l.latency));
+        let pct = |f: fn(&Percentiles) -> u64| latency.map_or(f64::NAN, |p| f(&p) as f64);
+        // NaN stands for "not measured" and prints as null.
+        let figures = [
+            (
+                "rss_per_connection_bytes",
+                rss_per_connection.unwrap_or(f64::NAN),
+            ),
+            (
+                "client_connections",
+                load.map_or(f64::NAN, |l| l.connections as f64),
+            ),
+            (
+                "requests_per_sec",
+                load.map_or(f64::NAN, |l| l.requests_per_sec),
+            ),
+            ("request_p50_us", pct(|p| p.p50_us)),
+            ("request_p99_us", pct(|p| p.p99_us)),
+            ("request_max_us", pct(|p| p.max_us)),
+            (
+                "request_errors",
+                load.map_or(f64::NAN, |l| l.errors_total as f64),
+            ),
+        ];
+        for (key, value) in figures {
+            w.extra.insert(key.into(), value);
+        }
+        w.lateness = load.and_then(|l| l.latency);
+        w.lateness_steady = load.and_then(|l| l.latency_steady);
+        if w.limit_hit.is_none() {
+            if let Some(l) = load.filter(|l| l.limit_hit.is_some()) {
+                w.limit_hit = l.limit_hit.as_ref().map(|h| format!("load generator: {h}"));
+                w.limit_name.clone_from(&l.limit_name);
+            }
+        }
+    }
+}

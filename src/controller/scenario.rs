@@ -1,0 +1,182 @@
+//! The session's live scenario controls: switching scenarios, the runtime and stack toggles, the
+//! workload's on/off parameter, and one side at a time. Each restarts only the worker it has to.
+
+use super::{STOP_GRACE, Session};
+use crate::action::{Action, Selection};
+use crate::config::other;
+use crate::protocol::{ParamValue, RuntimeFlavor, Side, ToWorker};
+use crate::workload;
+
+/// The small stack of the stack toggle; the other end is Rust's default (2 MiB).
+pub const SMALL_STACK_BYTES: usize = 64 << 10;
+
+impl Session {
+    /// Applies the scenario and fairness actions; false for any other action.
+    pub(crate) fn apply_scenario_action(&mut self, action: Action, selection: Selection) -> bool {
+        match action {
+            Action::SwitchScenario(i) => self.switch_scenario(i),
+            Action::ToggleRuntime => self.toggle_runtime(),
+            Action::ToggleStack => self.toggle_stack(),
+            Action::FlipFlag => self.flip_flag(),
+            Action::OneSide => self.toggle_one_side(selection),
+            Action::Select(sel) => self.select_one_side(sel),
+            _ => return false,
+        }
+        true
+    }
+
+    /// With one side at a time on, scaling and start/stop act on the running side only.
+    pub(crate) fn one_side_selection(&self, selection: Selection) -> Selection {
+        self.cfg.one_side.map_or(selection, Selection::of)
+    }
+
+    /// Index of the current scenario in the catalog, if one runs.
+    pub fn scenario_index(&self) -> Option<usize> {
+        self.cfg
+            .scenario
+            .as_deref()
+            .and_then(|n| self.cfg.catalog.position(n))
+    }
+
+    /// Both sides move to scenario `i` with fresh workers, so baselines and counters start clean.
+    pub fn switch_scenario(&mut self, i: usize) {
+        let Some(s) = self.cfg.catalog.0.get(i).cloned() else {
+            self.notice = Some(format!(
+                "no scenario {} (there are {}; p lists them)",
+                i + 1,
+                self.cfg.catalog.0.len()
+            ));
+            return;
+        };
+        if let Err(e) = self.cfg.apply_scenario(&s) {
+            self.notice = Some(format!("scenario {}: {e}", s.name));
+            return;
+        }
+        self.resume_units = self.cfg.units.map(|u| u.max(1));
+        self.restart_all();
+        self.settle_one_side();
+    }
+
+    /// After a launch with one side at a time: the stopped side's count is kept to come back to.
+    pub(crate) fn settle_one_side(&mut self) {
+        if let Some(run) = self.cfg.one_side {
+            let i = other(run).index();
+            if self.cfg.units[i] > 0 {
+                self.resume_units[i] = self.cfg.units[i];
+            }
+            self.cfg.units[i] = 0;
+        }
+        self.refresh_run_info();
+    }
+
+    /// The header follows the configuration (runtime, parameters, mode).
+    fn refresh_run_info(&mut self) {
+        self.model.run = self.cfg.run_info();
+    }
+
+    /// Stops one side's worker and starts a new one with the current configuration.
+    fn relaunch(&mut self, side: Side) {
+        if let Some(mut w) = self.workers[side.index()].take() {
+            w.stop(STOP_GRACE);
+        }
+        self.refresh_run_info();
+        self.launch(side);
+    }
+
+    pub fn toggle_runtime(&mut self) {
+        self.cfg.runtime = match self.cfg.runtime {
+            RuntimeFlavor::CurrentThread => RuntimeFlavor::MultiThread,
+            RuntimeFlavor::MultiThread => RuntimeFlavor::CurrentThread,
+        };
+        self.relaunch(Side::Async);
+        self.notice = Some(format!(
+            "async side restarted on a {} runtime",
+            self.cfg.runtime.name()
+        ));
+    }
+
+    pub fn toggle_stack(&mut self) {
+        let small = self.cfg.stack_bytes.is_some_and(|b| b <= SMALL_STACK_BYTES);
+        self.cfg.stack_bytes = if small { None } else { Some(SMALL_STACK_BYTES) };
+        self.relaunch(Side::Threads);
+        self.notice = Some(format!(
+            "threads side restarted with {} stacks",
+            if small { "2 MiB" } else { "64 KiB" }
+        ));
+    }
+
+    /// Flips the workload's first on/off parameter on both sides, live (no restart).
+    pub fn flip_flag(&mut self) {
+        let flag = workload::find(&self.cfg.workload).and_then(|k| {
+            k.params
+                .iter()
+                .find(|d| matches!(d.default, ParamValue::Bool(_)))
+        });
+        let Some(def) = flag else {
+            self.notice = Some(format!(
+                "the {} workload has no on/off parameter to flip",
+                self.cfg.workload
+            ));
+            return;
+        };
+        let value = ParamValue::Bool(!self.cfg.params.flag(def.name));
+        self.cfg.params.0.insert(def.name.to_string(), value);
+        self.refresh_run_info();
+        for side in Side::BOTH {
+            self.send(
+                side,
+                &ToWorker::SetParam {
+                    name: def.name.to_string(),
+                    value,
+                },
+            );
+        }
+        if self.notice.is_none() {
+            self.notice = Some(format!("{}={value}, changed live", def.name));
+        }
+    }
+
+    /// On: only the selected side runs (async when both are selected). Off: both run again.
+    pub fn toggle_one_side(&mut self, selection: Selection) {
+        match self.cfg.one_side {
+            Some(run) => {
+                self.cfg.one_side = None;
+                let stopped = other(run);
+                self.set_units(stopped, self.resume_units[stopped.index()]);
+            }
+            None => {
+                let run = match selection {
+                    Selection::Threads => Side::Threads,
+                    Selection::Async | Selection::Both => Side::Async,
+                };
+                self.run_alone(run);
+            }
+        }
+        self.refresh_run_info();
+    }
+
+    /// With one side at a time on, selecting the other side swaps which runs; selecting both ends it.
+    fn select_one_side(&mut self, selection: Selection) {
+        match (self.cfg.one_side, selection) {
+            (None, _) => {}
+            (Some(_), Selection::Both) => self.toggle_one_side(selection),
+            (Some(run), sel) if Selection::of(run) == sel => {}
+            (Some(run), _) => {
+                self.run_alone(other(run));
+                self.refresh_run_info();
+            }
+        }
+    }
+
+    /// `run` goes (back) to its count, the other side to 0 units with its count kept.
+    fn run_alone(&mut self, run: Side) {
+        self.cfg.one_side = Some(run);
+        let stopped = other(run);
+        if self.cfg.units[stopped.index()] > 0 {
+            self.set_units(stopped, 0);
+        }
+        if self.cfg.units[run.index()] == 0 {
+            self.set_units(run, self.resume_units[run.index()]);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Render tests of the scenario screens: each built-in scenario's header and caption, and the picker.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::{Picker, ViewState, fixtures, render};
+use crate::action::PickerStep;
+use crate::cli::Cli;
+use crate::config::RunConfig;
+use crate::model::Model;
+use crate::scenario::Catalog;
+
+fn screen(model: &Model, view: &ViewState, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| render(frame, model, view)).unwrap();
+    terminal.backend().to_string()
+}
+
+/// The demo figures under the header of scenario `name`, as a 2-core machine would show it.
+fn scenario_model(name: &str) -> Model {
+    use clap::Parser;
+    let cli = Cli::try_parse_from(["versus", "--scenario", name]).unwrap();
+    let mut cfg = RunConfig::from_cli(&cli).unwrap();
+    cfg.workers = 2;
+    let mut model = fixtures::demo_model();
+    model.run = cfg.run_info();
+    model.run.mode = cfg.mode_for(2);
+    model
+}
+
+#[test]
+fn every_scenario_screen_shows_its_name_parameters_and_caption() {
+    let view = ViewState {
+        caption: true,
+        ..ViewState::default()
+    };
+    for s in Catalog::builtin().unwrap().0 {
+        let text = screen(&scenario_model(&s.name), &view, 80, 24);
+        assert!(text.contains(&format!(" versus  {}", s.name)), "{text}");
+        assert!(text.contains("look for:"), "{text}");
+        insta::assert_snapshot!(format!("scenario_{}_80x24", s.name), text);
+    }
+}
+
+#[test]
+fn the_mode_says_one_side_at_a_time() {
+    let text = screen(&scenario_model("parallel"), &ViewState::default(), 80, 24);
+    assert!(
+        text.contains("tokio current-thread · one side at a time: async only · workers at nice 10"),
+        "{text}"
+    );
+}
+
+fn picker() -> Picker {
+    let mut p = Picker::new(&Catalog::builtin().unwrap(), Some(0));
+    p.step(PickerStep::Down);
+    p.step(PickerStep::Down);
+    p
+}
+
+#[test]
+fn picker_80x24() {
+    let view = ViewState {
+        picker: Some(picker()),
+        ..ViewState::default()
+    };
+    insta::assert_snapshot!(screen(&scenario_model("memory"), &view, 80, 24));
+}
+
+#[test]
+fn the_picker_fits_any_size() {
+    let view = ViewState {
+        picker: Some(picker()),
+        ascii: true,
+        ..ViewState::default()
+    };
+    let model = scenario_model("limits");
+    for w in [1, 40, 59, 60, 61, 79, 80, 120, 300] {
+        for h in [1, 10, 15, 16, 17, 24, 60] {
+            let text = screen(&model, &view, w, h);
+            assert!(text.is_ascii());
+        }
+    }
+}
