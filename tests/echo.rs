@@ -24,10 +24,10 @@ fn tag() -> String {
     )
 }
 
-/// `versus --headless --format json --workload echo ARGS`, tagged, with RLIMIT_NOFILE set to `nofile` if given.
+/// `versus --headless --format json ARGS`, tagged, with RLIMIT_NOFILE set to `nofile` if given.
 fn start(tag: &str, args: &[&str], nofile: Option<u64>) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_versus"));
-    cmd.args(["--headless", "--format", "json", "--workload", "echo"])
+    cmd.args(["--headless", "--format", "json"])
         .args(args)
         .env(TAG_VAR, tag)
         .stdout(Stdio::piped())
@@ -184,6 +184,8 @@ fn busy_connections_are_echoed_on_both_sides_and_each_thread_connection_costs_a_
     // One tokio worker: then both sides have four threads besides the connections' (main, reporter,
     // spawner, and the runtime worker or the acceptor), so the gap is the connection threads alone.
     let args = [
+        "--workload",
+        "echo",
         "--duration",
         "3s",
         "--async-units",
@@ -232,11 +234,48 @@ fn busy_connections_are_echoed_on_both_sides_and_each_thread_connection_costs_a_
 }
 
 #[test]
+fn the_echo_scenario_adds_the_request_figures_to_each_side() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let tag = tag();
+    let args = [
+        "--scenario",
+        "echo",
+        "--duration",
+        "2s",
+        "--async-units",
+        "50",
+        "--thread-units",
+        "50",
+    ];
+    let doc = finish(start(&tag, &args, None));
+    assert_eq!(doc["scenario"], "echo", "{doc}");
+    assert_eq!(doc["workload"], "echo", "{doc}");
+    for n in ["async", "threads"] {
+        let s = side(&doc, n);
+        for key in [
+            "connections",
+            "requests_per_sec",
+            "request_p50_us",
+            "request_p99_us",
+            "rss_per_connection_bytes",
+        ] {
+            assert!(num(s, key) > 0.0, "{key} in {s}");
+        }
+        assert_eq!(num(s, "connections"), 50.0, "{s}");
+        // One request per connection per second, by default: the idle case.
+        assert!(num(s, "requests_per_sec") <= 50.0 * 1.5, "{s}");
+    }
+    assert_none_left(&tag);
+}
+
+#[test]
 fn a_low_open_file_limit_is_reported_with_the_connections_reached() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let tag = tag();
     // The load generator needs 400 sockets and may have 256 descriptors: one side at least stops short.
     let args = [
+        "--workload",
+        "echo",
         "--duration",
         "3s",
         "--async-units",
@@ -294,6 +333,8 @@ fn the_load_generator_dies_with_the_controller() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let tag = tag();
     let args = [
+        "--workload",
+        "echo",
         "--duration",
         "60s",
         "--async-units",

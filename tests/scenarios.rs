@@ -216,6 +216,7 @@ fn a_shared_lock_reports_acquisitions_and_waits_on_both_sides() {
 
 #[test]
 fn a_blocking_call_stalls_the_tasks_behind_it_unless_moved_to_spawn_blocking() {
+    // 200 ms stalls: far longer than a busy machine's scheduling noise (p99 up to ~10 ms seen).
     let run = |spawn_blocking: &str| {
         let set = format!("spawn_blocking={spawn_blocking}");
         Run::new(
@@ -229,6 +230,8 @@ fn a_blocking_call_stalls_the_tasks_behind_it_unless_moved_to_spawn_blocking() {
                 "current-thread",
                 "--set",
                 &set,
+                "--set",
+                "block_ms=200",
             ],
         )
         .sides()
@@ -239,7 +242,8 @@ fn a_blocking_call_stalls_the_tasks_behind_it_unless_moved_to_spawn_blocking() {
     let p99 = |side: &Value| num(side, "lateness_p99_us");
     assert!(p99(&blocked) >= 10.0 * p99(&moved), "{context}");
     // The same blocking call on a thread of its own delays nobody else.
-    assert!(p99(&threads) * 5.0 < p99(&blocked), "{context}");
+    let p50 = |side: &Value| num(side, "lateness_p50_us");
+    assert!(p50(&threads) * 10.0 < p50(&blocked), "{context}");
 }
 
 #[test]
@@ -257,7 +261,8 @@ fn spawn_blocking_changes_live() {
     let spec = WorkerSpec {
         side: Side::Async,
         workload: "blocking".into(),
-        params: Default::default(),
+        // Stalls far longer than a busy machine's scheduling noise (a few ms).
+        params: [("block_ms".to_string(), ParamValue::Int(200))].into(),
         units: 20,
         runtime: RuntimeFlavor::CurrentThread,
         workers: 1,

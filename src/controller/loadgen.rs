@@ -9,7 +9,7 @@ use crate::loadgen::launch::{self, LoadIncoming, LoadgenEvent, LoadgenHandle};
 use crate::loadgen::protocol::{LoadSideSample, LoadSpec, ToLoadgen};
 use crate::model::{SideEvent, SideSample};
 use crate::protocol::{Percentiles, Side, WorkerSpec};
-use crate::workload::echo::{self, CONNECTIONS_KEY, PORT_KEY};
+use crate::workload::echo::{self, CONNECTIONS_KEY, PORT_KEY, SPAWN_NS_KEY};
 
 /// How long the load generator gets to exit after its stdin closes before it is killed.
 const STOP_GRACE: Duration = Duration::from_millis(1000);
@@ -66,10 +66,11 @@ impl Session {
             }
         }
         let spec = LoadSpec {
-            rate_per_conn: self.cfg.params.float("rate"),
+            requests_per_sec_per_conn: self.cfg.params.float("rate"),
             request_bytes: self.cfg.params.int("request_bytes").max(1) as usize,
             interval_ms: self.cfg.interval_ms,
-            workers: self.cfg.workers,
+            // Its own runtime's size, whatever the async side's: it serves both sides alike.
+            workers: crate::config::cores(),
         };
         self.generation += 1;
         let nice = self.cfg.launch.nice;
@@ -206,6 +207,8 @@ impl Session {
         for (key, value) in figures {
             w.extra.insert(key.into(), value);
         }
+        // The one unit the spawner started is the server; what a connection costs to start is the kind's.
+        w.spawn_ns_per_unit = w.extra.get(SPAWN_NS_KEY).copied();
         w.lateness = load.and_then(|l| l.latency);
         w.lateness_steady = load.and_then(|l| l.latency_steady);
         if w.limit_hit.is_none() {

@@ -129,7 +129,9 @@ impl Session {
             Incoming::Stderr(line) => self.model.apply(side, SideEvent::Error(line), now),
             Incoming::Fatal(msg) => self.fail(side, msg),
             Incoming::Protocol(e) => self.fail(side, format!("bad message from worker: {e}")),
-            Incoming::Closed => self.fail(side, "worker stopped reporting".into()),
+            // How the process ended says it all ("killed by SIGKILL (signal 9)"), and short enough
+            // to fit a narrow column.
+            Incoming::Closed => self.fail(side, String::new()),
         }
     }
 
@@ -139,7 +141,9 @@ impl Session {
             .take()
             .map(|mut w| w.stop(STOP_GRACE));
         let reason = match status {
+            Some(st) if why.is_empty() => st,
             Some(st) => format!("{why}; {st}"),
+            None if why.is_empty() => "worker stopped reporting".into(),
             None => why,
         };
         self.model

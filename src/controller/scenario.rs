@@ -4,6 +4,7 @@
 use super::{STOP_GRACE, Session};
 use crate::action::{Action, Selection};
 use crate::config::other;
+use crate::model::SideEvent;
 use crate::protocol::{ParamValue, RuntimeFlavor, Side, ToWorker};
 use crate::workload;
 
@@ -60,11 +61,15 @@ impl Session {
     /// After a launch with one side at a time: the stopped side's count is kept to come back to.
     pub(crate) fn settle_one_side(&mut self) {
         if let Some(run) = self.cfg.one_side {
-            let i = other(run).index();
+            let stopped = other(run);
+            let i = stopped.index();
             if self.cfg.units[i] > 0 {
                 self.resume_units[i] = self.cfg.units[i];
             }
             self.cfg.units[i] = 0;
+            let now = self.now_s();
+            self.model
+                .apply(stopped, SideEvent::Target { units: 0 }, now);
         }
         self.refresh_run_info();
     }

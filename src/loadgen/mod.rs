@@ -121,8 +121,8 @@ struct Fleet {
 
 impl Fleet {
     fn new(side: Side, spec: &LoadSpec) -> Fleet {
-        let period = (spec.rate_per_conn > 0.0)
-            .then(|| Duration::from_secs_f64(1.0 / spec.rate_per_conn.min(1e6)));
+        let period = (spec.requests_per_sec_per_conn > 0.0)
+            .then(|| Duration::from_secs_f64(1.0 / spec.requests_per_sec_per_conn.min(1e6)));
         Fleet {
             shared: Arc::new(conn::Shared {
                 stats: Arc::new(SideStats::new(side)),

@@ -13,7 +13,7 @@ pub const LOADGEN_VERSION: u32 = 1;
 #[serde(deny_unknown_fields)]
 pub struct LoadSpec {
     /// Requests per second on each connection; 0 = as fast as the echo comes back (busy).
-    pub rate_per_conn: f64,
+    pub requests_per_sec_per_conn: f64,
     /// Size of each request, echoed byte for byte.
     pub request_bytes: usize,
     pub interval_ms: u64,
@@ -114,7 +114,7 @@ mod tests {
             ToLoadgen::Start {
                 version: LOADGEN_VERSION,
                 spec: LoadSpec {
-                    rate_per_conn: 0.0,
+                    requests_per_sec_per_conn: 0.0,
                     request_bytes: 64,
                     interval_ms: 250,
                     workers: 2,

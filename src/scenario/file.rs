@@ -5,11 +5,11 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::node::{Node, Source};
+use super::node::{Entry, Node, Source};
 use super::settings::{self, Given};
 use super::{Catalog, Scenario, find_kind};
 
-type Entries = [(Spanned<String>, Spanned<Node>)];
+type Entries = [Entry];
 
 /// Keys of a scenario table besides the settings.
 const SCENARIO_KEYS: &[&str] = &["name", "title", "workload", "caption", "params"];
@@ -23,7 +23,7 @@ const MAX_NAME: usize = 32;
 pub struct ConfigFile {
     pub path: String,
     text: String,
-    entries: Vec<(Spanned<String>, Spanned<Node>)>,
+    entries: Vec<Entry>,
 }
 
 /// "name, title, ..., async_units, ..." for the unknown-key complaint.

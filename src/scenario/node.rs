@@ -8,10 +8,13 @@ use std::ops::Range;
 use toml::Spanned;
 use toml_edit::{ImDocument, Item, Table, Value};
 
+/// One key of a table and its value, each with its place in the text.
+pub type Entry = (Spanned<String>, Spanned<Node>);
+
 /// A table (keys in file order, each with its span) or any other value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
-    Table(Vec<(Spanned<String>, Spanned<Node>)>),
+    Table(Vec<Entry>),
     Value(toml::Value),
 }
 
@@ -57,7 +60,7 @@ impl Source<'_> {
     }
 
     /// Parses the whole text into the entries of its top table; a syntax error names its place.
-    pub fn parse(&self) -> Result<Vec<(Spanned<String>, Spanned<Node>)>, String> {
+    pub fn parse(&self) -> Result<Vec<Entry>, String> {
         let doc = ImDocument::parse(self.text)
             .map_err(|e| self.at(e.span().unwrap_or(0..0), e.message()))?;
         Ok(table(doc.as_table(), 0..0))
@@ -65,7 +68,7 @@ impl Source<'_> {
 }
 
 /// The entries of a table; a key or value without a span of its own takes the nearest one known.
-fn table(t: &Table, around: Range<usize>) -> Vec<(Spanned<String>, Spanned<Node>)> {
+fn table(t: &Table, around: Range<usize>) -> Vec<Entry> {
     t.iter()
         .map(|(name, item)| {
             let key_span = t.key(name).and_then(|k| k.span()).unwrap_or(around.clone());
@@ -126,7 +129,7 @@ mod tests {
         }
     }
 
-    fn inner<'a>(entries: &'a [(Spanned<String>, Spanned<Node>)], key: &str) -> &'a Spanned<Node> {
+    fn inner<'a>(entries: &'a [Entry], key: &str) -> &'a Spanned<Node> {
         &entries
             .iter()
             .find(|(k, _)| k.get_ref() == key)
@@ -134,7 +137,7 @@ mod tests {
             .1
     }
 
-    fn entries(n: &Spanned<Node>) -> &[(Spanned<String>, Spanned<Node>)] {
+    fn entries(n: &Spanned<Node>) -> &[Entry] {
         match n.get_ref() {
             Node::Table(e) => e,
             Node::Value(_) => panic!("not a table"),

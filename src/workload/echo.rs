@@ -11,7 +11,7 @@ use std::net::{Ipv4Addr, TcpListener};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -55,14 +55,18 @@ const PARAMS: &[ParamDef] = &[
     ),
 ];
 
-/// Keys of `extra`: the port the server listens on, and connections it has open.
+/// Keys of `extra`: the port the server listens on, connections it has open, and the mean time it
+/// took to start a connection's task or thread.
 pub const PORT_KEY: &str = "port";
 pub const CONNECTIONS_KEY: &str = "connections";
+pub const SPAWN_NS_KEY: &str = "spawn_ns_per_connection";
 /// The largest read a connection makes at once; requests longer than this take several.
 const BUF_BYTES: usize = 1024;
 /// Pending connections the kernel queues for accept, so thousands of connects at once are not dropped
 /// (the kernel caps it at net.core.somaxconn).
 const BACKLOG: i32 = 4096;
+/// How often a unit beyond the server checks whether it may end.
+const SPARE_UNIT_CHECK: Duration = Duration::from_millis(250);
 /// Pause after an accept error, so a full descriptor table does not turn the accept loop into a spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
@@ -73,6 +77,9 @@ struct Echo {
     port: u16,
     /// Connections accepted and still served.
     connections: AtomicU64,
+    /// Time spent starting connection tasks or threads, and how many were started.
+    spawn_ns_total: AtomicU64,
+    spawns: AtomicU64,
     request_bytes: u64,
 }
 
@@ -91,6 +98,8 @@ fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
         listener: Mutex::new(Some(listener)),
         port,
         connections: AtomicU64::new(0),
+        spawn_ns_total: AtomicU64::new(0),
+        spawns: AtomicU64::new(0),
         request_bytes: ctx.params.int("request_bytes").max(1) as u64,
     }))
 }
@@ -123,6 +132,12 @@ impl Drop for Open {
 }
 
 impl Echo {
+    fn timed_spawn(&self, since: Instant) {
+        let ns = since.elapsed().as_nanos() as u64;
+        self.spawn_ns_total.fetch_add(ns, Ordering::Relaxed);
+        self.spawns.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// An accept that failed: a limit is reported as the side's limit, anything else as an error.
     fn accept_failed(&self, e: &io::Error) {
         let open = self.connections.load(Ordering::SeqCst);
@@ -155,6 +170,7 @@ impl Echo {
             }
             Verdict::Spawn { careful } => careful,
         };
+        let started = Instant::now();
         let conn = Open::new(self);
         let mut b = std::thread::Builder::new();
         if let Some(bytes) = stack_bytes {
@@ -170,6 +186,7 @@ impl Echo {
         });
         match spawned {
             Ok(_) => {
+                self.timed_spawn(started);
                 while !running.load(Ordering::Acquire) {
                     std::thread::park();
                 }
@@ -185,12 +202,17 @@ impl Echo {
 }
 
 impl Workload for Echo {
-    fn task(self: Arc<Self>, unit: Unit) -> UnitFuture {
+    fn task(self: Arc<Self>, mut unit: Unit) -> UnitFuture {
         Box::pin(async move {
-            let _server = unit;
             let Some(listener) = self.listener.lock().take() else {
-                return; // one server per side; a second unit has nothing to serve
+                // One server per side. A unit beyond it idles until it is surplus: ending at once
+                // would have the spawner replace it, again and again.
+                while !unit.retire_if_surplus() {
+                    tokio::time::sleep(SPARE_UNIT_CHECK).await;
+                }
+                return;
             };
+            let _server = unit;
             let listener = match listener
                 .set_nonblocking(true)
                 .and_then(|()| tokio::net::TcpListener::from_std(listener))
@@ -204,8 +226,10 @@ impl Workload for Echo {
             loop {
                 match listener.accept().await {
                     Ok((stream, _)) => {
+                        let started = Instant::now();
                         let conn = Open::new(&self);
                         drop(tokio::spawn(serve_task(stream, conn)));
+                        self.timed_spawn(started);
                     }
                     Err(e) => {
                         self.accept_failed(&e);
@@ -216,11 +240,14 @@ impl Workload for Echo {
         })
     }
 
-    fn thread(self: Arc<Self>, unit: Unit) {
-        let _server = unit;
+    fn thread(self: Arc<Self>, mut unit: Unit) {
         let Some(listener) = self.listener.lock().take() else {
+            while !unit.retire_if_surplus() {
+                std::thread::sleep(SPARE_UNIT_CHECK);
+            }
             return;
         };
+        let _server = unit;
         // Connection threads get the stack this thread got: --stack-size, or Rust's default.
         let stack_bytes = current_stack_bytes();
         let mut guard =
@@ -248,13 +275,19 @@ impl Workload for Echo {
     }
 
     fn extra(&self) -> BTreeMap<String, f64> {
-        BTreeMap::from([
+        let mut out = BTreeMap::from([
             (PORT_KEY.to_string(), f64::from(self.port)),
             (
                 CONNECTIONS_KEY.to_string(),
                 self.connections.load(Ordering::SeqCst) as f64,
             ),
-        ])
+        ]);
+        let spawns = self.spawns.load(Ordering::Relaxed);
+        if spawns > 0 {
+            let total_ns = self.spawn_ns_total.load(Ordering::Relaxed);
+            out.insert(SPAWN_NS_KEY.into(), total_ns as f64 / spawns as f64);
+        }
+        out
     }
 }
 
@@ -380,6 +413,23 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_beyond_the_server_waits_to_be_surplus_then_ends() {
+        let (w, shared) = server(crate::protocol::Side::Threads);
+        let listener = w.clone();
+        let server_unit = Unit::enlist(0, shared.clone());
+        std::thread::spawn(move || listener.thread(server_unit));
+        shared.target.store(2, Ordering::SeqCst);
+        let spare = Unit::enlist(1, shared.clone());
+        let w2 = w.clone();
+        let ended = std::thread::spawn(move || w2.thread(spare));
+        std::thread::sleep(SPARE_UNIT_CHECK * 2);
+        assert!(!ended.is_finished(), "a spare unit ended while needed");
+        shared.target.store(1, Ordering::SeqCst);
+        ended.join().expect("the spare unit ends");
+        assert_eq!(shared.alive.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
     fn a_full_descriptor_table_is_the_side_s_limit_not_a_crash() {
         let (w, shared) = server(crate::protocol::Side::Threads);
         drop(w);
@@ -388,6 +438,8 @@ mod tests {
             listener: Mutex::new(None),
             port: 1,
             connections: AtomicU64::new(3),
+            spawn_ns_total: AtomicU64::new(0),
+            spawns: AtomicU64::new(0),
             request_bytes: 64,
         };
         echo.accept_failed(&io::Error::from_raw_os_error(libc::EMFILE));

@@ -124,7 +124,10 @@ fn status_field(pid: u32, name: &str) -> u64 {
 
 /// `stty -a` of a terminal device, e.g. the pane's tty from tmux's `#{pane_tty}`.
 pub fn stty(tty: &str) -> String {
-    let out = Command::new("stty").args(["-a", "-F", tty]).output().unwrap();
+    let out = Command::new("stty")
+        .args(["-a", "-F", tty])
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

@@ -1,0 +1,279 @@
+//! Scenarios from the outside: --list, --config files (valid and invalid fixtures), --set, and every
+//! built-in scenario started headless with real workers.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::*;
+
+use std::time::{Duration, Instant};
+
+const BUILTIN: &[&str] = &[
+    "memory",
+    "spawn",
+    "switch",
+    "parallel",
+    "blocking",
+    "contention",
+    "limits",
+];
+
+/// Exit code 2, one line on stderr containing every needle, nothing on stdout, nothing started.
+fn refused(args: &[&str], needles: &[&str]) {
+    let started = Instant::now();
+    let out = run(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+    for needle in needles {
+        assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+    }
+    assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{args:?} took too long: something started"
+    );
+}
+
+#[test]
+fn bad_config_files_name_file_line_column_and_what_is_allowed() {
+    let fixture = |name: &str| format!("{}/tests/fixtures/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "unknown_key",
+            &[
+                "unknown_key.toml:3:1: unknown key 'thread_count'",
+                "allowed: name, title, workload, caption, params, async_units, thread_units",
+            ],
+        ),
+        (
+            "wrong_type",
+            &[
+                "wrong_type.toml:4:15: async_units takes an integer from 0 to 10000000, not a string",
+            ],
+        ),
+        (
+            "out_of_range",
+            &[
+                "out_of_range.toml:2:9: batch=5000 is not allowed: batch takes an integer from 1 to 1000",
+            ],
+        ),
+        (
+            "unknown_workload",
+            &["unknown_workload.toml:2:12: unknown workload 'nap' (known: sleep, cpu"],
+        ),
+        ("bad_syntax", &["bad_syntax.toml:2:5: "]),
+    ];
+    for (name, needles) in cases {
+        let path = fixture(name);
+        refused(
+            &["--config", &path, "--headless", "--duration", "5s"],
+            needles,
+        );
+        // The same in the TUI: refused before the terminal is touched.
+        refused(&["--config", &path], needles);
+    }
+    refused(
+        &["--config", "/nonexistent/versus.toml"],
+        &["/nonexistent/versus.toml: No such file"],
+    );
+}
+
+#[test]
+fn bad_sets_and_names_are_refused_naming_what_was_given() {
+    refused(
+        &["--scenario", "switch", "--set", "batch=3"],
+        &[
+            "--set batch=3: unknown parameter batch",
+            "the switch workload takes none",
+        ],
+    );
+    refused(
+        &["--scenario", "spawn", "--set", "async_units=-1"],
+        &[
+            "--set async_units=-1: async_units=-1 is not allowed: async_units takes an integer from 0",
+        ],
+    );
+    refused(
+        &["--scenario", "limits", "--set", "stack_kib=8"],
+        &["--set stack_kib=8", "from 16 to 1048576"],
+    );
+    refused(
+        &["--scenario", "parallel", "--set", "runtime=fast"],
+        &["\"current-thread\" or \"multi-thread\""],
+    );
+    refused(
+        &["--scenario", "nope"],
+        &[
+            "unknown scenario 'nope' (known: memory, spawn, switch, parallel, blocking, contention, limits",
+        ],
+    );
+    refused(
+        &["--scenario", "memory", "--workload", "cpu"],
+        &["--workload", "--scenario"],
+    );
+    refused(&["--one-side", "left"], &["--one-side", "async, threads"]);
+}
+
+#[test]
+fn list_names_every_scenario_with_its_parameters_and_ranges() {
+    let out = run(&["--list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for (i, name) in BUILTIN.iter().enumerate() {
+        assert!(
+            text.contains(&format!("{}  {name} — ", i + 1)),
+            "{name}: {text}"
+        );
+    }
+    for needle in [
+        "sleep_ms  = 1000  (default 100; an integer from 1 to 3600000)",
+        "spawn_blocking  = false  (default; true or false)",
+        "async_units   an integer from 0 to 10000000",
+        "stack_kib     an integer from 16 to 1048576",
+        "one_side      \"async\", \"threads\" or \"off\"",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    // A config file's own scenarios are listed too, after the built-ins.
+    let valid = format!("{}/tests/fixtures/valid.toml", env!("CARGO_MANIFEST_DIR"));
+    let out = run(&["--list", "--config", &valid]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("quick-switch — Two pairs bouncing a message") && text.contains("from "),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_config_file_sits_between_the_presets_and_the_command_line() {
+    let valid = format!("{}/tests/fixtures/valid.toml", env!("CARGO_MANIFEST_DIR"));
+    // The file starts on its own scenario and its [set] beats that scenario's units...
+    let (code, doc) = headless(&["--config", &valid, "--duration", "1500ms"]);
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["scenario"], "quick-switch");
+    assert_eq!(doc["workload"], "switch");
+    assert_eq!(doc["runtime"], "current-thread");
+    assert_eq!(num(side(&doc, "async"), "units"), 2.0, "[set] async_units");
+    assert_eq!(num(side(&doc, "threads"), "units"), 2.0);
+    // ...and the command line beats both; a built-in changed by the file keeps the change.
+    let (code, doc) = headless(&[
+        "--config",
+        &valid,
+        "--scenario",
+        "memory",
+        "--set",
+        "thread_units=7",
+        "--duration",
+        "1500ms",
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["scenario"], "memory");
+    assert_eq!(doc["params"]["sleep_ms"], 50, "from the file");
+    assert_eq!(
+        num(side(&doc, "async"), "units"),
+        2.0,
+        "the file's [set] applies to whichever scenario the run starts on"
+    );
+    assert_eq!(num(side(&doc, "threads"), "units"), 7.0, "from --set");
+    assert!(worker_pids().is_empty(), "workers left behind");
+}
+
+#[test]
+fn a_copied_preset_runs_as_a_config_file() {
+    let preset = format!(
+        "{}/assets/scenarios/switch.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (code, doc) = headless(&["--config", &preset, "--duration", "1500ms"]);
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["scenario"], "switch");
+    assert!(side(&doc, "async")["switch_ns"].is_number(), "{doc}");
+}
+
+/// Settings that keep each scenario light enough to run beside other tests; the point here is that
+/// it starts and both sides report, not its figures (tests/scenarios.rs checks those per workload).
+fn light(name: &str) -> &'static [&'static str] {
+    match name {
+        "memory" => &["--set", "async_units=2000", "--set", "thread_units=100"],
+        "limits" => &["--set", "async_units=5000", "--set", "thread_units=100"],
+        "blocking" => &["--set", "async_units=20", "--set", "thread_units=20"],
+        "parallel" | "contention" => &["--set", "async_units=2", "--set", "thread_units=2"],
+        _ => &[],
+    }
+}
+
+/// The figure each scenario is about, which its workload adds to each running side's object.
+fn own_figure(name: &str) -> Option<&'static str> {
+    match name {
+        "spawn" => Some("spawns_per_sec"),
+        "switch" => Some("switch_ns"),
+        "contention" => Some("acquisitions_per_sec"),
+        "blocking" => Some("blocking_calls_per_sec"),
+        "parallel" => Some("cores_used"),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_builtin_scenario_starts_headless_and_both_sides_report() {
+    for name in BUILTIN {
+        let mut args = vec![
+            "--scenario",
+            name,
+            "--duration",
+            "1500ms",
+            "--interval-ms",
+            "100",
+        ];
+        args.extend_from_slice(light(name));
+        let (code, doc) = headless(&args);
+        assert_eq!(code, Some(0), "{name}: {doc}");
+        assert_eq!(doc["scenario"], *name, "{doc}");
+        let one_side = doc["mode"].as_str().unwrap().contains("one side at a time");
+        for s in ["async", "threads"] {
+            let f = side(&doc, s);
+            assert!(
+                f["errors"].as_array().unwrap().is_empty(),
+                "{name} {s}: {doc}"
+            );
+            // A side kept at 0 units by one-side-at-a-time still reports, with nothing to run.
+            if one_side && s == "threads" {
+                assert_eq!(num(f, "units"), 0.0, "{name}: {doc}");
+                continue;
+            }
+            assert!(num(f, "units") > 0.0, "{name} {s}: {doc}");
+            assert!(
+                num(f, "window_s") > 0.0,
+                "{name} {s} reported once at most: {doc}"
+            );
+            if let Some(key) = own_figure(name) {
+                assert!(num(f, key) >= 0.0, "{name} {s}: {doc}");
+            }
+        }
+    }
+    assert!(worker_pids().is_empty(), "workers left behind");
+}
+
+#[test]
+fn one_side_at_a_time_runs_only_that_side_and_says_so() {
+    let (code, doc) = headless(&[
+        "--one-side",
+        "threads",
+        "--async-units",
+        "50",
+        "--thread-units",
+        "50",
+        "--duration",
+        "1500ms",
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    assert!(
+        doc["mode"]
+            .as_str()
+            .unwrap()
+            .starts_with("one side at a time: threads only"),
+        "{doc}"
+    );
+    assert_eq!(num(side(&doc, "async"), "units"), 0.0, "{doc}");
+    assert_eq!(num(side(&doc, "threads"), "units"), 50.0, "{doc}");
+}

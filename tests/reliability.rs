@@ -1,0 +1,591 @@
+//! Faults versus must survive, each provoked for real where an outside trigger exists: every way out
+//! restores the terminal and leaves no process behind; a dead or silent worker is named on screen and
+//! restarted by a key; the memory budget refuses and cuts back; no terminal size or input panics.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+#[path = "common/faults.rs"]
+mod faults;
+#[path = "common/tmux.rs"]
+mod tmux;
+
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tmux::Tmux;
+
+const T: Duration = Duration::from_secs(20);
+/// Light enough to run next to other tests on two cores; 10 threads still show as threads.
+const SMALL: &[&str] = &[
+    "--async-units",
+    "10",
+    "--thread-units",
+    "10",
+    "--interval-ms",
+    "100",
+];
+/// Every process a test starts carries this variable with a value of its own, to find leftovers by.
+const TAG_VAR: &str = "VERSUS_TEST_TAG";
+
+fn new_tag(name: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "rel-{}-{name}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// Live processes started under `tag` (the app and everything it started).
+fn tagged(tag: &str) -> Vec<u32> {
+    let needle = format!("{TAG_VAR}={tag}\0");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        })
+        .filter(|&pid| faults::alive(pid))
+        .collect()
+}
+
+fn assert_none_left(tag: &str) {
+    let left = tagged(tag);
+    faults::assert_all_gone(&left, Duration::from_secs(1), "processes of this test");
+}
+
+/// The TUI in a 100×30 pane, both sides running, in raw mode on the alternate screen.
+struct App {
+    t: Tmux,
+    tag: String,
+    pid: u32,
+    workers: Vec<u32>,
+}
+
+impl App {
+    fn start(name: &str, env: &[(&str, &str)], args: &[&str]) -> App {
+        let tag = new_tag(name);
+        let mut all_env = vec![(TAG_VAR, tag.as_str())];
+        all_env.extend_from_slice(env);
+        let t = Tmux::start_with_env(name, 100, 30, &all_env, args);
+        App {
+            t,
+            tag,
+            pid: 0,
+            workers: Vec::new(),
+        }
+    }
+
+    fn running(name: &str, args: &[&str]) -> App {
+        let mut app = App::start(name, &[], args);
+        app.t.wait_for("both sides running", T, |s| {
+            s.matches("running").count() >= 2
+        });
+        assert_eq!(app.t.format("#{alternate_on}"), "1");
+        let modes = faults::stty(&app.t.format("#{pane_tty}"));
+        assert!(!faults::cooked(&modes), "the TUI runs in raw mode: {modes}");
+        app.pid = app.t.app_pid();
+        app.workers = faults::wait_descendants(app.pid, 2, T);
+        app
+    }
+
+    /// The worker with the most threads: the threads side's when it runs more units.
+    fn threads_worker(&self) -> u32 {
+        *self
+            .workers
+            .iter()
+            .max_by_key(|&&p| faults::threads(p))
+            .unwrap()
+    }
+
+    /// After the app ended: its exit code, the terminal back to normal (alternate screen left, cursor
+    /// shown, cooked mode with echo) and no process of it left. Returns the last screen.
+    fn assert_clean_exit(&self, code: i32) -> String {
+        let got = self.t.wait_exit(T);
+        let screen = self.t.screen();
+        assert_eq!(got, code, "exit code; screen:\n{screen}");
+        self.t.assert_restored();
+        let modes = faults::stty(&self.t.format("#{pane_tty}"));
+        assert!(faults::cooked(&modes), "raw mode left on: {modes}");
+        faults::assert_all_gone(&self.workers, Duration::from_secs(1), "workers");
+        assert_none_left(&self.tag);
+        screen
+    }
+}
+
+// ---- every way out restores the terminal and stops the workers ----
+
+#[test]
+fn q_quits_cleanly() {
+    let app = App::running("q", SMALL);
+    app.t.keys(&["q"]);
+    app.assert_clean_exit(0);
+}
+
+#[test]
+fn ctrl_c_quits_cleanly() {
+    let app = App::running("ctrl-c", SMALL);
+    app.t.keys(&["C-c"]);
+    app.assert_clean_exit(0);
+}
+
+#[test]
+fn sigterm_quits_cleanly() {
+    let app = App::running("term", SMALL);
+    faults::signal(app.pid, libc::SIGTERM);
+    app.assert_clean_exit(128 + libc::SIGTERM);
+}
+
+#[test]
+fn sighup_quits_cleanly() {
+    let app = App::running("hup", SMALL);
+    faults::signal(app.pid, libc::SIGHUP);
+    app.assert_clean_exit(128 + libc::SIGHUP);
+}
+
+#[test]
+fn closing_the_terminal_stops_everything() {
+    let app = App::running("close", SMALL);
+    app.t.kill_pane();
+    let mut all = app.workers.clone();
+    all.push(app.pid);
+    faults::assert_all_gone(&all, Duration::from_secs(5), "app and workers");
+    assert_none_left(&app.tag);
+}
+
+#[test]
+fn a_panic_in_the_ui_restores_the_terminal_and_stops_the_workers() {
+    // Without a backtrace, so the message is still on screen to read.
+    let env = [("VERSUS_FAULT", "ui-panic"), ("RUST_BACKTRACE", "0")];
+    let app = App::start("panic", &env, SMALL);
+    let screen = app.assert_clean_exit(101);
+    assert!(
+        screen.contains("a panic in the UI injected"),
+        "the panic message lands on the normal screen:\n{screen}"
+    );
+}
+
+#[test]
+fn an_error_at_start_up_restores_the_terminal_and_stops_the_workers() {
+    let app = App::start("startup", &[("VERSUS_FAULT", "startup-error")], SMALL);
+    let screen = app.assert_clean_exit(1);
+    assert!(
+        screen.contains("versus: VERSUS_FAULT=startup-error"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn bad_input_at_start_up_leaves_the_terminal_alone() {
+    let app = App::start("badarg", &[], &["--memory-budget", "lots"]);
+    let screen = app.assert_clean_exit(2);
+    // One line, though the pane may wrap it.
+    let text = screen.replace('\n', "");
+    assert_eq!(text.matches("versus:").count(), 1, "{screen}");
+    assert!(text.contains("--memory-budget") && text.contains("40%"), "{screen}");
+}
+
+// ---- a dead or silent worker ----
+
+#[test]
+fn a_killed_worker_is_named_keeps_its_figures_and_r_restarts_it() {
+    let mut app = App::running(
+        "killed",
+        &[
+            "--async-units",
+            "10",
+            "--thread-units",
+            "50",
+            "--interval-ms",
+            "100",
+        ],
+    );
+    app.t.wait_for("figures of both sides", T, |s| {
+        tmux::figures(s, "units") == [10, 50]
+    });
+    let victim = app.threads_worker();
+    assert!(faults::threads(victim) >= 50);
+    faults::signal(victim, libc::SIGKILL);
+    let s = app.t.wait_for("the threads side failed", T, |s| {
+        s.contains("FAILED") && s.contains("failed: killed by SIGKILL (signal 9)")
+    });
+    assert_eq!(
+        tmux::figures(&s, "units"),
+        [10, 50],
+        "the dead side keeps its last figures:\n{s}"
+    );
+    assert_eq!(s.matches("running").count(), 1, "async goes on:\n{s}");
+    let survivor = *app.workers.iter().find(|&&p| p != victim).unwrap();
+    assert!(faults::alive(survivor));
+
+    app.t.keys(&["r"]);
+    app.t.wait_for("the threads side back", T, |s| {
+        s.contains("threads side restarted") && s.matches("running").count() >= 2
+    });
+    let now = faults::descendants(app.pid);
+    assert!(now.contains(&survivor) && now.len() == 2, "{now:?}");
+    app.t.keys(&["q"]);
+    app.workers = now;
+    app.assert_clean_exit(0);
+}
+
+#[test]
+fn a_silent_worker_shows_as_not_responding_and_quitting_does_not_hang() {
+    let app = App::running("silent", SMALL);
+    let victim = app.workers[0];
+    faults::signal(victim, libc::SIGSTOP);
+    let s = app.t.wait_for("not responding", T, |s| {
+        s.contains("not responding: no sample for")
+    });
+    assert_eq!(
+        s.matches("running").count(),
+        1,
+        "the other side goes on:\n{s}"
+    );
+    let started = Instant::now();
+    app.t.keys(&["q"]);
+    app.assert_clean_exit(0);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "quitting took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn killing_the_controller_takes_every_child_within_a_second() {
+    // Every workload kind at once, so a kind with a child of its own (echo's load generator) counts.
+    let tag = new_tag("sigkill");
+    let mut controllers: Vec<std::process::Child> = versus::workload::KINDS
+        .iter()
+        .map(|k| {
+            common::bin()
+                .args(["--headless", "--duration", "60s", "--workload", k.name])
+                .args(SMALL)
+                .env(TAG_VAR, &tag)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in &controllers {
+        faults::wait_descendants(c.id(), 2, T);
+    }
+    // Children a kind starts after its workers (a load generator) are up by now.
+    std::thread::sleep(Duration::from_millis(500));
+    let children: Vec<u32> = controllers
+        .iter()
+        .flat_map(|c| faults::descendants(c.id()))
+        .collect();
+    assert!(children.len() >= 2 * controllers.len(), "{children:?}");
+    for c in &mut controllers {
+        c.kill().unwrap();
+    }
+    faults::assert_all_gone(
+        &children,
+        Duration::from_secs(1),
+        "children of a SIGKILLed controller",
+    );
+    for c in &mut controllers {
+        c.wait().unwrap();
+    }
+    assert_none_left(&tag);
+}
+
+// ---- the memory budget ----
+
+#[test]
+fn scaling_past_the_memory_budget_is_refused_on_screen() {
+    let app = App::running(
+        "budget",
+        &[
+            "--async-units",
+            "10",
+            "--thread-units",
+            "1000",
+            "--memory-budget",
+            "48m",
+        ],
+    );
+    app.t.wait_for("1,000 threads measured", T, |s| {
+        tmux::figures(s, "units") == [10, 1000]
+    });
+    // ×10 would take ~10 KiB × 10,000 = ~100 MiB: over 48 MiB.
+    app.t.keys(&["t", "+"]);
+    let s = app.t.wait_for("the refusal", T, |s| s.contains("refused"));
+    assert!(s.contains("threads to 10,000 units refused"), "{s}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(tmux::figures(&app.t.screen(), "units"), [10, 1000]);
+    app.t.keys(&["q"]);
+    app.assert_clean_exit(0);
+}
+
+/// Runs the binary headless with a tag; returns (exit code, JSON).
+fn headless(tag: &str, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out = common::bin()
+        .args(["--headless", "--format", "json"])
+        .args(args)
+        .env(TAG_VAR, tag)
+        .output()
+        .unwrap();
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), doc)
+}
+
+#[test]
+fn a_side_over_its_memory_budget_is_scaled_down() {
+    let tag = new_tag("backstop");
+    // 5,000 threads take ~50 MiB; the budget is 20 MiB.
+    let (code, doc) = headless(
+        &tag,
+        &[
+            "--duration",
+            "4s",
+            "--async-units",
+            "100",
+            "--thread-units",
+            "5000",
+            "--memory-budget",
+            "20m",
+        ],
+    );
+    assert_eq!(code, Some(0), "{doc}");
+    let t = common::side(&doc, "threads");
+    assert!(common::num(t, "units") < 5000.0, "{t}");
+    let errors = t["errors"].to_string();
+    assert!(errors.contains("over its memory budget"), "{t}");
+    assert!(common::num(t, "rss_bytes") < 20.0 * 1048576.0, "{t}");
+    let a = common::side(&doc, "async");
+    assert_eq!(
+        common::num(a, "units"),
+        100.0,
+        "the other side is left alone: {a}"
+    );
+    assert_none_left(&tag);
+}
+
+// ---- bad input never panics ----
+
+mod decoder {
+    use proptest::prelude::*;
+    use versus::protocol::{
+        self, FromWorker, MAX_LINE_BYTES, Percentiles, ToWorker, WorkerSample, encode,
+    };
+
+    fn valid_line() -> impl Strategy<Value = Vec<u8>> {
+        (
+            any::<u64>(),
+            any::<u64>(),
+            any::<Option<(u64, u64)>>(),
+            ".{0,40}",
+        )
+            .prop_map(|(seq, units, lateness, error)| {
+                let sample = WorkerSample {
+                    seq,
+                    units,
+                    lateness: lateness.map(|(p50_us, max_us)| Percentiles {
+                        count: 3,
+                        p50_us,
+                        p99_us: max_us,
+                        max_us,
+                    }),
+                    errors: vec![error],
+                    ..WorkerSample::default()
+                };
+                encode(&FromWorker::Sample(Box::new(sample))).into_bytes()
+            })
+    }
+
+    /// A valid line with bytes flipped, cut out, inserted or cut off.
+    fn mutated_line() -> impl Strategy<Value = Vec<u8>> {
+        (
+            valid_line(),
+            prop::collection::vec((0u8..4, any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        )
+            .prop_map(|(mut line, edits)| {
+                for (op, at, byte) in edits {
+                    if line.is_empty() {
+                        break;
+                    }
+                    let i = at.index(line.len());
+                    match op {
+                        0 => line[i] = byte,
+                        1 => {
+                            line.remove(i);
+                        }
+                        2 => line.insert(i, byte),
+                        _ => line.truncate(i),
+                    }
+                }
+                line
+            })
+    }
+
+    /// Reads every line of `input` as the controller does; checks the buffer stays bounded.
+    fn read_all(input: &[u8]) -> usize {
+        let mut r = std::io::BufReader::new(input);
+        let mut buf = Vec::new();
+        let mut lines = 0;
+        while let Ok(Some(res)) = protocol::read_line_bounded(&mut r, &mut buf) {
+            assert!(buf.len() <= MAX_LINE_BYTES + 1);
+            assert!(buf.capacity() <= 2 * MAX_LINE_BYTES + 2);
+            if res.is_ok() {
+                let _ = protocol::decode::<FromWorker>(&buf);
+                let _ = protocol::decode::<ToWorker>(&buf);
+            }
+            lines += 1;
+        }
+        lines
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = protocol::decode::<FromWorker>(&bytes);
+            let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+            prop_assert!(read_all(&bytes) <= newlines + 1);
+        }
+
+        #[test]
+        fn mutated_valid_lines_never_panic(line in mutated_line()) {
+            let _ = protocol::decode::<FromWorker>(&line);
+            read_all(&line);
+        }
+
+        #[test]
+        fn valid_lines_round_trip(line in valid_line()) {
+            prop_assert!(protocol::decode::<FromWorker>(&line).is_ok());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+
+        /// Lines around and far past the bound: refused, never buffered whole.
+        #[test]
+        fn long_lines_are_bounded(len in (MAX_LINE_BYTES - 2)..(3 * MAX_LINE_BYTES)) {
+            let mut input = vec![b'x'; len];
+            input.push(b'\n');
+            input.extend_from_slice(b"{\"kind\":\"fatal\",\"message\":\"m\"}\n");
+            prop_assert_eq!(read_all(&input), 2);
+        }
+    }
+}
+
+// ---- any terminal size ----
+
+mod sizes {
+    use proptest::prelude::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use versus::action::Selection;
+    use versus::ui::{ViewState, fixtures, render};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Every size from 1×1 to 500×200, sampled, with every model and overlay: no panic.
+        #[test]
+        fn any_size_renders(
+            width in 1u16..=500,
+            height in 1u16..=200,
+            model in 0usize..3,
+            help: bool,
+            ascii: bool,
+            notice: bool,
+        ) {
+            let model = [fixtures::empty_model, fixtures::demo_model, fixtures::failed_model][model]();
+            let view = ViewState {
+                help,
+                ascii,
+                caption: notice,
+                notice: notice.then(|| "threads to 10,000 units refused: over the memory budget".into()),
+                selection: Selection::Threads,
+                ..ViewState::default()
+            };
+            let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+            terminal.draw(|f| render(f, &model, &view)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn resizing_while_running_redraws_at_each_size() {
+    let app = App::running("resize", SMALL);
+    for (w, h) in [
+        (30, 8),
+        (200, 60),
+        (2, 2),
+        (60, 16),
+        (1, 1),
+        (500, 200),
+        (100, 30),
+    ] {
+        app.t.resize(w, h);
+        if w >= 60 && h >= 16 {
+            app.t.wait_for(&format!("main screen at {w}×{h}"), T, |s| {
+                s.contains("OS threads")
+            });
+        } else if w >= 30 {
+            app.t
+                .wait_for(&format!("too-small note at {w}×{h}"), T, |s| {
+                    s.contains("too small")
+                });
+        } else {
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        assert!(faults::alive(app.pid), "died at {w}×{h}");
+    }
+    app.t.keys(&["q"]);
+    app.assert_clean_exit(0);
+}
+
+#[test]
+fn a_failed_side_keeps_its_last_figures_and_history() {
+    use versus::model::{OsStat, SideEvent, SideSample, Status};
+    use versus::protocol::{Side, WorkerSample};
+    let mut m = versus::ui::fixtures::empty_model();
+    for i in 0..4u64 {
+        let s = SideSample {
+            worker: WorkerSample {
+                t_us: i * 250_000,
+                units: 50,
+                target_units: 50,
+                ..WorkerSample::default()
+            },
+            os: OsStat {
+                rss_bytes: 9 << 20,
+                virtual_bytes: 1 << 30,
+                os_threads: 53,
+            },
+        };
+        m.apply(
+            Side::Threads,
+            SideEvent::Sample(Box::new(s)),
+            i as f64 / 4.0,
+        );
+    }
+    let before = m.side(Side::Threads).clone();
+    m.apply(
+        Side::Threads,
+        SideEvent::Failed("killed by SIGKILL (signal 9)".into()),
+        1.0,
+    );
+    m.tick(30.0);
+    let after = m.side(Side::Threads);
+    assert!(matches!(&after.status, Status::Failed(why) if why.contains("SIGKILL")));
+    assert_eq!(after.figures, before.figures);
+    assert_eq!(after.history.len(), before.history.len());
+    assert_eq!(after.figures.as_ref().map(|f| f.units), Some(50));
+}

@@ -1,0 +1,136 @@
+//! Soak: the TUI runs while keys scale both sides up and down, stop and start them, freeze, and cycle
+//! through every workload kind (fresh workers each time). The controller's RSS must stay bounded (its
+//! history is ring buffers of fixed size) and its threads and file descriptors must not leak.
+//! The suite runs a short soak; `just soak 3600` sets VERSUS_SOAK_SECS for an hour and prints the
+//! controller's figures every minute.
+#![allow(clippy::unwrap_used)]
+
+#[path = "common/faults.rs"]
+mod faults;
+#[path = "common/tmux.rs"]
+mod tmux;
+
+use std::time::{Duration, Instant};
+
+use faults::Usage;
+use tmux::Tmux;
+
+const T: Duration = Duration::from_secs(30);
+/// Length of the soak in the test suite.
+const SHORT_SOAK_S: u64 = 20;
+/// RSS the controller may gain between the first and the last measurement: allocator arenas and
+/// caches settle in the first minutes; anything that grows with time (an unbounded buffer) passes it.
+const RSS_SLACK_BYTES: u64 = 8 << 20;
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / 1048576.0
+}
+
+fn line(t_s: f64, u: Usage) -> String {
+    format!(
+        "soak t={t_s:>7.1}s controller rss={:.1} MiB threads={} fds={}",
+        mib(u.rss_bytes),
+        u.threads,
+        u.fds
+    )
+}
+
+/// Presses `keys` one at a time, `gap` apart.
+fn press(t: &Tmux, keys: &[&str], gap: Duration) {
+    for k in keys {
+        t.keys(&[k]);
+        std::thread::sleep(gap);
+    }
+}
+
+/// Waits until `kind` runs on both sides (the header names it).
+fn wait_kind(t: &Tmux, kind: &str) {
+    let header = format!(" {kind} ");
+    t.wait_for(&format!("{kind} running on both sides"), T, |s| {
+        s.lines().take(2).any(|l| l.contains(&header)) && s.matches("running").count() >= 2
+    });
+}
+
+/// One round: for every kind, scale both sides and each side up and down, stop and start, freeze,
+/// open and close the help, then move on to the next kind. Ends on the kind it started on.
+fn round(t: &Tmux) {
+    let gap = Duration::from_millis(150);
+    let kinds = versus::workload::KINDS;
+    for i in 0..kinds.len() {
+        press(t, &["+", "-", "t", "+", "-", "a", "+", "-", "b"], gap);
+        press(t, &["s", "s", "Space", "Space", "?", "x"], gap);
+        t.keys(&["w"]);
+        wait_kind(t, kinds[(i + 1) % kinds.len()].name);
+    }
+}
+
+/// The controller's figures once both sides of the first kind have run a while.
+fn settled(t: &Tmux, pid: u32) -> Usage {
+    wait_kind(t, versus::workload::KINDS[0].name);
+    // Long enough for the readers of replaced workers to end and for the 5 s chart window to fill.
+    std::thread::sleep(Duration::from_secs(6));
+    faults::usage(pid)
+}
+
+#[test]
+fn the_controller_stays_flat_while_keys_churn_both_sides() {
+    let secs: u64 = std::env::var("VERSUS_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SHORT_SOAK_S);
+    let t = Tmux::start(
+        "soak",
+        120,
+        40,
+        &[
+            "--workload",
+            versus::workload::KINDS[0].name,
+            "--async-units",
+            "100",
+            "--thread-units",
+            "100",
+            "--interval-ms",
+            "100",
+            "--window",
+            "5s",
+        ],
+    );
+    let started = Instant::now();
+    wait_kind(&t, versus::workload::KINDS[0].name);
+    let pid = t.app_pid();
+    // A first round warms up what is allocated once (allocator arenas, the terminal's buffers).
+    round(&t);
+    let first = settled(&t, pid);
+    eprintln!("{}", line(started.elapsed().as_secs_f64(), first));
+    let mut rounds = 0;
+    let mut last_print = Instant::now();
+    while started.elapsed() < Duration::from_secs(secs) || rounds == 0 {
+        round(&t);
+        rounds += 1;
+        if last_print.elapsed() >= Duration::from_secs(60) {
+            eprintln!(
+                "{} (round {rounds})",
+                line(started.elapsed().as_secs_f64(), faults::usage(pid))
+            );
+            last_print = Instant::now();
+        }
+    }
+    let last = settled(&t, pid);
+    eprintln!(
+        "{} after {rounds} rounds",
+        line(started.elapsed().as_secs_f64(), last)
+    );
+
+    assert_eq!(last.threads, first.threads, "threads leaked: {first:?} -> {last:?}");
+    assert_eq!(last.fds, first.fds, "file descriptors leaked: {first:?} -> {last:?}");
+    assert!(
+        last.rss_bytes <= first.rss_bytes + RSS_SLACK_BYTES,
+        "controller RSS grew {:.1} MiB: {first:?} -> {last:?}",
+        mib(last.rss_bytes.saturating_sub(first.rss_bytes))
+    );
+    let children = faults::descendants(pid);
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(T), 0);
+    t.assert_restored();
+    faults::assert_all_gone(&children, Duration::from_secs(1), "workers after the soak");
+}
