@@ -32,3 +32,8 @@ bench-controller SECONDS="20":
 # 1,000,000 sleeping tasks on the async side: spawn time and RSS per unit (targets: < 5 s, < 1 KiB).
 bench-million:
     cargo run --release -- --headless --duration 15s --async-units 1000000 --thread-units 0 --set sleep_ms=10000 --format json
+
+# Soak: keys churn both sides through every workload for SECS seconds (an hour by default) while the
+# controller's RSS, threads and file descriptors are watched; prints them every minute, fails on a leak.
+soak SECS="3600":
+    VERSUS_SOAK_SECS={{SECS}} cargo test --release --test soak -- --nocapture

@@ -292,6 +292,73 @@ mod tests {
     }
 
     #[test]
+    fn a_scenario_starts_from_its_preset_and_the_command_line_wins() {
+        let c = cfg(&["--scenario", "memory"]).expect("valid");
+        assert_eq!(c.scenario.as_deref(), Some("memory"));
+        assert_eq!((c.workload.as_str(), c.units), ("sleep", [100_000, 10_000]));
+        assert_eq!(c.params.int("sleep_ms"), 1000);
+        let c = cfg(&[
+            "--scenario",
+            "memory",
+            "--thread-units",
+            "5",
+            "--set",
+            "async_units=7",
+            "--set",
+            "sleep_ms=20",
+            "--stack-size",
+            "64k",
+        ])
+        .expect("valid");
+        assert_eq!(c.units, [7, 5]);
+        assert_eq!(c.params.int("sleep_ms"), 20);
+        assert_eq!(c.stack_bytes, Some(64 << 10));
+        // --set comes last, so it beats a flag naming the same thing.
+        let c = cfg(&["--async-units", "3", "--set", "async_units=4"]).expect("valid");
+        assert_eq!(c.units[0], 4);
+        assert!(
+            cfg(&["--scenario", "switch", "--set", "sleep_ms=5"])
+                .unwrap_err()
+                .starts_with("--set sleep_ms=5: unknown parameter sleep_ms (known: the switch")
+        );
+    }
+
+    #[test]
+    fn the_mode_names_every_fairness_setting() {
+        let mut c = cfg(&[]).expect("valid");
+        assert_eq!(
+            c.mode_for(2),
+            "both sides share 2 cores · workers at nice 10"
+        );
+        c.one_side = Some(Side::Threads);
+        assert_eq!(
+            c.mode_for(2),
+            "one side at a time: threads only · workers at nice 10"
+        );
+        c.launch.cpus = [vec![0], vec![1]];
+        assert_eq!(
+            c.mode_for(2),
+            "one side at a time: threads only, on cpu 1 · workers at nice 10"
+        );
+        c.one_side = None;
+        c.launch.nice = 5;
+        assert_eq!(
+            c.mode_for(2),
+            "pinned: async on cpu 0, threads on cpu 1 · workers at nice 5"
+        );
+    }
+
+    #[test]
+    fn one_side_keeps_the_other_worker_idle() {
+        let c = cfg(&["--scenario", "parallel"]).expect("valid");
+        assert_eq!(c.one_side, Some(Side::Async));
+        assert_eq!(c.spec(Side::Threads).units, 0);
+        assert_eq!(c.spec(Side::Async).units, 4);
+        let c = cfg(&["--scenario", "parallel", "--set", "one_side=off"]).expect("valid");
+        assert_eq!(c.spec(Side::Threads).units, 4);
+    }
+
+    #[test]
     fn switching_resets_parameters() {
         let mut c = cfg(&["--set", "sleep_ms=5"]).expect("valid");
         c.switch_workload("cpu").expect("cpu exists");

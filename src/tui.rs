@@ -207,8 +207,9 @@ impl Loop {
             }
             Action::SwitchScenario(_) => {
                 self.view.picker = None;
-                // A new claim on screen: say what to look for (c hides it again).
+                // A new claim on screen: say what to look for (c hides it again), keys act on both.
                 self.view.caption = true;
+                self.view.selection = Selection::Both;
                 self.session.apply(action, self.view.selection);
             }
             Action::Freeze => {

@@ -185,7 +185,10 @@ fn bad_input_at_start_up_leaves_the_terminal_alone() {
     // One line, though the pane may wrap it.
     let text = screen.replace('\n', "");
     assert_eq!(text.matches("versus:").count(), 1, "{screen}");
-    assert!(text.contains("--memory-budget") && text.contains("40%"), "{screen}");
+    assert!(
+        text.contains("--memory-budget") && text.contains("40%"),
+        "{screen}"
+    );
 }
 
 // ---- a dead or silent worker ----

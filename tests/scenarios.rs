@@ -34,6 +34,9 @@ impl Run {
             "json",
             "--duration",
             "3s",
+            // The workers compete on equal terms with whatever else the machine runs (default: nice 10).
+            "--nice",
+            "0",
             "--workload",
             workload,
         ]
@@ -216,7 +219,7 @@ fn a_shared_lock_reports_acquisitions_and_waits_on_both_sides() {
 
 #[test]
 fn a_blocking_call_stalls_the_tasks_behind_it_unless_moved_to_spawn_blocking() {
-    // 200 ms stalls: far longer than a busy machine's scheduling noise (p99 up to ~10 ms seen).
+    // 500 ms stalls: far longer than a busy machine's scheduling noise (p99 up to tens of ms seen).
     let run = |spawn_blocking: &str| {
         let set = format!("spawn_blocking={spawn_blocking}");
         Run::new(
@@ -231,7 +234,7 @@ fn a_blocking_call_stalls_the_tasks_behind_it_unless_moved_to_spawn_blocking() {
                 "--set",
                 &set,
                 "--set",
-                "block_ms=200",
+                "block_ms=500",
             ],
         )
         .sides()
@@ -274,36 +277,36 @@ fn spawn_blocking_changes_live() {
         spec,
     });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    // Median over the intervals of each interval's lateness p99, and the flag the worker reports.
-    let mut typical_p99_us = |seconds: u64| {
+    // Median over the intervals of each interval's lateness p50, and the flag the worker reports.
+    let mut typical_p50_us = |seconds: u64| {
         let until = Instant::now() + Duration::from_secs(seconds);
-        let mut p99s = Vec::new();
+        let mut p50s = Vec::new();
         let mut flag = None;
         while Instant::now() < until {
             if let Ok(FromWorker::Sample(s)) =
                 protocol::decode::<FromWorker>(lines.next().unwrap().unwrap().as_bytes())
             {
-                p99s.push(s.lateness.map_or(0, |p| p.p99_us));
+                p50s.push(s.lateness.map_or(0, |p| p.p50_us));
                 flag = s.extra.get("spawn_blocking").copied();
             }
         }
-        p99s.sort_unstable();
-        (p99s[p99s.len() / 2], flag)
+        p50s.sort_unstable();
+        (p50s[p50s.len() / 2], flag)
     };
-    let (blocked_us, off) = typical_p99_us(2);
+    let (blocked_us, off) = typical_p50_us(2);
     send(&ToWorker::SetParam {
         name: "spawn_blocking".into(),
         value: ParamValue::Bool(true),
     });
     // The first interval after the change may still hold a stall from before it.
-    typical_p99_us(1);
-    let (moved_us, on) = typical_p99_us(2);
+    typical_p50_us(1);
+    let (moved_us, on) = typical_p50_us(2);
     drop(stdin);
     let _ = child.wait();
     assert_eq!((off, on), (Some(0.0), Some(1.0)));
     assert!(
         blocked_us >= 10 * moved_us,
-        "p99 {blocked_us} µs blocked, {moved_us} µs with spawn_blocking"
+        "lateness p50 {blocked_us} µs blocked, {moved_us} µs with spawn_blocking"
     );
 }
 

@@ -17,7 +17,7 @@ use tmux::Tmux;
 
 const T: Duration = Duration::from_secs(30);
 /// Length of the soak in the test suite.
-const SHORT_SOAK_S: u64 = 20;
+const SHORT_SOAK_S: u64 = 15;
 /// RSS the controller may gain between the first and the last measurement: allocator arenas and
 /// caches settle in the first minutes; anything that grows with time (an unbounded buffer) passes it.
 const RSS_SLACK_BYTES: u64 = 8 << 20;
@@ -45,16 +45,16 @@ fn press(t: &Tmux, keys: &[&str], gap: Duration) {
 
 /// Waits until `kind` runs on both sides (the header names it).
 fn wait_kind(t: &Tmux, kind: &str) {
-    let header = format!(" {kind} ");
     t.wait_for(&format!("{kind} running on both sides"), T, |s| {
-        s.lines().take(2).any(|l| l.contains(&header)) && s.matches("running").count() >= 2
+        let header = s.lines().next().unwrap_or_default();
+        header.split_whitespace().nth(1) == Some(kind) && s.matches("running").count() >= 2
     });
 }
 
 /// One round: for every kind, scale both sides and each side up and down, stop and start, freeze,
 /// open and close the help, then move on to the next kind. Ends on the kind it started on.
 fn round(t: &Tmux) {
-    let gap = Duration::from_millis(150);
+    let gap = Duration::from_millis(60);
     let kinds = versus::workload::KINDS;
     for i in 0..kinds.len() {
         press(t, &["+", "-", "t", "+", "-", "a", "+", "-", "b"], gap);
@@ -64,11 +64,12 @@ fn round(t: &Tmux) {
     }
 }
 
-/// The controller's figures once both sides of the first kind have run a while.
+/// The controller's figures a moment after both sides of the first kind run again, so every
+/// measurement sees the same workers, readers and (young) history.
 fn settled(t: &Tmux, pid: u32) -> Usage {
     wait_kind(t, versus::workload::KINDS[0].name);
-    // Long enough for the readers of replaced workers to end and for the 5 s chart window to fill.
-    std::thread::sleep(Duration::from_secs(6));
+    // Long enough for the readers of replaced workers to end.
+    std::thread::sleep(Duration::from_millis(1500));
     faults::usage(pid)
 }
 
@@ -98,8 +99,6 @@ fn the_controller_stays_flat_while_keys_churn_both_sides() {
     let started = Instant::now();
     wait_kind(&t, versus::workload::KINDS[0].name);
     let pid = t.app_pid();
-    // A first round warms up what is allocated once (allocator arenas, the terminal's buffers).
-    round(&t);
     let first = settled(&t, pid);
     eprintln!("{}", line(started.elapsed().as_secs_f64(), first));
     let mut rounds = 0;
@@ -121,8 +120,14 @@ fn the_controller_stays_flat_while_keys_churn_both_sides() {
         line(started.elapsed().as_secs_f64(), last)
     );
 
-    assert_eq!(last.threads, first.threads, "threads leaked: {first:?} -> {last:?}");
-    assert_eq!(last.fds, first.fds, "file descriptors leaked: {first:?} -> {last:?}");
+    assert_eq!(
+        last.threads, first.threads,
+        "threads leaked: {first:?} -> {last:?}"
+    );
+    assert_eq!(
+        last.fds, first.fds,
+        "file descriptors leaked: {first:?} -> {last:?}"
+    );
     assert!(
         last.rss_bytes <= first.rss_bytes + RSS_SLACK_BYTES,
         "controller RSS grew {:.1} MiB: {first:?} -> {last:?}",

@@ -191,8 +191,11 @@ impl Session {
         }
     }
 
+    /// No worker, or one that stopped reporting (stopped, hung): `r` replaces it, and dropping
+    /// the old handle kills a hung process.
     pub(crate) fn is_dead(&self, side: Side) -> bool {
         self.workers[side.index()].is_none()
+            || self.model.side(side).status == Status::NotResponding
     }
 
     /// Applies a controller action to the selected side(s). View-only actions are ignored here.

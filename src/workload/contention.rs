@@ -1,7 +1,7 @@
 //! `contention`: units that coordinate through one shared lock around a short critical section.
 //! Threads queue in the kernel for it; tasks on one worker thread take turns and never wait.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
@@ -15,7 +15,7 @@ use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
 use crate::protocol::ParamValue;
 use crate::worker::sys;
 use crate::workload::Unit;
-use crate::workload::unit::TotalsWindow;
+use crate::workload::unit::{TOTALS_WINDOW, TotalsWindow};
 
 pub const KIND: Kind = Kind {
     name: "contention",
@@ -65,8 +65,10 @@ struct Contention {
     parking_lot_lock: Mutex<u64>,
     tokio_lock: tokio::sync::Mutex<u64>,
     acquisitions: AtomicU64,
-    /// ns from just before lock() to holding the lock
+    /// ns from just before lock() to holding the lock, as units flush them
     waits: Vec<Mutex<Histogram<u64>>>,
+    /// The waits of the reports of about the last second, so the percentiles are as steady as the rates.
+    recent_waits: Mutex<VecDeque<(Instant, Histogram<u64>)>>,
     /// (acquisitions, OS context switches of the process)
     window: Mutex<TotalsWindow<2>>,
 }
@@ -86,6 +88,7 @@ fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
         tokio_lock: tokio::sync::Mutex::new(0),
         acquisitions: AtomicU64::new(0),
         waits: (0..SHARDS).map(|_| Mutex::new(wait_histogram())).collect(),
+        recent_waits: Mutex::new(VecDeque::new()),
         window: Mutex::new(TotalsWindow::default()),
     }))
 }
@@ -181,16 +184,30 @@ impl Workload for Contention {
         }
     }
 
-    /// acquisitions_per_sec and os_switches_per_acquisition (Δ ru_nvcsw + ru_nivcsw of the process)
-    /// over the last second; lock_wait_p50_us / p99_us over this interval, from units' timestamps.
+    /// Over about the last second: acquisitions_per_sec, os_switches_per_acquisition (Δ ru_nvcsw +
+    /// ru_nivcsw of the process / Δ acquisitions), lock_wait_p50_us / p99_us from the units' timestamps.
     fn extra(&self) -> BTreeMap<String, f64> {
         let mut out = BTreeMap::new();
-        let mut waits = wait_histogram();
+        let now = Instant::now();
+        let mut interval = wait_histogram();
         for shard in &self.waits {
             let mut h = shard.lock();
-            let _ = waits.add(&*h);
+            let _ = interval.add(&*h);
             h.reset();
         }
+        let mut recent = self.recent_waits.lock();
+        recent.push_back((now, interval));
+        while recent
+            .front()
+            .is_some_and(|(t, _)| *t + TOTALS_WINDOW < now)
+        {
+            recent.pop_front();
+        }
+        let mut waits = wait_histogram();
+        for (_, h) in recent.iter() {
+            let _ = waits.add(h);
+        }
+        drop(recent);
         if !waits.is_empty() {
             out.insert(
                 "lock_wait_p50_us".into(),
@@ -206,9 +223,7 @@ impl Workload for Contention {
             self.acquisitions.load(Ordering::Relaxed),
             u.ctx_voluntary + u.ctx_involuntary,
         ];
-        if let Some((secs, [acquisitions, os_switches])) =
-            self.window.lock().advance(Instant::now(), totals)
-        {
+        if let Some((secs, [acquisitions, os_switches])) = self.window.lock().advance(now, totals) {
             if secs > 0.0 {
                 out.insert("acquisitions_per_sec".into(), acquisitions as f64 / secs);
             }
