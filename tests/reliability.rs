@@ -236,8 +236,8 @@ fn a_killed_worker_is_named_keeps_its_figures_and_r_restarts_it() {
 }
 
 #[test]
-fn a_silent_worker_shows_as_not_responding_and_quitting_does_not_hang() {
-    let app = App::running("silent", SMALL);
+fn a_silent_worker_shows_as_not_responding_and_r_replaces_it() {
+    let mut app = App::running("silent", SMALL);
     let victim = app.workers[0];
     faults::signal(victim, libc::SIGSTOP);
     let s = app.t.wait_for("not responding", T, |s| {
@@ -248,6 +248,15 @@ fn a_silent_worker_shows_as_not_responding_and_quitting_does_not_hang() {
         1,
         "the other side goes on:\n{s}"
     );
+    app.t.keys(&["r"]);
+    app.t.wait_for("the silent side replaced", T, |s| {
+        s.contains("side restarted") && s.matches("running").count() >= 2
+    });
+    faults::assert_all_gone(&[victim], Duration::from_secs(2), "the hung worker");
+    app.workers = faults::descendants(app.pid);
+    assert_eq!(app.workers.len(), 2);
+    // Quitting while a worker hangs does not hang: it is killed after a grace period.
+    faults::signal(app.workers[1], libc::SIGSTOP);
     let started = Instant::now();
     app.t.keys(&["q"]);
     app.assert_clean_exit(0);
@@ -296,6 +305,34 @@ fn killing_the_controller_takes_every_child_within_a_second() {
     for c in &mut controllers {
         c.wait().unwrap();
     }
+    assert_none_left(&tag);
+}
+
+#[test]
+fn sigterm_in_headless_mode_still_prints_the_figures_and_stops_the_workers() {
+    let tag = new_tag("headless-term");
+    let child = common::bin()
+        .args(["--headless", "--format", "json", "--duration", "60s"])
+        .args(SMALL)
+        .env(TAG_VAR, &tag)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let workers = faults::wait_descendants(child.id(), 2, T);
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    faults::signal(child.id(), libc::SIGTERM);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(128 + libc::SIGTERM));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(common::num(common::side(&doc, "threads"), "units"), 10.0);
+    faults::assert_all_gone(&workers, Duration::from_secs(1), "workers");
     assert_none_left(&tag);
 }
 

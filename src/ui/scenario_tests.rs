@@ -40,7 +40,11 @@ fn every_scenario_screen_shows_its_name_parameters_and_caption() {
         assert!(text.contains("look for:"), "{text}");
         // The whole caption fits the rows an 80×24 terminal gives it: its last word is on screen.
         let last = s.caption.split_whitespace().last().unwrap();
-        assert!(text.contains(last), "{}: caption cut at 80×24\n{text}", s.name);
+        assert!(
+            text.contains(last),
+            "{}: caption cut at 80×24\n{text}",
+            s.name
+        );
         insta::assert_snapshot!(format!("scenario_{}_80x24", s.name), text);
     }
 }
