@@ -413,6 +413,35 @@ fn a_side_over_its_memory_budget_is_scaled_down() {
     assert_none_left(&tag);
 }
 
+#[test]
+fn a_side_whose_memory_does_not_come_back_is_stopped() {
+    let tag = new_tag("backstop-stop");
+    // 100,000 tasks take ~50 MiB; freed task memory may stay with the process after a cut.
+    let (code, doc) = headless(
+        &tag,
+        &[
+            "--duration",
+            "5s",
+            "--async-units",
+            "100000",
+            "--thread-units",
+            "0",
+            "--set",
+            "sleep_ms=1000",
+            "--memory-budget",
+            "32m",
+        ],
+    );
+    let a = common::side(&doc, "async");
+    let errors = a["errors"].to_string();
+    assert!(errors.contains("over its memory budget"), "{a}");
+    // Either the cut gave the memory back, or the side was stopped saying why: never over and running.
+    let stopped = errors.contains("stopped: RSS") && code == Some(1);
+    let back_under = common::num(a, "rss_bytes") <= 32.0 * 1048576.0 && code == Some(0);
+    assert!(stopped || back_under, "{code:?} {a}");
+    assert_none_left(&tag);
+}
+
 // ---- bad input never panics ----
 
 mod decoder {

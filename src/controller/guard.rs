@@ -13,6 +13,8 @@ pub const DEFAULT_PERCENT: f64 = 40.0;
 const MIN_BUDGET_BYTES: u64 = 16 << 20;
 /// After a cut, how long the side's RSS gets to come down before the next step.
 const SETTLE_S: f64 = 1.0;
+/// Longest wait, after a cut, for surplus units to retire (a unit blocked in a call retires late).
+const RETIRE_S: f64 = 5.0;
 /// A cut aims at this share of the budget, so the side does not hover at the edge.
 const CUT_TO_SHARE: f64 = 0.5;
 /// Size suffixes `--memory-budget` takes.
@@ -89,20 +91,26 @@ pub fn available_memory_bytes() -> u64 {
     sys.available_memory()
 }
 
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Cut {
+    at_s: f64,
+    units: u64,
+}
+
 /// The session's guardrail state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Guard {
     /// RSS each side may use.
     pub budget_bytes: u64,
-    /// When each side was last cut back, in seconds since the session started.
-    last_cut_s: [Option<f64>; 2],
+    /// The last cut of each side while over budget: when (seconds since start) and to how many units.
+    last_cut: [Option<Cut>; 2],
 }
 
 impl Guard {
     pub fn new(budget: MemoryBudget) -> Guard {
         Guard {
             budget_bytes: budget.resolve(available_memory_bytes()),
-            last_cut_s: [None; 2],
+            last_cut: [None; 2],
         }
     }
 }
@@ -156,9 +164,11 @@ impl Session {
         }
     }
 
-    /// The backstop, after each sample: a side whose RSS passed its budget is scaled down to what fits
-    /// in half of it; one still over with no units left is stopped. Each step is a notice on screen
-    /// and an error of the side (so headless JSON shows it too).
+    /// The backstop, after each sample. A side whose RSS passed its budget is scaled down to what fits
+    /// in half of it. If its RSS is still over once the surplus units have retired, scaling down does
+    /// not give the memory back (freed memory can stay with the process), so the side is stopped:
+    /// only its end returns the memory; `r` starts it afresh. Each step is a notice on screen and an
+    /// error of the side, so headless JSON shows it too.
     pub(crate) fn enforce_memory_budget(&mut self, side: Side) {
         let budget = self.guard.budget_bytes;
         let now = self.now_s();
@@ -166,20 +176,28 @@ impl Session {
         let Some(f) = m.figures.as_ref() else {
             return;
         };
-        let rss = f.rss_bytes;
-        let settling = self.guard.last_cut_s[side.index()].is_some_and(|t| now - t < SETTLE_S);
-        if rss <= budget || settling {
+        let (rss, alive, target) = (f.rss_bytes, f.units, m.target_units);
+        let last_cut = self.guard.last_cut[side.index()];
+        if rss <= budget {
+            self.guard.last_cut[side.index()] = None;
             return;
         }
-        let target = m.target_units;
-        self.guard.last_cut_s[side.index()] = Some(now);
-        if target == 0 {
+        let stop = match last_cut {
+            Some(cut) if now - cut.at_s < SETTLE_S => return,
+            // Scaled up again since the cut: the projection check let it, so cut again.
+            Some(cut) if target > cut.units => false,
+            Some(cut) if alive > target && now - cut.at_s < RETIRE_S => return,
+            Some(_) => true,
+            None => target == 0,
+        };
+        if stop {
             let why = format!(
-                "stopped: RSS {} still over the {} memory budget with no units",
+                "stopped: RSS {} still over the {} memory budget at {} units",
                 bytes(rss),
-                bytes(budget)
+                bytes(budget),
+                count(alive)
             );
-            self.notice = Some(format!("{} side {why}", side.name()));
+            self.notice = Some(format!("{} side {why}; r starts it afresh", side.name()));
             self.fail(side, why);
             return;
         }
@@ -192,6 +210,10 @@ impl Session {
             bytes(budget),
             count(cut)
         );
+        self.guard.last_cut[side.index()] = Some(Cut {
+            at_s: now,
+            units: cut,
+        });
         self.set_units(side, cut);
         self.model.apply(side, SideEvent::Error(msg.clone()), now);
         self.notice = Some(msg);

@@ -88,12 +88,33 @@ pub fn micros(us: f64) -> String {
     }
 }
 
-/// Nanoseconds: "350 ns", else as `micros`.
+/// Nanoseconds: "350 ns", "4.1 µs" (a tenth of a µs still tells switch costs apart), else as `micros`.
 pub fn nanos(ns: f64) -> String {
     if ns.is_finite() && (0.0..999.5).contains(&ns) {
         format!("{ns:.0} ns")
+    } else if ns.is_finite() && (999.5..9_950.0).contains(&ns) {
+        format!("{:.1} µs", ns / 1e3)
     } else {
         micros(ns / 1e3)
+    }
+}
+
+/// A ratio with enough digits to tell 0.02 from 2 and 0.002 from 0: "2.03", "0.022", "<0.001", "12.5", "1.2k".
+pub fn fraction(x: f64) -> String {
+    if !x.is_finite() || x < 0.0 {
+        MISSING.into()
+    } else if x == 0.0 {
+        "0".into()
+    } else if x < 0.0005 {
+        "<0.001".into()
+    } else if x < 0.0995 {
+        format!("{x:.3}")
+    } else if x < 9.995 {
+        format!("{x:.2}")
+    } else if x < 99.95 {
+        format!("{x:.1}")
+    } else {
+        compact(x)
     }
 }
 
@@ -201,6 +222,9 @@ mod tests {
         assert_eq!(micros(1_250_000.0), "1.25 s");
         assert_eq!(nanos(350.0), "350 ns");
         assert_eq!(nanos(18_000.0), "18 µs");
+        assert_eq!(nanos(999.6), "1.0 µs");
+        assert_eq!(nanos(4146.0), "4.1 µs");
+        assert_eq!(nanos(9_960.0), "10 µs");
         assert_eq!(percent(12.34), "12.3%");
     }
 
@@ -223,6 +247,18 @@ mod tests {
         assert_eq!(segments_fitting::<&str>(&[], " · ", 3), 0);
         assert_eq!(prefix_fitting([3, 3, 3], 7), 2);
         assert_eq!(prefix_fitting([8], 7), 0);
+    }
+
+    #[test]
+    fn fractions() {
+        assert_eq!(fraction(0.0), "0");
+        assert_eq!(fraction(0.000_094), "<0.001");
+        assert_eq!(fraction(0.006_98), "0.007");
+        assert_eq!(fraction(0.0221), "0.022");
+        assert_eq!(fraction(2.034), "2.03");
+        assert_eq!(fraction(12.46), "12.5");
+        assert_eq!(fraction(1234.0), "1.2k");
+        assert_eq!(fraction(-1.0), MISSING);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod ascii;
 mod charts;
+mod extras;
 pub mod fixtures;
 mod format;
 mod header;
@@ -119,7 +120,8 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     help::render_footer(frame, footer);
 }
 
-/// Two columns of the same shape: problem lines, figures, then as many charts as fit.
+/// Two columns of the same shape: problem lines, figures (generic, then the workload's own), then as
+/// many charts as fit.
 fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selection) {
     let columns: [Rect; 2] = Layout::horizontal([Constraint::Fill(1); 2]).areas(area);
     let blocks = Side::BOTH.map(|s| panel::block(model.side(s), selection.includes(s)));
@@ -128,10 +130,11 @@ fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selec
         Side::BOTH.map(|s| panel::problems(model.side(s), model.now_s, inner[s.index()].width));
     // The same rows on both sides even when only one has a problem to report, so charts line up.
     let problem_rows = problems.iter().map(Vec::len).max().unwrap_or(0) as u16;
+    let table = panel::table(model, inner[0].height.saturating_sub(problem_rows));
     let split = |area: Rect| -> [Rect; 3] {
         Layout::vertical([
             Constraint::Length(problem_rows),
-            Constraint::Length(panel::FIGURE_ROWS),
+            Constraint::Length(table.len() as u16),
             Constraint::Fill(1),
         ])
         .areas(area)
@@ -156,7 +159,7 @@ fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selec
         let [problem_area, figure_area, chart_area] = split(inner[side.index()]);
         frame.render_widget(block, column);
         frame.render_widget(Paragraph::new(problems), problem_area);
-        panel::render_figures(frame, figure_area, m);
+        panel::render_figures(frame, figure_area, model, m, &table);
         if count == 0 {
             continue;
         }

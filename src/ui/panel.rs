@@ -1,4 +1,5 @@
-//! One side's column: the bordered frame with its status, the problem lines, and the table of figures.
+//! One side's column: the bordered frame with its status, the problem lines, and the table of figures:
+//! the generic rows, then the rows of the workload's own figures (`extras`).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -6,12 +7,12 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Padding, Paragraph};
 
+use super::extras::{self, ExtraRow};
 use super::format::{self, MISSING};
-use super::theme;
-use crate::model::{Figures, SideModel, Status};
+use super::{charts, theme};
+use crate::model::{Model, SideModel, Status};
+use crate::protocol::Side;
 
-/// Rows the figure table takes; both columns use the same, so their charts line up.
-pub const FIGURE_ROWS: u16 = 9;
 /// Width of the label column of the figure table.
 const LABEL_WIDTH: usize = 11;
 const SEP: &str = " · ";
@@ -79,13 +80,136 @@ pub fn problems(m: &SideModel, now_s: f64, width: u16) -> Vec<Line<'static>> {
     lines
 }
 
-/// The figure table, one figure per row; values that do not fit drop whole segments from the right.
-pub fn render_figures(frame: &mut Frame, area: Rect, m: &SideModel) {
-    let f = m.figures.as_ref();
-    let value_width = (area.width as usize).saturating_sub(LABEL_WIDTH);
-    let lines: Vec<Line> = rows(m, f)
+/// A figure every workload has, one row of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generic {
+    Units,
+    OsThreads,
+    Rss,
+    Virtual,
+    CtxSwitch,
+    Cpu,
+    Throughput,
+    Lateness,
+    Spawn,
+}
+
+impl Generic {
+    /// In the order they are drawn.
+    const ALL: [Generic; 9] = [
+        Generic::Units,
+        Generic::OsThreads,
+        Generic::Rss,
+        Generic::Virtual,
+        Generic::CtxSwitch,
+        Generic::Cpu,
+        Generic::Throughput,
+        Generic::Lateness,
+        Generic::Spawn,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Generic::Units => "units",
+            Generic::OsThreads => "OS threads",
+            Generic::Rss => "RSS",
+            Generic::Virtual => "virtual",
+            Generic::CtxSwitch => "ctx switch",
+            Generic::Cpu => "CPU",
+            Generic::Throughput => "throughput",
+            Generic::Lateness => "lateness",
+            Generic::Spawn => "spawn",
+        }
+    }
+}
+
+/// Generic rows that give way, on a short terminal, so one chart still fits.
+const FOLD_FOR_CHART: [Generic; 2] = [Generic::Spawn, Generic::Virtual];
+/// Then, once no chart fits anyway, those that give way so the workload's own figures stay on screen.
+const FOLD_REST: [Generic; 7] = [
+    Generic::Lateness,
+    Generic::Cpu,
+    Generic::Throughput,
+    Generic::CtxSwitch,
+    Generic::OsThreads,
+    Generic::Rss,
+    Generic::Units,
+];
+
+/// A row of the figure table: a generic figure, or figures the workload reports of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Generic(Generic),
+    Extra(ExtraRow),
+}
+
+/// The rows of the figure table, the same for both columns so their charts line up, fitted to `avail`
+/// rows. All of them when one chart fits below; else rows fold, in this order, until one does: generic
+/// rows neither side measures, extra rows that repeat a generic one, the spawn and virtual rows. If
+/// that is not enough the charts give way and the rest fold only as far as `avail` needs; the
+/// workload's own figures never fold, they are what its scenario is about.
+pub fn table(model: &Model, avail: u16) -> Vec<Row> {
+    let figures = Side::BOTH.map(|s| model.side(s).figures.as_ref());
+    let extra_rows = extras::rows(figures);
+    let rows: Vec<Row> = Generic::ALL
         .into_iter()
-        .map(|(label, segments)| {
+        .filter(|&g| !extras::replaced(figures, g))
+        .map(Row::Generic)
+        .chain(extra_rows.iter().copied().map(Row::Extra))
+        .collect();
+    let (avail, chart) = (avail as usize, charts::MIN_HEIGHT as usize);
+    if rows.len() + chart <= avail {
+        return rows;
+    }
+    // Before any figure every row is missing; that says nothing about the workload.
+    let measured = figures.iter().any(Option::is_some);
+    let unmeasured = rows.iter().rev().copied().filter(|&r| {
+        measured
+            && matches!(r, Row::Generic(g)
+                if Side::BOTH.iter().all(|&s| segments(g, model.side(s)).is_none()))
+    });
+    let minor = extra_rows
+        .iter()
+        .rev()
+        .filter(|r| r.minor())
+        .map(|&r| Row::Extra(r));
+    let mut order: Vec<Row> = unmeasured
+        .chain(minor)
+        .chain(FOLD_FOR_CHART.map(Row::Generic))
+        .collect();
+    let with_chart = fold(rows.clone(), &order, avail.saturating_sub(chart));
+    if with_chart.len() + chart <= avail {
+        return with_chart;
+    }
+    order.extend(FOLD_REST.map(Row::Generic));
+    fold(rows, &order, avail)
+}
+
+/// `rows` without the first rows of `order` it takes to leave at most `budget`.
+fn fold(mut rows: Vec<Row>, order: &[Row], budget: usize) -> Vec<Row> {
+    for r in order {
+        if rows.len() <= budget {
+            break;
+        }
+        rows.retain(|x| x != r);
+    }
+    rows
+}
+
+/// The figure table, one figure per row; values that do not fit drop whole segments from the right.
+pub fn render_figures(frame: &mut Frame, area: Rect, model: &Model, m: &SideModel, rows: &[Row]) {
+    let figures = Side::BOTH.map(|s| model.side(s).figures.as_ref());
+    let value_width = (area.width as usize).saturating_sub(LABEL_WIDTH);
+    let lines: Vec<Line> = rows
+        .iter()
+        .map(|&row| {
+            let (label, segments) = match row {
+                Row::Generic(g) => (
+                    g.label(),
+                    segments(g, m).unwrap_or_else(|| vec![MISSING.to_string()]),
+                ),
+                Row::Extra(r) => (r.label, r.segments(figures, m.figures.as_ref())),
+            };
             let keep = format::segments_fitting(&segments, SEP, value_width);
             let mut spans = Vec::with_capacity(1 + 2 * keep);
             spans.push(Span::styled(
@@ -106,78 +230,47 @@ pub fn render_figures(frame: &mut Frame, area: Rect, m: &SideModel) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// Label and value segments of every row, most telling segment first.
-fn rows(m: &SideModel, f: Option<&Figures>) -> [(&'static str, Vec<String>); FIGURE_ROWS as usize] {
-    let missing = || vec![MISSING.to_string()];
-    let or_missing = |v: Option<Vec<String>>| v.unwrap_or_else(missing);
+/// Value segments of a generic row, most telling first; None when the side has no such figure.
+fn segments(g: Generic, m: &SideModel) -> Option<Vec<String>> {
     let per_unit = |v: Option<f64>| format!("{}/unit", v.map_or(MISSING.into(), format::bytes));
-    let units = {
-        let mut segs = vec![f.map_or(MISSING.into(), |f| format::count(f.units))];
-        let shown = f.map_or(0, |f| f.units);
-        if shown != m.target_units {
-            segs.push(format!("target {}", format::count(m.target_units)));
+    let f = m.figures.as_ref();
+    Some(match g {
+        Generic::Units => {
+            let shown = f.map(|f| f.units);
+            let mut segs = vec![shown.map_or(MISSING.into(), format::count)];
+            if shown.unwrap_or(0) != m.target_units {
+                segs.push(format!("target {}", format::count(m.target_units)));
+            }
+            segs
         }
-        segs
-    };
-    [
-        ("units", units),
-        (
-            "OS threads",
-            or_missing(f.map(|f| vec![format::count(f.os_threads)])),
-        ),
-        (
-            "RSS",
-            or_missing(f.map(|f| {
-                vec![
-                    format::bytes(f.rss_bytes as f64),
-                    per_unit(f.rss_per_unit_bytes),
-                ]
-            })),
-        ),
-        (
-            "virtual",
-            or_missing(f.map(|f| {
-                vec![
-                    format::bytes(f.virtual_bytes as f64),
-                    per_unit(f.virtual_per_unit_bytes),
-                ]
-            })),
-        ),
-        (
-            "ctx switch",
-            or_missing(f.map(|f| {
-                vec![
-                    format::rate(f.ctx_switches_per_sec),
-                    format!("vol {}", format::compact(f.ctx_voluntary as f64)),
-                    format!("invol {}", format::compact(f.ctx_involuntary as f64)),
-                ]
-            })),
-        ),
-        (
-            "CPU",
-            or_missing(f.map(|f| vec![format::percent(f.cpu_percent)])),
-        ),
-        (
-            "throughput",
-            or_missing(f.map(|f| vec![format!("{} ops/s", format::compact(f.ops_per_sec))])),
-        ),
-        (
-            "lateness",
-            or_missing(f.and_then(|f| {
-                let (p50, p99, max) = (f.lateness_p50_us?, f.lateness_p99_us?, f.lateness_max_us?);
-                Some(vec![
-                    format!("p50 {}", format::micros(p50 as f64)),
-                    format!("p99 {}", format::micros(p99 as f64)),
-                    format!("max {}", format::micros(max as f64)),
-                ])
-            })),
-        ),
-        (
-            "spawn",
-            or_missing(
-                f.and_then(|f| f.spawn_ns_per_unit)
-                    .map(|ns| vec![format!("{}/unit", format::nanos(ns))]),
-            ),
-        ),
-    ]
+        Generic::OsThreads => vec![format::count(f?.os_threads)],
+        Generic::Rss => vec![
+            format::bytes(f?.rss_bytes as f64),
+            per_unit(f?.rss_per_unit_bytes),
+        ],
+        Generic::Virtual => vec![
+            format::bytes(f?.virtual_bytes as f64),
+            per_unit(f?.virtual_per_unit_bytes),
+        ],
+        Generic::CtxSwitch => {
+            let f = f?;
+            vec![
+                format::rate(f.ctx_switches_per_sec),
+                format!("vol {}", format::compact(f.ctx_voluntary as f64)),
+                format!("invol {}", format::compact(f.ctx_involuntary as f64)),
+            ]
+        }
+        Generic::Cpu => vec![format::percent(f?.cpu_percent)],
+        Generic::Throughput => vec![format!("{} ops/s", format::compact(f?.ops_per_sec))],
+        Generic::Lateness => {
+            let f = f?;
+            let (p50, p99, max) = (f.lateness_p50_us?, f.lateness_p99_us?, f.lateness_max_us?);
+            vec![
+                format!("p50 {}", format::micros(p50 as f64)),
+                format!("p99 {}", format::micros(p99 as f64)),
+                format!("max {}", format::micros(max as f64)),
+            ]
+        }
+        Generic::Spawn => vec![format!("{}/unit", format::nanos(f?.spawn_ns_per_unit?))],
+    })
 }
