@@ -1,7 +1,10 @@
 //! The ratio line: the headline figures of one side as a multiple of the other's, biggest side named.
+//! Per-unit costs compare at any unit counts; totals only say something when the counts match, so at
+//! different counts they come last and the line says the counts.
 
 use ratatui::text::{Line, Span};
 
+use super::extras::{self, EXTRAS};
 use super::{format, theme};
 use crate::model::{Figures, Model, ratio};
 use crate::protocol::Side;
@@ -9,19 +12,35 @@ use crate::protocol::Side;
 /// Closer than this to 1× is not news and is left off the line.
 const MIN_FACTOR: f64 = 1.1;
 
+/// Whether a figure compares like with like when the sides run different numbers of units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    /// A cost per unit or per operation (RSS per unit, ns per switch, a p99): fair at any counts.
+    PerUnit,
+    /// A total of the side (OS threads, ctx switches/s, ops/s): it grows with the unit count.
+    Total,
+}
+
 /// Reads one figure of a side, None when the side has no such figure.
 type Getter = fn(&Figures) -> Option<f64>;
 
-/// Headline figures in the order they matter to the comparison; the line keeps a prefix that fits.
-const HEADLINES: &[(&str, Getter)] = &[
-    ("RSS per unit", |f| f.rss_per_unit_bytes),
-    ("OS threads", |f| Some(f.os_threads as f64)),
-    ("ctx switches/s", |f| Some(f.ctx_switches_per_sec)),
-    ("p99 lateness", |f| f.lateness_p99_us.map(|v| v as f64)),
-    ("ops/s", |f| Some(f.ops_per_sec)),
-    ("CPU", |f| Some(f.cpu_percent)),
-    ("spawn time", |f| f.spawn_ns_per_unit),
-    ("virtual per unit", |f| f.virtual_per_unit_bytes),
+/// Generic headline figures in the order they matter to the comparison; the workload's own headline
+/// figures (`EXTRAS` with a `ratio`) go first, and the line keeps a prefix that fits.
+const HEADLINES: &[(&str, Scope, Getter)] = &[
+    ("RSS per unit", Scope::PerUnit, |f| f.rss_per_unit_bytes),
+    ("OS threads", Scope::Total, |f| Some(f.os_threads as f64)),
+    ("ctx switches/s", Scope::Total, |f| {
+        Some(f.ctx_switches_per_sec)
+    }),
+    ("p99 lateness", Scope::PerUnit, |f| {
+        f.lateness_p99_us.map(|v| v as f64)
+    }),
+    ("ops/s", Scope::Total, |f| Some(f.ops_per_sec)),
+    ("CPU", Scope::Total, |f| Some(f.cpu_percent)),
+    ("spawn time", Scope::PerUnit, |f| f.spawn_ns_per_unit),
+    ("virtual per unit", Scope::PerUnit, |f| {
+        f.virtual_per_unit_bytes
+    }),
 ];
 
 /// One headline: `bigger` has `factor` times the `what` of the other side.
@@ -30,9 +49,10 @@ pub struct Headline {
     pub bigger: Side,
     pub factor: f64,
     pub what: &'static str,
+    pub scope: Scope,
 }
 
-/// Headlines that exist for both sides and differ enough to say so.
+/// Headlines that exist for both sides and differ enough to say so, most telling first.
 pub fn headlines(model: &Model) -> Vec<Headline> {
     let (Some(a), Some(t)) = (
         &model.side(Side::Async).figures,
@@ -40,10 +60,16 @@ pub fn headlines(model: &Model) -> Vec<Headline> {
     ) else {
         return Vec::new();
     };
-    HEADLINES
+    let own = EXTRAS.iter().filter_map(|e| {
+        let (what, scope) = e.ratio?;
+        Some((what, scope, extras::value(a, e.key), extras::value(t, e.key)))
+    });
+    let generic = HEADLINES
         .iter()
-        .filter_map(|&(what, get)| {
-            let (a, t) = (get(a), get(t));
+        .map(|&(what, scope, get)| (what, scope, get(a), get(t)));
+    let mut all: Vec<Headline> = own
+        .chain(generic)
+        .filter_map(|(what, scope, a, t)| {
             let (bigger, factor) = match ratio(a, t) {
                 Some(r) if r >= 1.0 => (Side::Threads, r),
                 _ => (Side::Async, ratio(t, a)?),
@@ -52,26 +78,40 @@ pub fn headlines(model: &Model) -> Vec<Headline> {
                 bigger,
                 factor,
                 what,
+                scope,
             })
         })
-        .collect()
+        .collect();
+    if unit_counts(model).is_some() {
+        // Stable: each scope keeps its order.
+        all.sort_by_key(|h| h.scope);
+    }
+    all
 }
 
-/// "threads: 21× the RSS per unit · 512× the OS threads │ async: 2.0× the ops/s", as much as fits `width`.
+/// Units of each side, indexed by `Side::index`, when they differ.
+fn unit_counts(model: &Model) -> Option<[u64; 2]> {
+    let units = Side::BOTH.map(|s| model.side(s).figures.as_ref().map_or(0, |f| f.units));
+    (units[0] != units[1]).then_some(units)
+}
+
+/// "threads: 21× the RSS per unit · 512× the OS threads │ async: 2.0× the ops/s", as much as fits
+/// `width`; at different unit counts a side's totals end with "at 10,000 vs 1,000 units".
 pub fn line(model: &Model, width: usize) -> Line<'static> {
     let all = headlines(model);
     if all.is_empty() {
         return Line::styled(" ratios appear once both sides report", theme::dim());
     }
+    let counts = unit_counts(model);
     // The most important headlines win; they are then grouped by the side that is bigger.
     let mut keep = all.len();
-    while keep > 1 && grouped(&all[..keep]).width() > width {
+    while keep > 1 && grouped(&all[..keep], counts).width() > width {
         keep -= 1;
     }
-    grouped(&all[..keep])
+    grouped(&all[..keep], counts)
 }
 
-fn grouped(headlines: &[Headline]) -> Line<'static> {
+fn grouped(headlines: &[Headline], counts: Option<[u64; 2]>) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     let first = headlines.first().map_or(Side::Threads, |h| h.bigger);
     let order = if first == Side::Async {
@@ -95,6 +135,21 @@ fn grouped(headlines: &[Headline]) -> Line<'static> {
             spans.push(Span::styled(if i == 0 { " " } else { " · " }, theme::dim()));
             spans.push(Span::styled(format::factor(h.factor), theme::value()));
             spans.push(Span::raw(format!(" the {}", h.what)));
+        }
+        if let Some(units) = counts.filter(|_| {
+            headlines
+                .iter()
+                .any(|h| h.bigger == side && h.scope == Scope::Total)
+        }) {
+            let (mine, other) = (units[side.index()], units[1 - side.index()]);
+            spans.push(Span::styled(
+                format!(
+                    " at {} vs {} units",
+                    format::count(mine),
+                    format::count(other)
+                ),
+                theme::dim(),
+            ));
         }
     }
     Line::from(spans)
