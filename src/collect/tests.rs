@@ -120,7 +120,10 @@ fn a_panic_message_arrives_before_the_close_and_the_status_says_panic() {
         })
         .collect();
     // stdout and stderr are two pipes read by two threads: only "stderr before the close" is promised.
-    assert!(events.iter().any(|e| matches!(e, Incoming::Sample(_))), "{events:?}");
+    assert!(
+        events.iter().any(|e| matches!(e, Incoming::Sample(_))),
+        "{events:?}"
+    );
     assert_eq!(events.last(), Some(&Incoming::Closed));
     assert_eq!(
         stderr,

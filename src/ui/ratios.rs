@@ -62,7 +62,12 @@ pub fn headlines(model: &Model) -> Vec<Headline> {
     };
     let own = EXTRAS.iter().filter_map(|e| {
         let (what, scope) = e.ratio?;
-        Some((what, scope, extras::value(a, e.key), extras::value(t, e.key)))
+        Some((
+            what,
+            scope,
+            extras::value(a, e.key),
+            extras::value(t, e.key),
+        ))
     });
     let generic = HEADLINES
         .iter()
@@ -111,6 +116,8 @@ pub fn line(model: &Model, width: usize) -> Line<'static> {
     grouped(&all[..keep], counts)
 }
 
+/// At different unit counts a side's totals are introduced by the counts, its own first:
+/// "threads: 15× the RSS per unit · at 10,000 vs 1,000 units: 3,334× the OS threads".
 fn grouped(headlines: &[Headline], counts: Option<[u64; 2]>) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     let first = headlines.first().map_or(Side::Threads, |h| h.bigger);
@@ -127,29 +134,37 @@ fn grouped(headlines: &[Headline], counts: Option<[u64; 2]>) -> Line<'static> {
         if spans.len() > 1 {
             spans.push(Span::styled(" │ ", theme::dim()));
         }
-        spans.push(Span::styled(
-            format!("{}:", side.name()),
-            theme::value().fg(theme::side(side)),
-        ));
+        let at = counts.map(|units| {
+            let (mine, other) = (units[side.index()], units[1 - side.index()]);
+            format!(
+                "at {} vs {} units:",
+                format::count(mine),
+                format::count(other)
+            )
+        });
+        let mut qualified = false;
+        let mut name = side.name().to_string();
         for (i, h) in mine.enumerate() {
-            spans.push(Span::styled(if i == 0 { " " } else { " · " }, theme::dim()));
+            let qualify = h.scope == Scope::Total && !qualified && at.is_some();
+            qualified |= qualify;
+            let sep = match (i, qualify, &at) {
+                (0, true, Some(at)) => {
+                    name = format!("{name} {}", at.trim_end_matches(':'));
+                    " ".to_string()
+                }
+                (0, _, _) => " ".to_string(),
+                (_, true, Some(at)) => format!(" · {at} "),
+                _ => " · ".to_string(),
+            };
+            if i == 0 {
+                spans.push(Span::styled(
+                    format!("{name}:"),
+                    theme::value().fg(theme::side(side)),
+                ));
+            }
+            spans.push(Span::styled(sep, theme::dim()));
             spans.push(Span::styled(format::factor(h.factor), theme::value()));
             spans.push(Span::raw(format!(" the {}", h.what)));
-        }
-        if let Some(units) = counts.filter(|_| {
-            headlines
-                .iter()
-                .any(|h| h.bigger == side && h.scope == Scope::Total)
-        }) {
-            let (mine, other) = (units[side.index()], units[1 - side.index()]);
-            spans.push(Span::styled(
-                format!(
-                    " at {} vs {} units",
-                    format::count(mine),
-                    format::count(other)
-                ),
-                theme::dim(),
-            ));
         }
     }
     Line::from(spans)
@@ -186,5 +201,65 @@ mod tests {
             assert!(text.contains("RSS per unit"), "{text}");
         }
         assert!(headlines(&fixtures::empty_model()).is_empty());
+    }
+
+    fn text(line: &Line) -> String {
+        line.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn totals_at_different_unit_counts_come_last_and_say_the_counts() {
+        let same = fixtures::demo_model();
+        assert!(!text(&line(&same, 500)).contains(" vs "));
+
+        let mut model = fixtures::demo_model();
+        if let Some(f) = model.sides[Side::Async.index()].figures.as_mut() {
+            f.units = 1_000;
+        }
+        let h = headlines(&model);
+        let first_total = h.iter().position(|h| h.scope == Scope::Total);
+        let last_per_unit = h.iter().rposition(|h| h.scope == Scope::PerUnit);
+        assert!(first_total > last_per_unit, "{h:?}");
+        let wide = text(&line(&model, 500));
+        assert!(
+            wide.starts_with(" threads: 15× the RSS per unit · ")
+                && wide.contains(" · at 10,000 vs 1,000 units: 3,334× the OS threads · "),
+            "{wide}"
+        );
+        // A side whose only headlines are totals names the counts next to its name.
+        for m in &mut model.sides {
+            if let Some(f) = m.figures.as_mut() {
+                f.lateness_p99_us = None;
+                if m.side == Side::Async {
+                    f.ops_per_sec *= 3.0;
+                }
+            }
+        }
+        let wide = text(&line(&model, 500));
+        assert!(
+            wide.ends_with("│ async at 1,000 vs 10,000 units: 3.0× the ops/s"),
+            "{wide}"
+        );
+        // Per-unit headlines alone need no counts.
+        let narrow = text(&line(&model, 40));
+        assert!(
+            narrow.contains("RSS per unit") && !narrow.contains(" vs "),
+            "{narrow}"
+        );
+    }
+
+    #[test]
+    fn a_workload_headline_leads_the_line() {
+        let mut model = fixtures::demo_model();
+        for (side, ns) in [(Side::Async, 480.0), (Side::Threads, 4150.0)] {
+            if let Some(f) = model.sides[side.index()].figures.as_mut() {
+                f.extra.insert("switch_ns".into(), serde_json::json!(ns));
+            }
+        }
+        let line = text(&line(&model, 80));
+        assert!(
+            line.starts_with(" threads: 8.6× the ns per switch · "),
+            "{line}"
+        );
     }
 }

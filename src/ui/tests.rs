@@ -162,63 +162,74 @@ fn scenario_with_extras(name: &str, lateness: bool, extras: &[(&str, [f64; 2])])
     model
 }
 
+/// A scenario, the figures of its own a real run reported ([async, threads] per key), and what must
+/// be on screen.
+struct Case {
+    name: &'static str,
+    /// Whether the workload measures wake-up lateness.
+    lateness: bool,
+    extras: &'static [(&'static str, [f64; 2])],
+    on_screen: &'static [&'static str],
+    ratio: &'static str,
+}
+
 /// Each scenario with figures of its own: at 80×24 with the caption on, its key figures are on
-/// screen in both columns, and its headline leads the ratio line.
+/// screen in both columns, and its headline (where the sides differ) leads the ratio line.
 #[test]
 fn scenario_figures_fit_80x24_with_the_caption() {
-    let cases: [(&str, bool, &[(&str, [f64; 2])], &[&str], &str); 5] = [
-        (
-            "switch",
-            false,
-            &[
+    let cases = [
+        Case {
+            name: "switch",
+            lateness: false,
+            extras: &[
                 ("switch_ns", [478.7, 4146.4]),
                 ("os_switches_per_round_trip", [0.000_094_7, 2.034]),
             ],
-            &[
+            on_screen: &[
                 "per switch 479 ns",
                 "per switch 4.1 µs",
                 "OS switch  <0.001 per round trip",
                 "OS switch  2.03 per round trip",
             ],
-            "threads: 8.7× the ns per switch",
-        ),
-        (
-            "spawn",
-            false,
-            &[
+            ratio: "threads: 8.7× the ns per switch",
+        },
+        Case {
+            name: "spawn",
+            lateness: false,
+            extras: &[
                 ("spawns_per_sec", [1_204_700.0, 11_760.4]),
                 ("spawn_ns", [829.5, 84_956.8]),
             ],
-            &[
+            on_screen: &[
                 "per spawn  830 ns",
                 "per spawn  85 µs",
                 "spawns     1.2M/s",
                 "spawns     11.8k/s",
             ],
-            "threads: 102× the ns per spawn",
-        ),
-        (
-            "contention",
-            false,
-            &[
+            ratio: "threads: 102× the ns per spawn",
+        },
+        Case {
+            name: "contention",
+            lateness: false,
+            extras: &[
                 ("lock_wait_p50_us", [0.051, 0.03]),
                 ("lock_wait_p99_us", [0.14, 25.599]),
                 ("lock_wait_max_us", [4096.0, 56_098.8]),
                 ("acquisitions_per_sec", [105_678.8, 243_054.5]),
                 ("os_switches_per_acquisition", [0.006_98, 0.0221]),
             ],
-            &[
+            on_screen: &[
                 "p99 140 ns",
                 "p99 26 µs",
                 "acquire    106k/s",
                 "acquire    243k/s",
             ],
-            "threads: 183× the lock wait p99",
-        ),
-        (
-            "echo",
-            true,
-            &[
+            ratio: "threads: 183× the lock wait p99",
+        },
+        Case {
+            name: "echo",
+            lateness: true,
+            extras: &[
                 ("port", [41_355.0, 38_743.0]),
                 ("connections", [1000.0, 1000.0]),
                 ("client_connections", [1000.0, 1000.0]),
@@ -230,42 +241,71 @@ fn scenario_figures_fit_80x24_with_the_caption() {
                 ("rss_per_connection_bytes", [2023.4, 10_227.7]),
                 ("spawn_ns_per_connection", [7156.7, 144_586.9]),
             ],
-            &[
+            on_screen: &[
                 "requests   894/s · 0 errors",
                 "requests   893/s · 0 errors",
                 "latency    p50 2.4 ms · p99 428.0 ms",
                 "latency    p50 1.6 ms · p99 419.8 ms",
             ],
-            "threads: 15× the RSS per unit",
-        ),
-        (
-            "blocking",
-            true,
-            &[
+            ratio: "threads: 15× the RSS per unit",
+        },
+        Case {
+            name: "blocking",
+            lateness: true,
+            extras: &[
                 ("blocking_calls_per_sec", [33.6, 32.0]),
                 ("spawn_blocking", [0.0, 0.0]),
             ],
-            &["blocking   calls 33.6/s", "blocking   calls 32.0/s"],
-            "threads: 15× the RSS per unit",
-        ),
+            on_screen: &["blocking   calls 34/s", "blocking   calls 32/s"],
+            ratio: "threads: 15× the RSS per unit",
+        },
     ];
     let view = ViewState {
         caption: true,
         ..ViewState::default()
     };
-    for (name, lateness, extras, on_screen, ratio) in cases {
+    for Case {
+        name,
+        lateness,
+        extras,
+        on_screen,
+        ratio,
+    } in cases
+    {
         let model = scenario_with_extras(name, lateness, extras);
         let text = screen(&model, &view, 80, 24).to_string();
         for want in on_screen {
-            assert!(text.contains(want), "{name}: {want:?} not on screen\n{text}");
+            assert!(
+                text.contains(want),
+                "{name}: {want:?} not on screen\n{text}"
+            );
         }
-        assert!(text.contains(&format!(" {ratio}")), "{name}: {ratio:?}\n{text}");
+        assert!(
+            text.contains(&format!(" {ratio}")),
+            "{name}: {ratio:?}\n{text}"
+        );
         // The caption is not cut to make room: its last word is on screen.
         let last = model.run.caption.split_whitespace().last().unwrap();
         assert!(text.contains(last), "{name}: caption cut\n{text}");
         // A key nobody labelled (the echo port) is not shown.
-        assert!(!text.contains("41,355") && !text.contains("41355"), "{text}");
+        assert!(
+            !text.contains("41,355") && !text.contains("41355"),
+            "{text}"
+        );
         insta::assert_snapshot!(format!("scenario_figures_{name}_80x24"), text);
+        // On the smallest screen the charts and generic rows give way, the workload's rows stay.
+        let small = screen(&model, &view, 60, 16).to_string();
+        let figures = model.sides.each_ref().map(|s| s.figures.as_ref());
+        for row in super::extras::rows(figures)
+            .into_iter()
+            .filter(|r| !r.minor())
+        {
+            let label = format!("┃ {:<11}", row.label);
+            assert!(
+                small.contains(&label),
+                "{name}: {label:?} at 60×16\n{small}"
+            );
+        }
     }
 }
 
@@ -284,9 +324,19 @@ fn scenario_figures_160x48() {
         ],
     );
     let text = screen(&model, &ViewState::default(), 160, 48).to_string();
-    for label in ["virtual", "lateness", "spawn", "lock wait", "acquire", "RSS ──"] {
+    for label in [
+        "virtual",
+        "lateness",
+        "spawn",
+        "lock wait",
+        "acquire",
+        "RSS ──",
+    ] {
         assert!(text.contains(label), "{label}\n{text}");
     }
-    assert!(text.contains("p50 51 ns · p99 140 ns · max 4.1 ms"), "{text}");
+    assert!(
+        text.contains("p50 51 ns · p99 140 ns · max 4.1 ms"),
+        "{text}"
+    );
     insta::assert_snapshot!(text);
 }
