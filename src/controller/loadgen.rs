@@ -152,10 +152,8 @@ impl Session {
         self.loadgen_error(format!("load generator failed: {why}{status}"));
     }
 
-    /// An echo worker's sample, before the model takes it: aims the load generator at a new port,
-    /// makes the units the connections the server has open and the target the connections asked
-    /// for, and adds the load generator's figures. Its request latency stands in for the lateness
-    /// (timestamps taken outside the server, on the load generator's clock).
+    /// An echo worker's sample, before the model takes it: a port not seen before (a new or
+    /// restarted server) gets the side's connections aimed at it; then the figures are merged.
     pub(crate) fn merge_load(&mut self, side: Side, s: &mut SideSample) {
         if !self.is_echo() {
             return;
@@ -173,49 +171,132 @@ impl Session {
                 });
             }
         }
-        let w = &mut s.worker;
-        let open = w.extra.get(CONNECTIONS_KEY).copied().unwrap_or(0.0) as u64;
-        w.units = open;
-        w.target_units = self.cfg.units[i];
-        let rss_per_connection = (open > 0)
-            .then(|| s.os.rss_bytes.saturating_sub(w.baseline_rss_bytes) as f64 / open as f64);
-        let load = self.loadgen.latest[i].as_ref();
-        let latency = load.and_then(|l| l.latency_steady.or(l.latency));
-        let pct = |f: fn(&Percentiles) -> u64| latency.map_or(f64::NAN, |p| f(&p) as f64);
-        // NaN stands for "not measured" and prints as null.
-        let figures = [
-            (
-                "rss_per_connection_bytes",
-                rss_per_connection.unwrap_or(f64::NAN),
-            ),
-            (
-                "client_connections",
-                load.map_or(f64::NAN, |l| l.connections as f64),
-            ),
-            (
-                "requests_per_sec",
-                load.map_or(f64::NAN, |l| l.requests_per_sec),
-            ),
-            ("request_p50_us", pct(|p| p.p50_us)),
-            ("request_p99_us", pct(|p| p.p99_us)),
-            ("request_max_us", pct(|p| p.max_us)),
-            (
-                "request_errors",
-                load.map_or(f64::NAN, |l| l.errors_total as f64),
-            ),
-        ];
-        for (key, value) in figures {
-            w.extra.insert(key.into(), value);
+        let target_units = self.cfg.units[i];
+        merge(s, target_units, self.loadgen.latest[i].as_ref());
+    }
+}
+
+/// Makes an echo sample say what the side's connections cost: units are the connections the server
+/// has open, the target the connections asked for; the load generator's newest figures go into
+/// `extra` (steady-state ones when there are, so a final report covers more than a second) and its
+/// request latency, timed on the load generator's clock, stands in for the lateness. Its limit becomes
+/// the side's, unless the server has one.
+fn merge(s: &mut SideSample, target_units: u64, load: Option<&LoadSideSample>) {
+    let w = &mut s.worker;
+    let open = w.extra.get(CONNECTIONS_KEY).copied().unwrap_or(0.0) as u64;
+    w.units = open;
+    w.target_units = target_units;
+    let rss_per_connection = (open > 0)
+        .then(|| s.os.rss_bytes.saturating_sub(w.baseline_rss_bytes) as f64 / open as f64);
+    let latency = load.and_then(|l| l.latency_steady.or(l.latency));
+    let pct = |f: fn(&Percentiles) -> u64| latency.map_or(f64::NAN, |p| f(&p) as f64);
+    // NaN stands for "not measured" and prints as null.
+    let figures = [
+        (
+            "rss_per_connection_bytes",
+            rss_per_connection.unwrap_or(f64::NAN),
+        ),
+        (
+            "client_connections",
+            load.map_or(f64::NAN, |l| l.connections as f64),
+        ),
+        (
+            "requests_per_sec",
+            load.map_or(f64::NAN, |l| {
+                l.requests_per_sec_steady.unwrap_or(l.requests_per_sec)
+            }),
+        ),
+        ("request_p50_us", pct(|p| p.p50_us)),
+        ("request_p99_us", pct(|p| p.p99_us)),
+        ("request_max_us", pct(|p| p.max_us)),
+        (
+            "request_errors",
+            load.map_or(f64::NAN, |l| l.errors_total as f64),
+        ),
+    ];
+    for (key, value) in figures {
+        w.extra.insert(key.into(), value);
+    }
+    // The one unit the spawner started is the server; what a connection costs to start is the kind's.
+    w.spawn_ns_per_unit = w.extra.get(SPAWN_NS_KEY).copied();
+    w.lateness = load.and_then(|l| l.latency);
+    w.lateness_steady = load.and_then(|l| l.latency_steady);
+    if w.limit_hit.is_none() {
+        if let Some(l) = load.filter(|l| l.limit_hit.is_some()) {
+            w.limit_hit = l.limit_hit.as_ref().map(|h| format!("load generator: {h}"));
+            w.limit_name.clone_from(&l.limit_name);
         }
-        // The one unit the spawner started is the server; what a connection costs to start is the kind's.
-        w.spawn_ns_per_unit = w.extra.get(SPAWN_NS_KEY).copied();
-        w.lateness = load.and_then(|l| l.latency);
-        w.lateness_steady = load.and_then(|l| l.latency_steady);
-        if w.limit_hit.is_none() {
-            if let Some(l) = load.filter(|l| l.limit_hit.is_some()) {
-                w.limit_hit = l.limit_hit.as_ref().map(|h| format!("load generator: {h}"));
-                w.limit_name.clone_from(&l.limit_name);
-            }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::WorkerSample;
+
+    fn server_sample(open: f64, rss_bytes: u64) -> SideSample {
+        SideSample {
+            worker: WorkerSample {
+                units: 1,
+                target_units: 1,
+                baseline_rss_bytes: 1_000_000,
+                extra: [(CONNECTIONS_KEY.to_string(), open)].into(),
+                ..WorkerSample::default()
+            },
+            os: crate::model::OsStat {
+                rss_bytes,
+                ..Default::default()
+            },
         }
+    }
+
+    #[test]
+    fn units_are_the_server_s_connections_and_the_load_figures_join_them() {
+        let steady = Percentiles {
+            count: 10,
+            p50_us: 80,
+            p99_us: 300,
+            max_us: 900,
+        };
+        let load = LoadSideSample {
+            connections: 200,
+            requests_per_sec: 190.0,
+            requests_per_sec_steady: Some(200.0),
+            latency_steady: Some(steady),
+            limit_hit: Some("reached 200 of 300 connections: connect failed: EMFILE".into()),
+            limit_name: Some("ulimit -n (RLIMIT_NOFILE)".into()),
+            ..LoadSideSample::new(Side::Threads)
+        };
+        let mut s = server_sample(200.0, 3_000_000);
+        merge(&mut s, 300, Some(&load));
+        let w = &s.worker;
+        assert_eq!((w.units, w.target_units), (200, 300));
+        assert_eq!(w.extra["rss_per_connection_bytes"], 10_000.0);
+        assert_eq!(w.extra["requests_per_sec"], 200.0, "the steady rate first");
+        assert_eq!(w.extra["request_p99_us"], 300.0);
+        assert_eq!(w.lateness_steady, Some(steady));
+        assert!(
+            w.limit_hit
+                .as_deref()
+                .is_some_and(|h| h.starts_with("load generator: reached 200"))
+        );
+    }
+
+    #[test]
+    fn without_connections_or_a_load_generator_the_figures_are_null_not_made_up() {
+        let mut s = server_sample(0.0, 3_000_000);
+        s.worker.limit_hit = Some("the server's own".into());
+        merge(&mut s, 0, None);
+        let w = &s.worker;
+        assert_eq!((w.units, w.target_units), (0, 0));
+        for key in [
+            "rss_per_connection_bytes",
+            "requests_per_sec",
+            "request_p50_us",
+        ] {
+            assert!(w.extra[key].is_nan(), "{key}");
+        }
+        assert!(w.lateness.is_none());
+        assert_eq!(w.limit_hit.as_deref(), Some("the server's own"));
     }
 }

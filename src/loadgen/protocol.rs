@@ -50,6 +50,8 @@ pub struct LoadSideSample {
     pub requests_total: u64,
     /// Verified requests per second over about the last second.
     pub requests_per_sec: f64,
+    /// Verified requests per second since the connection count last changed, once that is a second.
+    pub requests_per_sec_steady: Option<f64>,
     /// Connect, read, write and mismatch errors since start.
     pub errors_total: u64,
     /// Request latency during this interval: write start to last echo byte, on the load generator's clock.
@@ -88,6 +90,7 @@ impl LoadSideSample {
             connections: 0,
             requests_total: 0,
             requests_per_sec: 0.0,
+            requests_per_sec_steady: None,
             errors_total: 0,
             latency: None,
             latency_steady: None,

@@ -120,6 +120,8 @@ impl Drop for OpenGuard<'_> {
 /// The reporter's memory of one side between samples.
 pub struct SideReport {
     steady: Histogram<u64>,
+    /// When the steady state started, and the requests done by then.
+    steady_from: (Instant, u64),
     last_counts: (u64, u64),
     rate: TotalsWindow<1>,
 }
@@ -128,6 +130,7 @@ impl Default for SideReport {
     fn default() -> Self {
         SideReport {
             steady: new_histogram(),
+            steady_from: (Instant::now(), 0),
             last_counts: (u64::MAX, u64::MAX),
             rate: TotalsWindow::default(),
         }
@@ -144,6 +147,7 @@ impl SideReport {
         if (open, target) != self.last_counts {
             // The connection count moved: the steady state starts over.
             self.steady.reset();
+            self.steady_from = (now, requests_total);
             self.last_counts = (open, target);
         }
         let _ = self.steady.add(&interval);
@@ -151,6 +155,10 @@ impl SideReport {
             Some((secs, [n])) if secs > 0.0 => n as f64 / secs,
             _ => 0.0,
         };
+        let (since, base) = self.steady_from;
+        let steady_s = now.saturating_duration_since(since).as_secs_f64();
+        let requests_per_sec_steady =
+            (steady_s >= 1.0).then(|| requests_total.saturating_sub(base) as f64 / steady_s);
         let (limit_hit, limit_name) =
             stats
                 .limit
@@ -176,6 +184,7 @@ impl SideReport {
             connections: open,
             requests_total,
             requests_per_sec,
+            requests_per_sec_steady,
             errors_total: stats.errors_total.load(Ordering::Relaxed),
             latency: percentiles(&interval),
             latency_steady: percentiles(&self.steady),
@@ -214,6 +223,18 @@ mod tests {
         );
         assert_eq!(sample.limit_name.as_deref(), Some(fds::RLIMIT_NOFILE));
         assert_eq!(sample.latency.map(|p| p.count), Some(1));
+        assert!(
+            sample.requests_per_sec_steady.is_none(),
+            "a steady rate needs a second"
+        );
+        s.record(2, Duration::from_micros(100));
+        s.record(3, Duration::from_micros(100));
+        let later = r.sample(&s, Instant::now() + Duration::from_secs(2));
+        assert!(
+            later
+                .requests_per_sec_steady
+                .is_some_and(|r| r > 0.0 && r <= 1.0)
+        );
         assert!(r.sample(&s, Instant::now()).errors.is_empty(), "drained");
         s.retarget(10);
         assert!(r.sample(&s, Instant::now()).limit_hit.is_none());

@@ -379,7 +379,12 @@ mod tests {
         std::thread::spawn(move || server.thread(unit));
         echo_once(port);
         echo_once(port);
-        assert!(shared.ops.load(Ordering::SeqCst) >= 2);
+        // The server counts a request after it has written the echo, so the count may trail the read.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while shared.ops.load(Ordering::SeqCst) < 2 {
+            assert!(std::time::Instant::now() < deadline, "requests not counted");
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let _held = std::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("connects");
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while w.extra()[CONNECTIONS_KEY] < 1.0 {
