@@ -423,6 +423,9 @@ mod tests {
         let listener = w.clone();
         let server_unit = Unit::enlist(0, shared.clone());
         std::thread::spawn(move || listener.thread(server_unit));
+        // One echo proves the first unit holds the listener; otherwise the spare could take it and
+        // sit in accept() where no retirement check reaches it.
+        echo_once(w.extra()[PORT_KEY] as u16);
         shared.target.store(2, Ordering::SeqCst);
         let spare = Unit::enlist(1, shared.clone());
         let w2 = w.clone();

@@ -8,12 +8,20 @@ pub fn bin() -> Command {
 }
 
 /// Runs `versus --headless --format json ARGS` and returns (exit code, JSON document).
+/// Every run is tagged, and once it has returned no process of it may be left.
 pub fn headless(args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let tag = unique_tag("headless");
     let out = bin()
+        .env("VERSUS_TEST_TAG", &tag)
         .args(["--headless", "--format", "json"])
         .args(args)
         .output()
         .unwrap();
+    let left = tagged_pids(&tag);
+    assert!(
+        left.is_empty(),
+        "processes left behind by {args:?}: {left:?}"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
         panic!(
@@ -44,20 +52,33 @@ pub fn run(args: &[&str]) -> Output {
     bin().args(args).output().unwrap()
 }
 
-/// PIDs of live processes whose command line is `<this test binary's versus> worker`.
-pub fn worker_pids() -> Vec<u32> {
-    let exe = env!("CARGO_BIN_EXE_versus");
+/// A tag unique to this call, for `tagged_pids`: put it in a child's environment as VERSUS_TEST_TAG.
+pub fn unique_tag(name: &str) -> String {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    format!("{name}-{}-{n}", std::process::id())
+}
+
+/// Live (non-zombie) processes whose environment holds VERSUS_TEST_TAG=`tag`: workers inherit it, so
+/// this finds what one run left behind without counting the processes of tests running alongside.
+pub fn tagged_pids(tag: &str) -> Vec<u32> {
+    let needle = format!("VERSUS_TEST_TAG={tag}");
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
         };
-        let Ok(cmd) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else {
             continue;
         };
-        let args: Vec<&[u8]> = cmd.split(|&b| b == 0).collect();
-        if args.len() >= 2 && args[0] == exe.as_bytes() && args[1] == b"worker" {
-            // A zombie is already gone for our purposes only once reaped; count it.
+        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| {
+                s.rsplit(')')
+                    .next()
+                    .is_some_and(|r| r.trim_start().starts_with('Z'))
+            })
+            .unwrap_or(true);
+        if !zombie && env.split(|&b| b == 0).any(|kv| kv == needle.as_bytes()) {
             pids.push(pid);
         }
     }
