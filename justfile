@@ -37,3 +37,7 @@ bench-million:
 # controller's RSS, threads and file descriptors are watched; prints them every minute, fails on a leak.
 soak SECS="3600":
     VERSUS_SOAK_SECS={{SECS}} cargo test --release --test soak -- --nocapture
+
+# Echo over loopback: 10,000 idle connections and 1,000 busy ones, each side alone.
+bench-echo:
+    benches/echo.sh
