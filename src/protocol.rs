@@ -210,6 +210,21 @@ pub fn encode<T: Serialize>(msg: &T) -> String {
     s
 }
 
+/// Writes one message to stdout, for a child process (worker or load generator) talking to the
+/// controller. A failed write means the controller is gone: the child ends, having no one to report to.
+pub fn send_to_controller<T: Serialize>(msg: &T) {
+    use std::io::Write;
+    let line = encode(msg);
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(line.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        std::process::exit(0);
+    }
+}
+
 /// Why a line could not be turned into a message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DecodeError {

@@ -10,7 +10,7 @@ pub mod launch;
 pub mod protocol;
 pub mod stats;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,22 +20,13 @@ use tokio::task::AbortHandle;
 
 use self::protocol::{FromLoadgen, LOADGEN_VERSION, LoadSpec, ToLoadgen};
 use self::stats::{SideReport, SideStats};
-use crate::protocol::{Side, decode, encode, read_line_bounded};
+use crate::protocol::{Side, decode, read_line_bounded};
 
 /// Connects in flight at once per side.
 const CONNECTING: usize = 256;
 
 fn send(msg: &FromLoadgen) {
-    let line = encode(msg);
-    let mut out = std::io::stdout().lock();
-    if out
-        .write_all(line.as_bytes())
-        .and_then(|()| out.flush())
-        .is_err()
-    {
-        // The controller is gone; nothing left to measure for.
-        std::process::exit(0);
-    }
+    crate::protocol::send_to_controller(msg);
 }
 
 fn fatal(message: String) -> ExitCode {

@@ -5,7 +5,7 @@ mod reporter;
 mod spawner;
 pub mod sys;
 
-use std::io::{BufReader, Write};
+use std::io::BufReader;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -17,16 +17,7 @@ use crate::protocol::{
 use crate::workload::{self, BuildCtx, Params, SideShared};
 
 fn send(msg: &FromWorker) {
-    let line = protocol::encode(msg);
-    let mut out = std::io::stdout().lock();
-    if out
-        .write_all(line.as_bytes())
-        .and_then(|()| out.flush())
-        .is_err()
-    {
-        // The controller is gone; nothing left to report to.
-        std::process::exit(0);
-    }
+    crate::protocol::send_to_controller(msg);
 }
 
 /// Tells the controller why this worker cannot go on, and ends with exit code 2.
