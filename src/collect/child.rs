@@ -98,3 +98,59 @@ pub fn describe(status: std::process::ExitStatus) -> String {
         None => "ended".into(),
     }
 }
+
+/// A child the controller talks to over its stdin: sends commands, and stops it (stdin closed, then
+/// SIGKILL after a grace) when asked or when dropped. Workers and the load generator both hold one.
+#[derive(Debug)]
+pub struct ChildPipe {
+    child: Child,
+    stdin: Option<std::process::ChildStdin>,
+}
+
+impl ChildPipe {
+    /// Takes the child's stdin; stdout and stderr stay on `child` for the caller's readers.
+    pub fn new(mut child: Child) -> ChildPipe {
+        let stdin = child.stdin.take();
+        ChildPipe { child, stdin }
+    }
+
+    pub fn child_mut(&mut self) -> &mut Child {
+        &mut self.child
+    }
+
+    /// Sends one message line; an error means the process is gone (its reader reports why).
+    pub fn send<T: serde::Serialize>(&mut self, msg: &T) -> std::io::Result<()> {
+        use std::io::Write;
+        let w = self.stdin.as_mut().ok_or(std::io::ErrorKind::BrokenPipe)?;
+        w.write_all(crate::protocol::encode(msg).as_bytes())?;
+        w.flush()
+    }
+
+    /// How the process ended, waiting at most `grace` after closing stdin, then SIGKILL.
+    pub fn stop(&mut self, grace: std::time::Duration) -> String {
+        self.stdin = None;
+        let deadline = std::time::Instant::now() + grace;
+        while std::time::Instant::now() < deadline {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return describe(status),
+                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
+                Err(_) => break,
+            }
+        }
+        let _ = self.child.kill();
+        self.child
+            .wait()
+            .map_or_else(|e| format!("wait failed: {e}"), describe)
+    }
+
+    /// Exit status if the process has ended.
+    pub fn try_status(&mut self) -> Option<String> {
+        self.child.try_wait().ok().flatten().map(describe)
+    }
+}
+
+impl Drop for ChildPipe {
+    fn drop(&mut self) {
+        self.stop(std::time::Duration::from_millis(500));
+    }
+}

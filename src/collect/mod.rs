@@ -7,15 +7,14 @@ mod reader;
 #[cfg(test)]
 mod tests;
 
-use std::io::Write;
-use std::process::{Child, ChildStdin};
+use std::process::Child;
 use std::sync::mpsc::{self, Sender};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-pub use child::{describe, spawn_child, spawn_guarded};
+pub use child::{ChildPipe, describe, spawn_child, spawn_guarded};
 
 use crate::model::SideSample;
-use crate::protocol::{self, PROTOCOL_VERSION, Side, ToWorker, WorkerSpec};
+use crate::protocol::{PROTOCOL_VERSION, Side, ToWorker, WorkerSpec};
 
 /// What a reader thread learned.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,8 +53,7 @@ pub struct WorkerHandle {
     pub side: Side,
     pub pid: u32,
     pub generation: u64,
-    child: Child,
-    stdin: Option<ChildStdin>,
+    pipe: ChildPipe,
 }
 
 /// Starts `versus worker` for `spec.side` and its reader threads, which send to `tx`.
@@ -78,14 +76,12 @@ pub fn attach<E: From<WorkerEvent> + Send + 'static>(
     tx: Sender<E>,
 ) -> std::io::Result<WorkerHandle> {
     let (out, err) = (child.stdout.take(), child.stderr.take());
-    let stdin = child.stdin.take();
     // The handle first: on any error below, dropping it kills and reaps the child.
     let mut handle = WorkerHandle {
         side: spec.side,
         pid: child.id(),
         generation,
-        child,
-        stdin,
+        pipe: ChildPipe::new(child),
     };
     let start = ToWorker::Start {
         version: PROTOCOL_VERSION,
@@ -124,38 +120,16 @@ pub fn attach<E: From<WorkerEvent> + Send + 'static>(
 impl WorkerHandle {
     /// Sends a command; an error means the worker is gone (its reader reports why).
     pub fn send(&mut self, cmd: &ToWorker) -> std::io::Result<()> {
-        let w = self.stdin.as_mut().ok_or(std::io::ErrorKind::BrokenPipe)?;
-        w.write_all(protocol::encode(cmd).as_bytes())?;
-        w.flush()
+        self.pipe.send(cmd)
     }
 
     /// How the process ended, waiting at most `grace` after closing stdin, then SIGKILL.
     pub fn stop(&mut self, grace: Duration) -> String {
-        self.stdin = None;
-        let deadline = Instant::now() + grace;
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => return describe(status),
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(5))
-                }
-                _ => break,
-            }
-        }
-        let _ = self.child.kill();
-        self.child
-            .wait()
-            .map_or_else(|e| format!("wait failed: {e}"), describe)
+        self.pipe.stop(grace)
     }
 
     /// Exit status if the process has ended.
     pub fn try_status(&mut self) -> Option<String> {
-        self.child.try_wait().ok().flatten().map(describe)
-    }
-}
-
-impl Drop for WorkerHandle {
-    fn drop(&mut self) {
-        self.stop(Duration::from_millis(500));
+        self.pipe.try_status()
     }
 }

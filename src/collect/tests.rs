@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 
 use super::*;
-use crate::protocol::{FromWorker, RuntimeFlavor, WorkerSample};
+use crate::protocol::{self, FromWorker, RuntimeFlavor, WorkerSample};
 
 fn spec() -> WorkerSpec {
     WorkerSpec {

@@ -1,10 +1,9 @@
 //! The controller's end of the load generator: starts the process the way workers are started
 //! (`collect::spawn_child`), sends it commands, and turns its output into events on a reader thread.
 
-use std::io::{BufReader, Read, Write};
-use std::process::{Child, ChildStdin};
+use std::io::{BufReader, Read};
 use std::sync::mpsc::Sender;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::protocol::{FromLoadgen, LOADGEN_VERSION, LoadSideSample, LoadSpec, ToLoadgen};
 use crate::collect;
@@ -35,8 +34,7 @@ pub struct LoadgenEvent {
 pub struct LoadgenHandle {
     pub pid: u32,
     pub generation: u64,
-    child: Child,
-    stdin: Option<ChildStdin>,
+    pipe: collect::ChildPipe,
 }
 
 /// Starts `versus loadgen` at `nice` (the workers' level, so it neither starves nor outruns them),
@@ -47,24 +45,23 @@ pub fn launch<E: From<LoadgenEvent> + Send + 'static>(
     generation: u64,
     tx: Sender<E>,
 ) -> std::io::Result<LoadgenHandle> {
-    let mut child = collect::spawn_child("loadgen", nice, &[])?;
+    let child = collect::spawn_child("loadgen", nice, &[])?;
     let mut handle = LoadgenHandle {
         pid: child.id(),
         generation,
-        stdin: child.stdin.take(),
-        child,
+        pipe: collect::ChildPipe::new(child),
     };
     handle.send(&ToLoadgen::Start {
         version: LOADGEN_VERSION,
         spec: spec.clone(),
     })?;
-    if let Some(out) = handle.child.stdout.take() {
+    if let Some(out) = handle.pipe.child_mut().stdout.take() {
         let tx = tx.clone();
         std::thread::Builder::new()
             .name("read-loadgen".into())
             .spawn(move || read_stdout(generation, out, &tx))?;
     }
-    if let Some(err) = handle.child.stderr.take() {
+    if let Some(err) = handle.pipe.child_mut().stderr.take() {
         std::thread::Builder::new()
             .name("stderr-loadgen".into())
             .spawn(move || read_stderr(generation, err, &tx))?;
@@ -131,31 +128,11 @@ fn read_stderr<E: From<LoadgenEvent>>(generation: u64, err: impl Read, tx: &Send
 impl LoadgenHandle {
     /// Sends a command; an error means the process is gone (its reader reports why).
     pub fn send(&mut self, cmd: &ToLoadgen) -> std::io::Result<()> {
-        let w = self.stdin.as_mut().ok_or(std::io::ErrorKind::BrokenPipe)?;
-        w.write_all(protocol::encode(cmd).as_bytes())?;
-        w.flush()
+        self.pipe.send(cmd)
     }
 
     /// How the process ended, waiting at most `grace` after closing stdin, then SIGKILL.
     pub fn stop(&mut self, grace: Duration) -> String {
-        self.stdin = None;
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline {
-            match self.child.try_wait() {
-                Ok(Some(status)) => return collect::describe(status),
-                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-                Err(_) => break,
-            }
-        }
-        let _ = self.child.kill();
-        self.child
-            .wait()
-            .map_or_else(|e| format!("wait failed: {e}"), collect::describe)
-    }
-}
-
-impl Drop for LoadgenHandle {
-    fn drop(&mut self) {
-        self.stop(Duration::from_millis(500));
+        self.pipe.stop(grace)
     }
 }
