@@ -187,15 +187,8 @@ impl Workload for Blocking {
     }
 
     fn set_param(&self, name: &str, value: &ParamValue) -> Result<(), String> {
-        let def = PARAMS
-            .iter()
-            .find(|d| d.name == name)
-            .ok_or_else(|| super::params::unknown(PARAMS, name))?;
-        if name != "spawn_blocking" {
-            return Err(format!("parameter {name} cannot change while running"));
-        }
-        self.spawn_blocking
-            .store(def.check(value)?.as_bool(), Ordering::Relaxed);
+        let on = super::params::live_flag(PARAMS, "spawn_blocking", name, value)?;
+        self.spawn_blocking.store(on, Ordering::Relaxed);
         Ok(())
     }
 }

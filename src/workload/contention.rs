@@ -242,15 +242,8 @@ impl Workload for Contention {
     }
 
     fn set_param(&self, name: &str, value: &ParamValue) -> Result<(), String> {
-        let def = PARAMS
-            .iter()
-            .find(|d| d.name == name)
-            .ok_or_else(|| super::params::unknown(PARAMS, name))?;
-        if name != "parking_lot" {
-            return Err(format!("parameter {name} cannot change while running"));
-        }
-        self.use_parking_lot
-            .store(def.check(value)?.as_bool(), Ordering::Relaxed);
+        let on = super::params::live_flag(PARAMS, "parking_lot", name, value)?;
+        self.use_parking_lot.store(on, Ordering::Relaxed);
         Ok(())
     }
 }

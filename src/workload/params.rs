@@ -155,6 +155,24 @@ impl Params {
     }
 }
 
+/// Checks a live change of the one flag `live` that a kind lets change while running; any other
+/// known name is refused as not live, an unknown one as unknown. Returns the new value.
+pub fn live_flag(
+    defs: &[ParamDef],
+    live: &str,
+    name: &str,
+    value: &ParamValue,
+) -> Result<bool, String> {
+    let def = defs
+        .iter()
+        .find(|d| d.name == name)
+        .ok_or_else(|| unknown(defs, name))?;
+    if name != live {
+        return Err(format!("parameter {name} cannot change while running"));
+    }
+    Ok(def.check(value)?.as_bool())
+}
+
 /// "unknown parameter x (known: a, b)".
 pub fn unknown(defs: &[ParamDef], name: &str) -> String {
     let known: Vec<_> = defs.iter().map(|d| d.name).collect();
