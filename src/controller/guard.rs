@@ -84,11 +84,13 @@ impl MemoryBudget {
     }
 }
 
-/// MemAvailable as the kernel estimates it: what can be used without swapping.
+/// MemAvailable as the kernel estimates it: what can be used without swapping (0 if sysinfo cannot
+/// read it, which leaves the smallest budget in force rather than none).
 pub fn available_memory_bytes() -> u64 {
-    let mut sys = sysinfo::System::new();
-    sys.refresh_memory();
-    sys.available_memory()
+    sysinfo::System::new().map_or(0, |mut sys| {
+        sys.refresh_memory();
+        sys.available_memory()
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

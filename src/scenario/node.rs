@@ -6,7 +6,7 @@ use std::fmt;
 use std::ops::Range;
 
 use toml::Spanned;
-use toml_edit::{ImDocument, Item, Table, Value};
+use toml_edit::{Document, Item, Table, Value};
 
 /// One key of a table and its value, each with its place in the text.
 pub type Entry = (Spanned<String>, Spanned<Node>);
@@ -61,7 +61,7 @@ impl Source<'_> {
 
     /// Parses the whole text into the entries of its top table; a syntax error names its place.
     pub fn parse(&self) -> Result<Vec<Entry>, String> {
-        let doc = ImDocument::parse(self.text)
+        let doc = Document::parse(self.text)
             .map_err(|e| self.at(e.span().unwrap_or(0..0), e.message()))?;
         Ok(table(doc.as_table(), 0..0))
     }
