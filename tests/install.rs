@@ -44,11 +44,11 @@ fn an_installed_binary_lists_scenarios_and_runs_headless_from_another_directory(
             "memory",
             "--headless",
             "--duration",
-            "2s",
+            "4s",
             "--async-units",
-            "100",
+            "20",
             "--thread-units",
-            "10",
+            "20",
         ],
     );
     let err = String::from_utf8_lossy(&run.stderr);
