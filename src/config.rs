@@ -239,6 +239,17 @@ impl RunConfig {
             workers: self.workers,
             interval_ms: self.interval_ms,
             mode: self.mode(),
+            // The scenario's headline while one runs (a workload switch leaves it), else the workload's.
+            headline: self
+                .scenario
+                .as_ref()
+                .and_then(|name| self.catalog.find(name))
+                .filter(|s| s.kind.name == self.workload)
+                .map_or_else(
+                    || crate::model::headline::default_for(&self.workload),
+                    |s| s.headline.clone(),
+                ),
+            one_side: self.one_side,
         }
     }
 }

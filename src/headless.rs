@@ -12,6 +12,8 @@ use crate::cli::Format;
 use crate::collect::Incoming;
 use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
+use crate::model::headline;
+use crate::model::saturation::saturation;
 use crate::model::{Figures, Model};
 use crate::protocol::Side;
 
@@ -80,6 +82,40 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
             })
         })
         .collect();
+    // A side's steady figures, only when it reported any: a placeholder feeds no comparison.
+    let steady = Side::BOTH.map(|side| {
+        let m = model.side(side);
+        m.latest().is_some().then_some(&sides[side.index()])
+    });
+    let headline = headline::final_line(&model.run, &model.sides, steady)
+        .into_iter()
+        .next()
+        .map(|h| {
+            json!({
+                "figure": h.figure.name,
+                "async": h.values[0],
+                "threads": h.values[1],
+                "ratio": h.ratio(),
+                "comparable": h.comparable,
+                "reason": h.reason,
+            })
+        });
+    let sides: Vec<serde_json::Value> = sides
+        .iter()
+        .zip(steady)
+        .map(|(f, measured)| {
+            let mut v = serde_json::to_value(f).unwrap_or_default();
+            // Judged on the steady figures, and only for a side that ran to the end.
+            let saturated = measured
+                .filter(|_| headline::steady(model.side(f.side)))
+                .and_then(|f| saturation(&model.run, f));
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("saturated".into(), json!(saturated.is_some()));
+                obj.insert("saturation".into(), json!(saturated));
+            }
+            v
+        })
+        .collect();
     json!({
         "versus": env!("CARGO_PKG_VERSION"),
         "workload": cfg.workload,
@@ -90,6 +126,7 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
         "workers": cfg.workers,
         "mode": cfg.mode(),
         "params": cfg.params.0,
+        "headline": headline,
         "sides": sides,
     })
 }

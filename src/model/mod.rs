@@ -2,7 +2,9 @@
 //! The controller mutates it; rendering only reads it.
 
 pub mod figures;
+pub mod headline;
 pub mod ring;
+pub mod saturation;
 
 pub use figures::{Figures, OsStat, SideSample, ratio};
 pub use ring::Ring;
@@ -28,6 +30,8 @@ pub struct Point {
     pub cpu_percent: f64,
     pub ops_per_sec: f64,
     pub lateness_p99_us: f64,
+    /// The run's first two headline figures (`headline::figures_of`), NaN where not measured.
+    pub headline: [f64; 2],
 }
 
 /// Whether a side runs.
@@ -125,7 +129,13 @@ impl SideModel {
         errors
     }
 
-    fn apply_sample(&mut self, workload: &str, s: SideSample, now_s: f64) {
+    fn apply_sample(
+        &mut self,
+        workload: &str,
+        headline: &[&'static headline::FigureDef],
+        s: SideSample,
+        now_s: f64,
+    ) {
         let w = &s.worker;
         self.last_seen_s = now_s;
         self.status = if w.target_units == 0 && w.units == 0 {
@@ -166,6 +176,12 @@ impl SideModel {
                 cpu_percent: f.cpu_percent,
                 ops_per_sec: f.ops_per_sec,
                 lateness_p99_us: f.lateness_p99_us.unwrap_or(0) as f64,
+                headline: [0, 1].map(|i| {
+                    headline
+                        .get(i)
+                        .and_then(|def| (def.get)(&f))
+                        .unwrap_or(f64::NAN)
+                }),
             });
             self.figures = Some(f);
         }
@@ -188,6 +204,10 @@ pub struct RunInfo {
     pub interval_ms: u64,
     /// Fairness mode in words, e.g. "both sides share 2 cores · workers at nice 10".
     pub mode: String,
+    /// The figures the scenario is about, its headline first; empty: the workload's (`headline`).
+    pub headline: Vec<&'static headline::FigureDef>,
+    /// One side at a time: the side that runs.
+    pub one_side: Option<Side>,
 }
 
 /// The whole model.
@@ -199,6 +219,8 @@ pub struct Model {
     pub now_s: f64,
     /// Chart window.
     pub window_s: f64,
+    /// The headline line, smoothed and gated.
+    pub headline: headline::Tracker,
 }
 
 /// Something that happened to a side, as the controller tells the model.
@@ -222,6 +244,7 @@ impl Model {
             ],
             now_s: 0.0,
             window_s,
+            headline: headline::Tracker::default(),
         }
     }
 
@@ -233,7 +256,9 @@ impl Model {
         self.now_s = self.now_s.max(now_s);
         let workload = self.run.workload.clone();
         let history_len = history_len(self.window_s, self.run.interval_ms);
+        let figures = headline::figures_of(&self.run);
         let m = &mut self.sides[side.index()];
+        let sampled = matches!(event, SideEvent::Sample(_));
         match event {
             SideEvent::Launched { target_units } => {
                 *m = SideModel::new(side, history_len);
@@ -242,10 +267,15 @@ impl Model {
                 m.target_units = target_units;
             }
             SideEvent::Target { units } => m.target_units = units,
-            SideEvent::Sample(s) => m.apply_sample(&workload, *s, now_s),
+            SideEvent::Sample(s) => m.apply_sample(&workload, &figures, *s, now_s),
             SideEvent::Failed(why) => m.status = Status::Failed(why),
             SideEvent::Error(e) => m.errors.push(e),
         }
+        if sampled {
+            let t_s = m.history.last().map_or(now_s, |p| p.t_s);
+            self.headline.on_sample(&self.run, m, t_s);
+        }
+        self.headline.refresh(&self.run, &self.sides, self.now_s);
     }
 
     /// Time passes: a side silent for 4 intervals (and at least 2 s) is marked not responding.
@@ -261,6 +291,7 @@ impl Model {
                 m.status = Status::NotResponding;
             }
         }
+        self.headline.refresh(&self.run, &self.sides, self.now_s);
     }
 }
 
@@ -283,6 +314,8 @@ mod tests {
             workers: 2,
             interval_ms: 250,
             mode: String::new(),
+            headline: Vec::new(),
+            one_side: None,
         }
     }
 

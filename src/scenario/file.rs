@@ -12,7 +12,7 @@ use super::{Catalog, Scenario, find_kind};
 type Entries = [Entry];
 
 /// Keys of a scenario table besides the settings.
-const SCENARIO_KEYS: &[&str] = &["name", "title", "workload", "caption", "params"];
+const SCENARIO_KEYS: &[&str] = &["name", "title", "workload", "caption", "headline", "params"];
 /// Keys of a config file besides those of a scenario (a file may be one scenario, as a preset is).
 const FILE_KEYS: &[&str] = &["scenario", "set", "scenarios"];
 /// Longest scenario name: it goes in the header and on the command line.
@@ -122,6 +122,7 @@ fn read_table(
                     .collect::<Vec<_>>()
                     .join(" ")
             }
+            "headline" => s.headline = headline(src, value)?,
             "params" => {
                 for (pk, pv) in table(src, k, value)? {
                     s.set_param(pk.get_ref(), Given::Toml(pv.get_ref()))
@@ -150,6 +151,44 @@ fn read_table(
         }
     }
     Ok(s)
+}
+
+/// `headline = ["switch_ns", "os_switches_per_round_trip"]` (or one name): the figures that prove
+/// the scenario's claim, its headline first, each a name of `model::headline::FIGURES`.
+fn headline(
+    src: Source<'_>,
+    value: &Spanned<Node>,
+) -> Result<Vec<&'static crate::model::headline::FigureDef>, String> {
+    use crate::model::headline;
+    let one = |name: &str| {
+        headline::find(name).ok_or_else(|| {
+            src.at(
+                value.span(),
+                format!(
+                    "unknown headline figure '{name}' (known: {})",
+                    headline::names()
+                ),
+            )
+        })
+    };
+    let wrong = |what: &str| {
+        src.at(
+            value.span(),
+            format!("headline takes a figure name or a list of them, not {what}"),
+        )
+    };
+    match value.get_ref() {
+        Node::Value(toml::Value::String(name)) => Ok(vec![one(name)?]),
+        Node::Value(toml::Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| wrong("a list of other values"))
+                    .and_then(one)
+            })
+            .collect(),
+        other => Err(wrong(other.kind())),
+    }
 }
 
 fn allowed_here(extra: &[&str]) -> String {

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 pub use file::ConfigFile;
 pub use settings::{Given, Settings};
 
+use crate::model::headline::{self, FigureDef};
 use crate::protocol::ParamValue;
 use crate::workload::{self, Kind};
 use node::{Node, Source};
@@ -66,6 +67,8 @@ pub struct Scenario {
     pub params: BTreeMap<String, ParamValue>,
     /// Where it was defined: a preset path or the config file.
     pub origin: String,
+    /// The figures that prove its claim, the headline first (`headline = [...]` in the preset).
+    pub headline: Vec<&'static FigureDef>,
 }
 
 impl PartialEq for Scenario {
@@ -79,6 +82,7 @@ impl PartialEq for Scenario {
                 &self.settings,
                 &self.params,
                 &self.origin,
+                &self.headline,
             ) == (
                 &other.name,
                 &other.title,
@@ -86,6 +90,7 @@ impl PartialEq for Scenario {
                 &other.settings,
                 &other.params,
                 &other.origin,
+                &other.headline,
             )
     }
 }
@@ -101,6 +106,7 @@ impl Scenario {
             settings: Settings::default(),
             params: BTreeMap::new(),
             origin: origin.to_string(),
+            headline: headline::default_for(kind.name),
         }
     }
 
@@ -110,6 +116,7 @@ impl Scenario {
             self.kind = kind;
             self.params.clear();
             self.caption = kind.caption.to_string();
+            self.headline = headline::default_for(kind.name);
         }
     }
 

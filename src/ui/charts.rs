@@ -7,7 +7,8 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType};
 
-use super::{format, theme};
+use super::{format, ratios, theme};
+use crate::model::headline::{self, Unit};
 use crate::model::{Model, Point, SideModel};
 
 /// A chart below this many rows (title + three braille rows = twelve dots high) is not worth drawing.
@@ -21,17 +22,31 @@ pub enum Metric {
     CtxPerSec,
     LatenessP99,
     OpsPerSec,
+    /// The run's headline figure `i` (`model::headline::figures_of`), charted first.
+    Headline(usize),
 }
 
+/// Generic charts that plot the same as a headline figure, left out when that figure leads.
+const SAME_AS: &[(&str, Metric)] = &[
+    ("lateness_p99", Metric::LatenessP99),
+    ("ops_per_sec", Metric::OpsPerSec),
+];
+
 impl Metric {
-    pub fn title(self) -> &'static str {
-        match self {
+    pub fn title(self, model: &Model) -> String {
+        let title = match self {
+            Metric::Headline(i) => {
+                return headline::figures_of(&model.run)
+                    .get(i)
+                    .map_or(String::new(), |d| d.words.to_string());
+            }
             Metric::Rss => "RSS",
             Metric::OsThreads => "OS threads",
             Metric::CtxPerSec => "context switches/s",
             Metric::LatenessP99 => "wake-up lateness p99",
             Metric::OpsPerSec => "throughput ops/s",
-        }
+        };
+        title.to_string()
     }
 
     fn value(self, p: &Point) -> f64 {
@@ -41,21 +56,34 @@ impl Metric {
             Metric::CtxPerSec => p.ctx_per_sec,
             Metric::LatenessP99 => p.lateness_p99_us,
             Metric::OpsPerSec => p.ops_per_sec,
+            Metric::Headline(i) => p.headline.get(i).copied().unwrap_or(f64::NAN),
         }
     }
 
-    fn format(self, v: f64) -> String {
+    fn unit(self, model: &Model) -> Option<Unit> {
+        match self {
+            Metric::Headline(i) => headline::figures_of(&model.run).get(i).map(|d| d.unit),
+            _ => None,
+        }
+    }
+
+    fn format(self, model: &Model, v: f64) -> String {
+        if let Some(unit) = self.unit(model) {
+            return ratios::show(unit, v).replace(".0 ", " ");
+        }
         match self {
             Metric::Rss => format::bytes(v).replace(".0 ", " "),
             Metric::OsThreads => format::count(v as u64),
             Metric::CtxPerSec | Metric::OpsPerSec => format::rate(v),
             Metric::LatenessP99 => format::micros(v),
+            Metric::Headline(_) => format::compact(v),
         }
     }
 
     /// A round top for the y axis: bytes round in their binary unit, the rest in decimal.
-    fn ceiling(self, max: f64) -> f64 {
-        if self == Metric::Rss && max >= 1024.0 {
+    fn ceiling(self, model: &Model, max: f64) -> f64 {
+        let bytes = self == Metric::Rss || self.unit(model) == Some(Unit::Bytes);
+        if bytes && max >= 1024.0 {
             let unit = 1024f64.powi((max.log2() / 10.0).floor() as i32);
             nice_ceil(max / unit) * unit
         } else {
@@ -64,9 +92,27 @@ impl Metric {
     }
 }
 
-/// The charts in the order they give way when rows run short; the last one is lateness when the
-/// workload measures it (sleep, ping-pong) and throughput otherwise (cpu).
-pub fn metrics(model: &Model) -> [Metric; 4] {
+/// The charts in the order they give way when rows run short: the scenario's headline figure first (so
+/// the chart that fits at 80×24 is the one that matters), then its second figure, then RSS, OS
+/// threads, context switches and lateness (throughput when nothing measures lateness).
+pub fn metrics(model: &Model) -> Vec<Metric> {
+    let figures = headline::figures_of(&model.run);
+    let mut out: Vec<Metric> = (0..figures.len().min(2)).map(Metric::Headline).collect();
+    for m in generic(model) {
+        let same = figures
+            .iter()
+            .take(2)
+            .any(|d| SAME_AS.contains(&(d.name, m)));
+        if !same && out.len() < 4 {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// The generic charts, in the order they give way; the last one is lateness when the workload
+/// measures it (sleep, ping-pong) and throughput otherwise (cpu).
+fn generic(model: &Model) -> [Metric; 4] {
     let has_lateness = model
         .sides
         .iter()
@@ -105,27 +151,28 @@ pub fn shared_y_max(model: &Model, metric: Metric) -> Option<f64> {
         .map(|p| metric.value(p))
         .filter(|v| v.is_finite())
         .reduce(f64::max)
-        .map(|max| metric.ceiling(max))
+        .map(|max| metric.ceiling(model, max))
 }
 
 /// One chart of one side: a rule with the title and the scale, the braille line below.
 pub fn render(
     frame: &mut Frame,
     area: Rect,
+    model: &Model,
     m: &SideModel,
     metric: Metric,
     x: [f64; 2],
     y_max: Option<f64>,
 ) {
     let scale = match y_max {
-        Some(max) => format!(" 0–{} ", metric.format(max)),
+        Some(max) => format!(" 0–{} ", metric.format(model, max)),
         None => " no samples yet ".into(),
     };
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(theme::dim())
         .title(Span::styled(
-            format!(" {} ", metric.title()),
+            format!(" {} ", metric.title(model)),
             theme::label(),
         ))
         .title(Line::styled(scale, theme::dim()).right_aligned());
@@ -177,8 +224,9 @@ mod tests {
         assert_eq!(nice_ceil(0.37), 0.4);
         assert_eq!(nice_ceil(f64::NAN), 1.0);
         let mib = 1024.0 * 1024.0;
-        assert_eq!(Metric::Rss.ceiling(148.0 * mib), 150.0 * mib);
-        assert_eq!(Metric::Rss.format(150.0 * mib), "150 MiB");
+        let model = fixtures::empty_model();
+        assert_eq!(Metric::Rss.ceiling(&model, 148.0 * mib), 150.0 * mib);
+        assert_eq!(Metric::Rss.format(&model, 150.0 * mib), "150 MiB");
     }
 
     #[test]
@@ -200,7 +248,23 @@ mod tests {
 
     #[test]
     fn lateness_is_charted_only_when_measured() {
-        assert_eq!(metrics(&fixtures::demo_model())[3], Metric::LatenessP99);
-        assert_eq!(metrics(&fixtures::empty_model())[3], Metric::OpsPerSec);
+        assert_eq!(metrics(&fixtures::demo_model())[3], Metric::CtxPerSec);
+        assert_eq!(generic(&fixtures::demo_model())[3], Metric::LatenessP99);
+        assert_eq!(generic(&fixtures::empty_model())[3], Metric::OpsPerSec);
+    }
+
+    #[test]
+    fn the_headline_figure_is_the_first_chart_and_not_charted_twice() {
+        let model = fixtures::demo_model();
+        let first = metrics(&model)[0];
+        assert_eq!(first, Metric::Headline(0));
+        assert_eq!(first.title(&model), "per unit");
+        let mut run = fixtures::run_info();
+        run.headline = vec![headline::find("lateness_p99").expect("listed")];
+        let model = fixtures::demo_model_for(run);
+        let m = metrics(&model);
+        assert_eq!(m[0], Metric::Headline(0));
+        assert!(!m.contains(&Metric::LatenessP99), "{m:?}");
+        assert_eq!(m.len(), 4);
     }
 }

@@ -3,7 +3,6 @@
 
 use super::format::{self, MISSING};
 use super::panel::Generic;
-use super::ratios::Scope;
 use crate::model::Figures;
 
 /// How a value is printed; the unit is the one in the key's name.
@@ -46,9 +45,6 @@ pub struct Extra {
     /// The segment, "{}" standing for the value.
     pub template: &'static str,
     pub format: Format,
-    /// Wording on the ratio line when this is a headline figure of its workload, and whether it is
-    /// per unit (comparable at any unit counts) or a total of the side.
-    pub ratio: Option<(&'static str, Scope)>,
     /// The generic row this one makes redundant; it is left out while the key is reported.
     pub replaces: Option<Generic>,
     /// Repeats what a generic row shows in other words: the first row to fold on a short terminal.
@@ -60,7 +56,6 @@ const E: Extra = Extra {
     label: "",
     template: "{}",
     format: Format::Count,
-    ratio: None,
     replaces: None,
     minor: false,
 };
@@ -72,7 +67,6 @@ pub const EXTRAS: &[Extra] = &[
         key: "switch_ns",
         label: "per switch",
         format: Format::Nanos,
-        ratio: Some(("ns per switch", Scope::PerUnit)),
         ..E
     },
     Extra {
@@ -87,7 +81,6 @@ pub const EXTRAS: &[Extra] = &[
         key: "spawn_ns",
         label: "per spawn",
         format: Format::Nanos,
-        ratio: Some(("ns per spawn", Scope::PerUnit)),
         replaces: Some(Generic::Spawn),
         ..E
     },
@@ -95,7 +88,6 @@ pub const EXTRAS: &[Extra] = &[
         key: "spawns_per_sec",
         label: "spawns",
         format: Format::PerSec,
-        ratio: Some(("spawns/s", Scope::Total)),
         ..E
     },
     // contention
@@ -111,7 +103,6 @@ pub const EXTRAS: &[Extra] = &[
         label: "lock wait",
         template: "p99 {}",
         format: Format::Micros,
-        ratio: Some(("lock wait p99", Scope::PerUnit)),
         ..E
     },
     Extra {
@@ -125,7 +116,6 @@ pub const EXTRAS: &[Extra] = &[
         key: "acquisitions_per_sec",
         label: "acquire",
         format: Format::PerSec,
-        ratio: Some(("acquisitions/s", Scope::Total)),
         ..E
     },
     Extra {
@@ -148,7 +138,6 @@ pub const EXTRAS: &[Extra] = &[
         key: "requests_per_sec",
         label: "requests",
         format: Format::PerSec,
-        ratio: Some(("requests/s", Scope::Total)),
         ..E
     },
     Extra {
@@ -170,7 +159,6 @@ pub const EXTRAS: &[Extra] = &[
         label: "latency",
         template: "p99 {}",
         format: Format::Micros,
-        ratio: Some(("request p99", Scope::PerUnit)),
         replaces: Some(Generic::Lateness),
         ..E
     },

@@ -25,6 +25,8 @@ pub fn run_info() -> RunInfo {
         workers: 2,
         interval_ms: INTERVAL_MS,
         mode: "both sides share 2 cores · workers at nice 10".into(),
+        headline: Vec::new(),
+        one_side: None,
     }
 }
 
@@ -36,6 +38,27 @@ pub fn empty_model() -> Model {
 /// Both sides ramped to 10,000 units and ran for ten seconds.
 pub fn demo_model() -> Model {
     let mut model = empty_model();
+    for side in Side::BOTH {
+        model.apply(
+            side,
+            SideEvent::Launched {
+                target_units: UNITS,
+            },
+            0.0,
+        );
+    }
+    for i in 0..SAMPLES {
+        let now_s = (i * INTERVAL_MS) as f64 / 1e3;
+        for side in Side::BOTH {
+            model.apply(side, SideEvent::Sample(Box::new(sample(side, i))), now_s);
+        }
+    }
+    model
+}
+
+/// The samples of `demo_model` under another run (a scenario's headline figures, say).
+pub fn demo_model_for(run: RunInfo) -> Model {
+    let mut model = Model::new(run, 10.0);
     for side in Side::BOTH {
         model.apply(
             side,

@@ -125,10 +125,17 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
 /// many charts as fit.
 fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selection) {
     let columns: [Rect; 2] = Layout::horizontal([Constraint::Fill(1); 2]).areas(area);
-    let blocks = Side::BOTH.map(|s| panel::block(model.side(s), selection.includes(s)));
+    let blocks = Side::BOTH.map(|s| {
+        let m = model.side(s);
+        panel::block(
+            m,
+            selection.includes(s),
+            panel::saturation(model, m).is_some(),
+        )
+    });
     let inner = [0, 1].map(|i| blocks[i].inner(columns[i]));
     let problems =
-        Side::BOTH.map(|s| panel::problems(model.side(s), model.now_s, inner[s.index()].width));
+        Side::BOTH.map(|s| panel::problems(model, model.side(s), inner[s.index()].width));
     // The same rows on both sides even when only one has a problem to report, so charts line up.
     let problem_rows = problems.iter().map(Vec::len).max().unwrap_or(0) as u16;
     let table = panel::table(model, inner[0].height.saturating_sub(problem_rows));
@@ -142,7 +149,8 @@ fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selec
     };
     let chart_rows = split(inner[0])[2].height;
     let count = charts::fitting(chart_rows);
-    let metrics = &charts::metrics(model)[..count];
+    let metrics = charts::metrics(model);
+    let metrics = &metrics[..count.min(metrics.len())];
     // One scale per chart, computed once and shared by both columns.
     let y_max: Vec<Option<f64>> = metrics
         .iter()
@@ -166,7 +174,7 @@ fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selec
         }
         let rows = Layout::vertical(vec![Constraint::Fill(1); count]).split(chart_area);
         for ((&metric, &y_max), &row) in metrics.iter().zip(&y_max).zip(rows.iter()) {
-            charts::render(frame, row, m, metric, x, y_max);
+            charts::render(frame, row, model, m, metric, x, y_max);
         }
     }
 }

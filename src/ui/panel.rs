@@ -10,15 +10,30 @@ use ratatui::widgets::{Block, BorderType, Padding, Paragraph};
 use super::extras::{self, ExtraRow};
 use super::format::{self, MISSING};
 use super::{charts, theme};
-use crate::model::{Model, SideModel, Status};
+use crate::model::{Model, SideModel, Status, headline, saturation};
 use crate::protocol::Side;
 
 /// Width of the label column of the figure table.
 const LABEL_WIDTH: usize = 11;
 const SEP: &str = " · ";
 
-/// The column frame: side name on the left (marked when selected), status on the right.
-pub fn block(m: &SideModel, selected: bool) -> Block<'static> {
+/// Why a side cannot keep up with what its units ask, judged on its steady figures; None when it can.
+pub fn saturation(model: &Model, m: &SideModel) -> Option<String> {
+    let f = m.figures.as_ref().filter(|_| headline::steady(m))?;
+    saturation::saturation(&model.run, f)
+}
+
+/// A side whose figures are last words, not live ones: dimmed, and never compared.
+fn is_out(m: &SideModel) -> bool {
+    matches!(
+        m.status,
+        Status::Failed(_) | Status::Stopped | Status::NotResponding
+    )
+}
+
+/// The column frame: side name on the left (marked when selected), status on the right, and
+/// "saturated" next to it while the side cannot keep up.
+pub fn block(m: &SideModel, selected: bool, saturated: bool) -> Block<'static> {
     let colour = theme::side(m.side);
     let (marker, border, title_style) = if selected {
         (
@@ -33,6 +48,17 @@ pub fn block(m: &SideModel, selected: bool) -> Block<'static> {
         Status::Failed(_) => "FAILED".to_string(),
         s => s.label(),
     };
+    let mut right = vec![Span::styled(
+        format!(" {status} "),
+        theme::status(&m.status),
+    )];
+    if saturated {
+        right.push(Span::styled(
+            " saturated ",
+            theme::warn().add_modifier(Modifier::REVERSED),
+        ));
+    }
+    right.push(Span::raw(" "));
     Block::bordered()
         .padding(Padding::horizontal(1))
         .border_type(border)
@@ -46,31 +72,44 @@ pub fn block(m: &SideModel, selected: bool) -> Block<'static> {
             Span::styled(format!("{marker}{}", m.side.title()), title_style),
             Span::raw(" "),
         ]))
-        .title(
-            Line::from(vec![
-                Span::styled(format!(" {status} "), theme::status(&m.status)),
-                Span::raw(" "),
-            ])
-            .right_aligned(),
-        )
+        .title(Line::from(right).right_aligned())
 }
 
-/// Lines about what went wrong, cut to `width`: the failure or silence, then the limit hit or newest error.
-pub fn problems(m: &SideModel, now_s: f64, width: u16) -> Vec<Line<'static>> {
+/// Lines about what went wrong, cut to `width`: the failure or silence (and the key that helps), the
+/// saturation, then the limit hit or newest error.
+pub fn problems(model: &Model, m: &SideModel, width: u16) -> Vec<Line<'static>> {
+    let now_s = model.now_s;
     let mut lines = Vec::new();
     let mut push = |text: String, style| {
         lines.push(Line::styled(format::truncate(&text, width as usize), style))
     };
     match &m.status {
-        Status::Failed(_) => push(m.status.label(), theme::alarm()),
+        Status::Failed(_) => {
+            push(m.status.label(), theme::alarm());
+            push(
+                "figures below are its last; r restarts it".into(),
+                theme::dim(),
+            );
+        }
         Status::NotResponding => {
             let silent_s = (now_s - m.last_seen_s).max(0.0);
             push(
-                format!("{}: no sample for {silent_s:.1} s", m.status.label()),
+                format!(
+                    "{}: no sample for {silent_s:.1} s · r restarts it",
+                    m.status.label()
+                ),
                 theme::alarm(),
             );
         }
+        Status::Stopped if model.run.one_side.is_some() => push(
+            "idle: one side at a time (o runs both)".into(),
+            theme::dim(),
+        ),
+        Status::Stopped => push("stopped: s starts it, r restarts it".into(), theme::dim()),
         _ => {}
+    }
+    if let Some(why) = saturation(model, m) {
+        push(why, theme::warn());
     }
     if let Some(limit) = &m.limit_hit {
         push(format!("limit hit: {limit}"), theme::warn());
@@ -200,6 +239,8 @@ fn fold(mut rows: Vec<Row>, order: &[Row], budget: usize) -> Vec<Row> {
 pub fn render_figures(frame: &mut Frame, area: Rect, model: &Model, m: &SideModel, rows: &[Row]) {
     let figures = Side::BOTH.map(|s| model.side(s).figures.as_ref());
     let value_width = (area.width as usize).saturating_sub(LABEL_WIDTH);
+    let out = is_out(m);
+    let style = |s: ratatui::style::Style| if out { theme::dim() } else { s };
     let lines: Vec<Line> = rows
         .iter()
         .map(|&row| {
@@ -214,14 +255,14 @@ pub fn render_figures(frame: &mut Frame, area: Rect, model: &Model, m: &SideMode
             let mut spans = Vec::with_capacity(1 + 2 * keep);
             spans.push(Span::styled(
                 format!("{label:<LABEL_WIDTH$}"),
-                theme::label(),
+                style(theme::label()),
             ));
             for (i, s) in segments.into_iter().take(keep).enumerate() {
                 if i == 0 {
-                    spans.push(Span::styled(s, theme::value()));
+                    spans.push(Span::styled(s, style(theme::value())));
                 } else {
                     spans.push(Span::styled(SEP, theme::dim()));
-                    spans.push(Span::raw(s));
+                    spans.push(Span::styled(s, style(ratatui::style::Style::default())));
                 }
             }
             Line::from(spans)

@@ -1,171 +1,127 @@
-//! The ratio line: the headline figures of one side as a multiple of the other's, biggest side named.
-//! Per-unit costs compare at any unit counts; totals only say something when the counts match, so at
-//! different counts they come last and the line says the counts.
+//! The headline line: the scenario's own figure first, in words a speaker can read out
+//! ("per unit: 466 B vs 9.6 KiB — threads 21×"), then its other figures while there is room. It renders
+//! `model.headline` (smoothed, gated, chosen by the preset), never picks figures of its own; when the
+//! sides cannot be compared it says why.
 
 use ratatui::text::{Line, Span};
 
-use super::extras::{self, EXTRAS};
-use super::{format, theme};
-use crate::model::{Figures, Model, ratio};
+use super::format::{self, MISSING};
+use super::theme;
+use crate::model::Model;
+use crate::model::headline::{EVEN_FACTOR, Headline, Unit, steady};
 use crate::protocol::Side;
 
-/// Closer than this to 1× is not news and is left off the line.
-const MIN_FACTOR: f64 = 1.1;
+const SEP: &str = " │ ";
 
-/// Whether a figure compares like with like when the sides run different numbers of units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Scope {
-    /// A cost per unit or per operation (RSS per unit, ns per switch, a p99): fair at any counts.
-    PerUnit,
-    /// A total of the side (OS threads, ctx switches/s, ops/s): it grows with the unit count.
-    Total,
+/// A value in the figure's unit: "466 B", "148 ns", "1.02 cores", "69k/s".
+pub fn show(unit: Unit, v: f64) -> String {
+    if !v.is_finite() || v < 0.0 {
+        return MISSING.into();
+    }
+    match unit {
+        Unit::Bytes => format::bytes(v),
+        Unit::Nanos => format::nanos(v),
+        Unit::Micros => format::nanos(v * 1e3),
+        Unit::Cores => format!("{v:.2} cores"),
+        Unit::Count => format::count(v.round() as u64),
+        Unit::PerSec => format::rate(v),
+        Unit::Ratio => format::fraction(v),
+    }
 }
 
-/// Reads one figure of a side, None when the side has no such figure.
-type Getter = fn(&Figures) -> Option<f64>;
-
-/// Generic headline figures in the order they matter to the comparison; the workload's own headline
-/// figures (`EXTRAS` with a `ratio`) go first, and the line keeps a prefix that fits.
-const HEADLINES: &[(&str, Scope, Getter)] = &[
-    ("RSS per unit", Scope::PerUnit, |f| f.rss_per_unit_bytes),
-    ("OS threads", Scope::Total, |f| Some(f.os_threads as f64)),
-    ("ctx switches/s", Scope::Total, |f| {
-        Some(f.ctx_switches_per_sec)
-    }),
-    ("p99 lateness", Scope::PerUnit, |f| {
-        f.lateness_p99_us.map(|v| v as f64)
-    }),
-    ("ops/s", Scope::Total, |f| Some(f.ops_per_sec)),
-    ("CPU", Scope::Total, |f| Some(f.cpu_percent)),
-    ("spawn time", Scope::PerUnit, |f| f.spawn_ns_per_unit),
-    ("virtual per unit", Scope::PerUnit, |f| {
-        f.virtual_per_unit_bytes
-    }),
-];
-
-/// One headline: `bigger` has `factor` times the `what` of the other side.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Headline {
-    pub bigger: Side,
-    pub factor: f64,
-    pub what: &'static str,
-    pub scope: Scope,
-}
-
-/// Headlines that exist for both sides and differ enough to say so, most telling first.
-pub fn headlines(model: &Model) -> Vec<Headline> {
-    let (Some(a), Some(t)) = (
-        &model.side(Side::Async).figures,
-        &model.side(Side::Threads).figures,
-    ) else {
-        return Vec::new();
-    };
-    let own = EXTRAS.iter().filter_map(|e| {
-        let (what, scope) = e.ratio?;
-        Some((
-            what,
-            scope,
-            extras::value(a, e.key),
-            extras::value(t, e.key),
-        ))
+/// "per unit: 466 B vs 9.6 KiB — threads 21×"; values of the async side first, as the columns are.
+fn compared(h: &Headline) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::styled(
+        format!("{}: ", h.figure.words),
+        theme::label(),
+    )];
+    for (i, side) in Side::BOTH.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" vs "));
+        }
+        let v = h.values[side.index()].map_or(MISSING.into(), |v| show(h.figure.unit, v));
+        spans.push(Span::styled(v, theme::value().fg(theme::side(side))));
+    }
+    // Against a value that prints as "0" or "<0.001" a factor says nothing a speaker can use.
+    let shown_zero = h.values.iter().flatten().any(|&v| {
+        let s = show(h.figure.unit, v);
+        s == "0" || s.starts_with('<')
     });
-    let generic = HEADLINES
-        .iter()
-        .map(|&(what, scope, get)| (what, scope, get(a), get(t)));
-    let mut all: Vec<Headline> = own
-        .chain(generic)
-        .filter_map(|(what, scope, a, t)| {
-            let (bigger, factor) = match ratio(a, t) {
-                Some(r) if r >= 1.0 => (Side::Threads, r),
-                _ => (Side::Async, ratio(t, a)?),
-            };
-            (factor >= MIN_FACTOR).then_some(Headline {
-                bigger,
-                factor,
-                what,
-                scope,
-            })
-        })
-        .collect();
-    if unit_counts(model).is_some() {
-        // Stable: each scope keeps its order.
-        all.sort_by_key(|h| h.scope);
+    match h.bigger().filter(|_| !shown_zero) {
+        Some((_, f)) if f < EVEN_FACTOR => spans.push(Span::raw(" — about even")),
+        Some((side, f)) => {
+            spans.push(Span::raw(" — "));
+            spans.push(Span::styled(
+                format!("{} {}", side.name(), format::factor(f)),
+                theme::value(),
+            ));
+        }
+        None => {}
     }
-    all
+    spans
 }
 
-/// Units of each side, indexed by `Side::index`, when they differ.
-fn unit_counts(model: &Model) -> Option<[u64; 2]> {
-    let units = Side::BOTH.map(|s| model.side(s).figures.as_ref().map_or(0, |f| f.units));
-    (units[0] != units[1]).then_some(units)
+/// "cores used: async 1.00 cores · one side at a time": the figure, what a steady side measures, and
+/// why there is no comparison.
+fn withheld(h: &Headline, model: &Model) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::styled(
+        format!("{}: ", h.figure.words),
+        theme::label(),
+    )];
+    for side in Side::BOTH {
+        let m = model.side(side);
+        if let Some(v) = h.values[side.index()].filter(|_| steady(m)) {
+            spans.push(Span::styled(
+                format!("{} {} · ", side.name(), show(h.figure.unit, v)),
+                theme::value().fg(theme::side(side)),
+            ));
+        }
+    }
+    let why = h.reason.clone().unwrap_or_else(|| "not comparable".into());
+    spans.push(Span::styled(why, theme::dim()));
+    spans
 }
 
-/// "threads: 21× the RSS per unit · 512× the OS threads │ async: 2.0× the ops/s", as much as fits
-/// `width`; at different unit counts a side's totals end with "at 10,000 vs 1,000 units".
-pub fn line(model: &Model, width: usize) -> Line<'static> {
-    let all = headlines(model);
-    if all.is_empty() {
-        return Line::styled(" ratios appear once both sides report", theme::dim());
-    }
-    let counts = unit_counts(model);
-    // The most important headlines win; they are then grouped by the side that is bigger.
-    let mut keep = all.len();
-    while keep > 1 && grouped(&all[..keep], counts).width() > width {
-        keep -= 1;
-    }
-    grouped(&all[..keep], counts)
+fn width(spans: &[Span]) -> usize {
+    spans.iter().map(Span::width).sum()
 }
 
-/// At different unit counts a side's totals are introduced by the counts, its own first:
-/// "threads: 15× the RSS per unit · at 10,000 vs 1,000 units: 3,334× the OS threads".
-fn grouped(headlines: &[Headline], counts: Option<[u64; 2]>) -> Line<'static> {
-    let mut spans = vec![Span::raw(" ")];
-    let first = headlines.first().map_or(Side::Threads, |h| h.bigger);
-    let order = if first == Side::Async {
-        Side::BOTH
-    } else {
-        [Side::Threads, Side::Async]
+/// The headline, then the scenario's other figures that are comparable, then any limit a side hit,
+/// as many as fit `width` (the headline always stays, cut if it must be).
+pub fn line(model: &Model, width_cells: usize) -> Line<'static> {
+    let shown = &model.headline.shown;
+    let Some(head) = shown.first() else {
+        return Line::styled(" the headline appears once both sides report", theme::dim());
     };
-    for side in order {
-        let mut mine = headlines.iter().filter(|h| h.bigger == side).peekable();
-        if mine.peek().is_none() {
-            continue;
+    let mut spans = vec![Span::raw(" ")];
+    if head.comparable {
+        spans.extend(compared(head));
+    } else {
+        spans.extend(withheld(head, model));
+    }
+    let mut more: Vec<Vec<Span<'static>>> = Vec::new();
+    if head.comparable {
+        more.extend(shown[1..].iter().filter(|h| h.comparable).map(compared));
+    }
+    for side in Side::BOTH {
+        if let Some(name) = model
+            .side(side)
+            .figures
+            .as_ref()
+            .and_then(|f| f.limit_name.clone())
+        {
+            more.push(vec![Span::styled(
+                format!("{} stopped by {name}", side.name()),
+                theme::warn(),
+            )]);
         }
-        if spans.len() > 1 {
-            spans.push(Span::styled(" │ ", theme::dim()));
+    }
+    for item in more {
+        if width(&spans) + format::width(SEP) + width(&item) > width_cells {
+            break;
         }
-        let at = counts.map(|units| {
-            let (mine, other) = (units[side.index()], units[1 - side.index()]);
-            format!(
-                "at {} vs {} units:",
-                format::count(mine),
-                format::count(other)
-            )
-        });
-        let mut qualified = false;
-        let mut name = side.name().to_string();
-        for (i, h) in mine.enumerate() {
-            let qualify = h.scope == Scope::Total && !qualified && at.is_some();
-            qualified |= qualify;
-            let sep = match (i, qualify, &at) {
-                (0, true, Some(at)) => {
-                    name = format!("{name} {}", at.trim_end_matches(':'));
-                    " ".to_string()
-                }
-                (0, _, _) => " ".to_string(),
-                (_, true, Some(at)) => format!(" · {at} "),
-                _ => " · ".to_string(),
-            };
-            if i == 0 {
-                spans.push(Span::styled(
-                    format!("{name}:"),
-                    theme::value().fg(theme::side(side)),
-                ));
-            }
-            spans.push(Span::styled(sep, theme::dim()));
-            spans.push(Span::styled(format::factor(h.factor), theme::value()));
-            spans.push(Span::raw(format!(" the {}", h.what)));
-        }
+        spans.push(Span::styled(SEP, theme::dim()));
+        spans.extend(item);
     }
     Line::from(spans)
 }
@@ -173,93 +129,62 @@ fn grouped(headlines: &[Headline], counts: Option<[u64; 2]>) -> Line<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::headline::find;
     use crate::ui::fixtures;
-
-    #[test]
-    fn the_bigger_side_is_named_and_ties_are_left_out() {
-        let model = fixtures::demo_model();
-        let h = headlines(&model);
-        let rss = h
-            .iter()
-            .find(|h| h.what == "RSS per unit")
-            .expect("rss ratio");
-        assert_eq!(rss.bigger, Side::Threads);
-        assert!(rss.factor > 5.0, "{rss:?}");
-        assert!(h.iter().all(|h| h.factor >= MIN_FACTOR));
-    }
-
-    #[test]
-    fn the_line_fits_by_dropping_whole_headlines() {
-        let model = fixtures::demo_model();
-        for width in [10, 40, 80, 200] {
-            let line = line(&model, width);
-            assert!(
-                line.width() <= width.max(line.spans.iter().take(5).map(Span::width).sum()),
-                "{width}"
-            );
-            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
-            assert!(text.contains("RSS per unit"), "{text}");
-        }
-        assert!(headlines(&fixtures::empty_model()).is_empty());
-    }
 
     fn text(line: &Line) -> String {
         line.spans.iter().map(|s| s.content.as_ref()).collect()
     }
 
     #[test]
-    fn totals_at_different_unit_counts_come_last_and_say_the_counts() {
-        let same = fixtures::demo_model();
-        assert!(!text(&line(&same, 500)).contains(" vs "));
+    fn the_demo_reads_as_a_sentence_with_the_bigger_side_named() {
+        let model = fixtures::demo_model();
+        let t = text(&line(&model, 80));
+        assert!(
+            t.starts_with(" per unit: 1.0 KiB vs 15.0 KiB — threads 15×"),
+            "{t}"
+        );
+        assert!(
+            text(&line(&fixtures::empty_model(), 80)).contains("once both sides report"),
+            "nothing to show yet"
+        );
+    }
 
-        let mut model = fixtures::demo_model();
-        if let Some(f) = model.sides[Side::Async.index()].figures.as_mut() {
-            f.units = 1_000;
-        }
-        let h = headlines(&model);
-        let first_total = h.iter().position(|h| h.scope == Scope::Total);
-        let last_per_unit = h.iter().rposition(|h| h.scope == Scope::PerUnit);
-        assert!(first_total > last_per_unit, "{h:?}");
-        let wide = text(&line(&model, 500));
+    #[test]
+    fn a_failed_side_is_not_compared_and_the_line_says_why() {
+        let t = text(&line(&fixtures::failed_model(), 80));
+        assert!(t.contains("threads side failed"), "{t}");
+        assert!(!t.contains('×'), "{t}");
+    }
+
+    #[test]
+    fn other_figures_follow_the_headline_while_they_fit() {
+        let mut run = fixtures::run_info();
+        run.headline = vec![
+            find("rss_per_unit").expect("listed"),
+            find("lateness_p99").expect("listed"),
+        ];
+        let rebuilt = fixtures::demo_model_for(run);
+        let wide = text(&line(&rebuilt, 200));
         assert!(
-            wide.starts_with(" threads: 15× the RSS per unit · ")
-                && wide.contains(" · at 10,000 vs 1,000 units: 3,334× the OS threads · "),
+            wide.starts_with(" per unit: ") && wide.contains(" │ lateness p99: "),
             "{wide}"
         );
-        // A side whose only headlines are totals names the counts next to its name.
-        for m in &mut model.sides {
-            if let Some(f) = m.figures.as_mut() {
-                f.lateness_p99_us = None;
-                if m.side == Side::Async {
-                    f.ops_per_sec *= 3.0;
-                }
-            }
-        }
-        let wide = text(&line(&model, 500));
+        let narrow = text(&line(&rebuilt, 50));
         assert!(
-            wide.ends_with("│ async at 1,000 vs 10,000 units: 3.0× the ops/s"),
-            "{wide}"
-        );
-        // Per-unit headlines alone need no counts.
-        let narrow = text(&line(&model, 40));
-        assert!(
-            narrow.contains("RSS per unit") && !narrow.contains(" vs "),
+            narrow.starts_with(" per unit: ") && !narrow.contains("lateness"),
             "{narrow}"
         );
     }
 
     #[test]
-    fn a_workload_headline_leads_the_line() {
-        let mut model = fixtures::demo_model();
-        for (side, ns) in [(Side::Async, 480.0), (Side::Threads, 4150.0)] {
-            if let Some(f) = model.sides[side.index()].figures.as_mut() {
-                f.extra.insert("switch_ns".into(), serde_json::json!(ns));
-            }
-        }
-        let line = text(&line(&model, 80));
-        assert!(
-            line.starts_with(" threads: 8.6× the ns per switch · "),
-            "{line}"
-        );
+    fn values_in_their_units() {
+        assert_eq!(show(Unit::Bytes, 466.0), "466 B");
+        assert_eq!(show(Unit::Nanos, 148.0), "148 ns");
+        assert_eq!(show(Unit::Micros, 47_900.0), "47.9 ms");
+        assert_eq!(show(Unit::Cores, 1.0), "1.00 cores");
+        assert_eq!(show(Unit::Count, 1_000_000.0), "1,000,000");
+        assert_eq!(show(Unit::Ratio, 2.034), "2.03");
+        assert_eq!(show(Unit::Bytes, f64::NAN), MISSING);
     }
 }

@@ -22,10 +22,10 @@ fn scenario_model(name: &str) -> Model {
     let cli = Cli::try_parse_from(["versus", "--scenario", name]).unwrap();
     let mut cfg = RunConfig::from_cli(&cli).unwrap();
     cfg.workers = 2;
-    let mut model = fixtures::demo_model();
-    model.run = cfg.run_info();
-    model.run.mode = cfg.mode_for(2);
-    model
+    let mut run = cfg.run_info();
+    run.mode = cfg.mode_for(2);
+    // The samples are fed under the scenario's run, so its headline figures are tracked from the start.
+    fixtures::demo_model_for(run)
 }
 
 #[test]

@@ -77,6 +77,21 @@ pub const KINDS: &[Kind] = &[
     echo::KIND,
 ];
 
+/// The figures each kind is about when it runs without a scenario, its headline first (names from
+/// `model::headline::FIGURES`; a scenario's preset names its own with `headline = [...]`).
+pub const HEADLINES: &[(&str, &[&str])] = &[
+    ("sleep", &["rss_per_unit"]),
+    ("cpu", &["cores_used", "ops_per_sec"]),
+    ("spawn", &["spawn_ns"]),
+    ("switch", &["switch_ns", "os_switches_per_round_trip"]),
+    (
+        "contention",
+        &["acquisitions_per_sec", "os_switches_per_acquisition"],
+    ),
+    ("blocking", &["lateness_p99"]),
+    ("echo", &["rss_per_connection", "request_p99"]),
+];
+
 pub fn find(name: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.name == name)
 }

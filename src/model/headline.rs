@@ -1,0 +1,402 @@
+//! The headline: the one figure a scenario is about (declared in its preset, `headline = [...]`), both
+//! sides next to each other, smoothed over the steady window and shown only while the two sides can be
+//! compared; otherwise the reason why not. Plain data derived from the samples; the UI only renders it.
+
+use crate::model::{Figures, Ring, RunInfo, SideModel, Status};
+use crate::protocol::Side;
+
+/// Smoothing window: the median of the per-sample figures of the last this many seconds.
+pub const SMOOTH_S: f64 = 5.0;
+/// The shown values change at most this often, so a speaker can read them out.
+pub const UPDATE_S: f64 = 1.0;
+/// Fewer steady samples than this and the headline still says "settling…".
+const MIN_POINTS: usize = 3;
+/// Points kept per side and figure: enough for the smoothing window at a fast sample interval.
+const SERIES_LEN: usize = 200;
+/// A steady state shorter than this (the rate window) still carries figures of before it.
+const STEADY_MIN_US: u64 = 1_000_000;
+/// Closer than this to 1× the sides are "about even".
+pub const EVEN_FACTOR: f64 = 1.1;
+
+/// How a figure's value reads; the UI picks the words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Bytes,
+    Nanos,
+    Micros,
+    Cores,
+    Count,
+    PerSec,
+    Ratio,
+}
+
+/// One figure a headline can be about: a row of `FIGURES`.
+pub struct FigureDef {
+    /// Name in presets (`headline = ["rss_per_unit"]`) and in the headless JSON.
+    pub name: &'static str,
+    /// Words a speaker reads out before the values: "per unit".
+    pub words: &'static str,
+    pub unit: Unit,
+    /// A total of the side (grows with the unit count): compared only at equal unit counts.
+    pub total: bool,
+    pub get: fn(&Figures) -> Option<f64>,
+}
+
+impl std::fmt::Debug for FigureDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl PartialEq for FigureDef {
+    fn eq(&self, other: &Self) -> bool {
+        // Rows of one table: the name is unique.
+        self.name == other.name
+    }
+}
+
+fn extra(f: &Figures, key: &str) -> Option<f64> {
+    f.extra.get(key).and_then(serde_json::Value::as_f64)
+}
+
+/// Every figure a scenario may name as its headline. Sources: `Figures` (figures.rs) and the
+/// workload's own keys in `Figures.extra`.
+pub const FIGURES: &[FigureDef] = &[
+    FigureDef {
+        name: "rss_per_unit",
+        words: "per unit",
+        unit: Unit::Bytes,
+        total: false,
+        get: |f| f.rss_per_unit_bytes,
+    },
+    FigureDef {
+        name: "virtual_per_unit",
+        words: "virtual per unit",
+        unit: Unit::Bytes,
+        total: false,
+        get: |f| f.virtual_per_unit_bytes,
+    },
+    FigureDef {
+        name: "spawn_ns",
+        words: "per spawn",
+        unit: Unit::Nanos,
+        total: false,
+        get: |f| extra(f, "spawn_ns"),
+    },
+    FigureDef {
+        name: "switch_ns",
+        words: "per switch",
+        unit: Unit::Nanos,
+        total: false,
+        get: |f| extra(f, "switch_ns"),
+    },
+    FigureDef {
+        name: "os_switches_per_round_trip",
+        words: "OS switches/round trip",
+        unit: Unit::Ratio,
+        total: false,
+        get: |f| extra(f, "os_switches_per_round_trip"),
+    },
+    FigureDef {
+        name: "cores_used",
+        words: "cores used",
+        unit: Unit::Cores,
+        total: true,
+        get: |f| Some(f.cores_used),
+    },
+    FigureDef {
+        name: "ops_per_sec",
+        words: "ops/s",
+        unit: Unit::PerSec,
+        total: true,
+        get: |f| Some(f.ops_per_sec),
+    },
+    FigureDef {
+        name: "lateness_p99",
+        words: "lateness p99",
+        unit: Unit::Micros,
+        total: false,
+        get: |f| f.lateness_p99_us.map(|v| v as f64),
+    },
+    FigureDef {
+        name: "acquisitions_per_sec",
+        words: "lock acquisitions/s",
+        unit: Unit::PerSec,
+        total: true,
+        get: |f| extra(f, "acquisitions_per_sec"),
+    },
+    FigureDef {
+        name: "os_switches_per_acquisition",
+        words: "OS switches/acquisition",
+        unit: Unit::Ratio,
+        total: false,
+        get: |f| extra(f, "os_switches_per_acquisition"),
+    },
+    FigureDef {
+        name: "units_reached",
+        words: "units reached",
+        unit: Unit::Count,
+        total: false,
+        get: |f| Some(f.units as f64),
+    },
+    FigureDef {
+        name: "rss_per_connection",
+        words: "per connection",
+        unit: Unit::Bytes,
+        total: false,
+        get: |f| extra(f, "rss_per_connection_bytes"),
+    },
+    FigureDef {
+        name: "requests_per_sec",
+        words: "requests/s",
+        unit: Unit::PerSec,
+        total: true,
+        get: |f| extra(f, "requests_per_sec"),
+    },
+    FigureDef {
+        name: "request_p99",
+        words: "request p99",
+        unit: Unit::Micros,
+        total: false,
+        get: |f| extra(f, "request_p99_us"),
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static FigureDef> {
+    FIGURES.iter().find(|d| d.name == name)
+}
+
+/// "rss_per_unit, spawn_ns, ..." for messages.
+pub fn names() -> String {
+    FIGURES
+        .iter()
+        .map(|d| d.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The headline figures of a workload run without a scenario (`workload::HEADLINES`).
+pub fn default_for(workload: &str) -> Vec<&'static FigureDef> {
+    crate::workload::HEADLINES
+        .iter()
+        .find(|(w, _)| *w == workload)
+        .map(|(_, names)| names.iter().filter_map(|n| find(n)).collect())
+        .unwrap_or_default()
+}
+
+/// The run's figures, its own or its workload's.
+pub fn figures_of(run: &RunInfo) -> Vec<&'static FigureDef> {
+    if run.headline.is_empty() {
+        default_for(&run.workload)
+    } else {
+        run.headline.clone()
+    }
+}
+
+/// One figure of both sides, as shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Headline {
+    pub figure: &'static FigureDef,
+    /// Indexed by `Side::index`.
+    pub values: [Option<f64>; 2],
+    /// Both sides run, are steady and measure the same thing: the ratio may be said.
+    pub comparable: bool,
+    /// Why not comparable, in words ("settling…", "threads side stopped", "one side at a time").
+    pub reason: Option<String>,
+}
+
+impl Headline {
+    /// threads ÷ async, when comparable and both are measured.
+    pub fn ratio(&self) -> Option<f64> {
+        if !self.comparable {
+            return None;
+        }
+        super::ratio(self.values[0], self.values[1])
+    }
+
+    /// The side with the bigger value and by how much (≥ 1), when comparable.
+    pub fn bigger(&self) -> Option<(Side, f64)> {
+        let r = self.ratio().or_else(|| {
+            // threads ÷ async is undefined at async 0; say it the other way round.
+            super::ratio(self.values[1], self.values[0])
+                .filter(|_| self.comparable)
+                .map(|r| 1.0 / r)
+        })?;
+        if r >= 1.0 {
+            Some((Side::Threads, r))
+        } else if r > 0.0 {
+            Some((Side::Async, 1.0 / r))
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether both sides are in a state to be compared; the reason when not.
+pub fn gate(run: &RunInfo, sides: &[SideModel; 2]) -> Result<(), String> {
+    if run.one_side.is_some() {
+        return Err("one side at a time".into());
+    }
+    for m in sides {
+        let name = m.side.name();
+        match &m.status {
+            Status::Failed(_) => return Err(format!("{name} side failed")),
+            Status::NotResponding => return Err(format!("{name} side not responding")),
+            Status::Stopped => return Err(format!("{name} side stopped")),
+            Status::Starting | Status::Running => {}
+        }
+    }
+    if sides.iter().all(steady) {
+        Ok(())
+    } else {
+        Err("settling…".into())
+    }
+}
+
+/// Running with the unit count settled for at least the rate window, so the figures of its latest
+/// sample cover the steady state only.
+pub fn steady(m: &SideModel) -> bool {
+    m.status == Status::Running
+        && match (&m.steady_from, m.latest()) {
+            (Some(from), Some(last)) => {
+                last.worker.t_us.saturating_sub(from.worker.t_us) >= STEADY_MIN_US
+            }
+            _ => false,
+        }
+}
+
+/// The headline of one figure from the values of both sides, once the gate has been passed (or not).
+fn judge(
+    figure: &'static FigureDef,
+    gate: &Result<(), String>,
+    values: [Option<f64>; 2],
+    units: [u64; 2],
+) -> Headline {
+    let reason = match gate {
+        Err(why) => Some(why.clone()),
+        Ok(()) if figure.total && units[0] != units[1] => Some(format!(
+            "a total, and the sides run {} vs {} units",
+            units[0], units[1]
+        )),
+        Ok(()) if values.iter().any(Option::is_none) => Some("settling…".into()),
+        Ok(()) => None,
+    };
+    Headline {
+        figure,
+        values,
+        comparable: reason.is_none(),
+        reason,
+    }
+}
+
+/// The headline of a finished run (headless): each side's steady-state figures, the same gate.
+pub fn final_line(
+    run: &RunInfo,
+    sides: &[SideModel; 2],
+    figures: [Option<&Figures>; 2],
+) -> Vec<Headline> {
+    let gate = gate(run, sides);
+    let units = figures.map(|f| f.map_or(0, |f| f.units));
+    figures_of(run)
+        .into_iter()
+        .map(|def| judge(def, &gate, figures.map(|f| f.and_then(def.get)), units))
+        .collect()
+}
+
+/// Smooths the headline figures over the steady window and decides, at most once a second, what the
+/// headline line shows. Lives in the model; fed by `Model::apply` and `Model::tick`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tracker {
+    figures: Vec<&'static FigureDef>,
+    /// Per figure, per side: (seconds, value) of each steady sample.
+    series: Vec<[Ring<(f64, f64)>; 2]>,
+    /// The steady start (worker clock) the series of each side belong to.
+    steady_key: [Option<u64>; 2],
+    /// What the series were measured under: parameters and runtime (a live flip starts them over).
+    run_key: Vec<String>,
+    /// The gate as of the last update.
+    shown_gate: Option<Result<(), String>>,
+    /// What the line shows now, the scenario's headline first; empty before the first update.
+    pub shown: Vec<Headline>,
+    shown_at_s: f64,
+}
+
+impl Tracker {
+    /// Starts over when the run's figures change (another scenario or workload).
+    fn follow(&mut self, run: &RunInfo) {
+        let figures = figures_of(run);
+        let mut run_key: Vec<String> = run.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        run_key.push(run.runtime.name().to_string());
+        if figures != self.figures || run_key != self.run_key {
+            *self = Tracker {
+                series: figures
+                    .iter()
+                    .map(|_| [Ring::new(SERIES_LEN), Ring::new(SERIES_LEN)])
+                    .collect(),
+                figures,
+                run_key,
+                ..Tracker::default()
+            };
+        }
+    }
+
+    /// A side's sample arrived: its figures join the series while it is steady.
+    pub fn on_sample(&mut self, run: &RunInfo, m: &SideModel, t_s: f64) {
+        self.follow(run);
+        let i = m.side.index();
+        let key = m.steady_from.as_ref().map(|s| s.worker.t_us);
+        if key != self.steady_key[i] || !steady(m) {
+            // A new unit count is a new steady state: figures of the old one do not mix in.
+            self.steady_key[i] = key;
+            for s in &mut self.series {
+                s[i].clear();
+            }
+        }
+        let Some(f) = m.figures.as_ref().filter(|_| steady(m)) else {
+            return;
+        };
+        for (def, s) in self.figures.iter().zip(&mut self.series) {
+            if let Some(v) = (def.get)(f).filter(|v| v.is_finite()) {
+                s[i].push((t_s, v));
+            }
+        }
+    }
+
+    /// Updates what is shown: at once when the gate opens or closes, else at most once a second.
+    pub fn refresh(&mut self, run: &RunInfo, sides: &[SideModel; 2], now_s: f64) {
+        self.follow(run);
+        let gate = gate(run, sides);
+        let gate_changed = self.shown_gate.as_ref() != Some(&gate);
+        if !gate_changed && now_s - self.shown_at_s < UPDATE_S {
+            return;
+        }
+        let units = [0, 1].map(|i| sides[i].figures.as_ref().map_or(0, |f| f.units));
+        self.shown = self
+            .figures
+            .iter()
+            .zip(&self.series)
+            .map(|(&def, s)| judge(def, &gate, [0, 1].map(|i| smoothed(&s[i], now_s)), units))
+            .collect();
+        self.shown_at_s = now_s;
+        self.shown_gate = Some(gate);
+    }
+}
+
+/// The median of the points of the last `SMOOTH_S`, None with fewer than `MIN_POINTS`.
+fn smoothed(series: &Ring<(f64, f64)>, now_s: f64) -> Option<f64> {
+    let newest = series.last().map_or(now_s, |p| p.0);
+    let mut v: Vec<f64> = series
+        .iter()
+        .filter(|p| p.0 >= newest - SMOOTH_S)
+        .map(|p| p.1)
+        .collect();
+    if v.len() < MIN_POINTS {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+#[cfg(test)]
+#[path = "headline_tests.rs"]
+mod tests;
