@@ -127,6 +127,7 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
         "mode": cfg.mode(),
         "params": cfg.params.0,
         "headline": headline,
+        "outside_load_cores": model.outside_cores,
         "sides": sides,
     })
 }

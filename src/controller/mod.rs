@@ -56,6 +56,8 @@ pub struct Session {
     pub(crate) loadgen: loadgen::Loadgen,
     /// Memory budget per side and the backstop's state.
     pub(crate) guard: guard::Guard,
+    /// CPU time spent by others on the machine, for the header.
+    machine: collect::machine::MachineLoad,
 }
 
 impl Session {
@@ -75,6 +77,7 @@ impl Session {
             notice: None,
             loadgen: loadgen::Loadgen::default(),
             guard: guard::Guard::new(budget),
+            machine: collect::machine::MachineLoad::default(),
         };
         for side in Side::BOTH {
             s.launch(side);
@@ -154,6 +157,20 @@ impl Session {
     pub fn tick(&mut self) {
         let now = self.now_s();
         self.model.tick(now);
+        // Ours: the controller, each worker as it reports itself, the load generator.
+        let workers: f64 = Side::BOTH
+            .iter()
+            .filter_map(|&s| self.model.side(s).latest())
+            .map(|s| s.worker.cpu_us as f64 / 1e6)
+            .sum();
+        let loadgen = self
+            .loadgen_pid()
+            .and_then(collect::machine::process_cpu_s)
+            .unwrap_or(0.0);
+        let ours = collect::machine::own_cpu_s() + workers + loadgen;
+        if let Some(cores) = self.machine.sample(ours) {
+            self.model.outside_cores = Some(cores);
+        }
     }
 
     pub(crate) fn send(&mut self, side: Side, cmd: &ToWorker) {

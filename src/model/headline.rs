@@ -297,6 +297,8 @@ pub fn final_line(
 ) -> Vec<Headline> {
     let gate = gate(run, sides);
     let units = figures.map(|f| f.map_or(0, |f| f.units));
+    // A side that is not running steadily (stopped, failed, idle) feeds no value at all.
+    let figures = [0, 1].map(|i| figures[i].filter(|_| steady(&sides[i])));
     figures_of(run)
         .into_iter()
         .map(|def| judge(def, &gate, figures.map(|f| f.and_then(def.get)), units))

@@ -221,6 +221,9 @@ pub struct Model {
     pub window_s: f64,
     /// The headline line, smoothed and gated.
     pub headline: headline::Tracker,
+    /// Cores kept busy on this machine by processes other than versus, over the last second or so
+    /// (`collect::machine`); None before two readings.
+    pub outside_cores: Option<f64>,
 }
 
 /// Something that happened to a side, as the controller tells the model.
@@ -245,6 +248,7 @@ impl Model {
             now_s: 0.0,
             window_s,
             headline: headline::Tracker::default(),
+            outside_cores: None,
         }
     }
 

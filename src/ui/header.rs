@@ -15,6 +15,8 @@ const SEP: &str = " · ";
 const FROZEN: &str = " FROZEN ";
 const CAPTION_PREFIX: &str = "look for: ";
 const CAPTION_MARGIN: u16 = 1;
+/// Outside load is named from this many cores kept busy by other processes.
+const OUTSIDE_SIGNIFICANT_CORES: f64 = 0.25;
 
 /// Line one names the workload and its parameters (badges on the right); line two says how both sides
 /// run, the fairness mode last and never dropped, since it qualifies every figure below.
@@ -62,7 +64,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     let interval = format!("sample {} ms", run.interval_ms);
     let window = format!("charts {:.0} s", model.window_s);
     let optional = [runtime.as_str(), interval.as_str(), window.as_str()];
-    let avail = width.saturating_sub(1 + format::width(&run.mode));
+    // Load from outside versus shares the cores too: named right after the mode, never dropped.
+    let outside = model
+        .outside_cores
+        .filter(|&c| c >= OUTSIDE_SIGNIFICANT_CORES)
+        .map(|c| format!("{SEP}outside load {c:.1} cores"));
+    let outside_width = outside.as_deref().map_or(0, format::width);
+    let avail = width.saturating_sub(1 + format::width(&run.mode) + outside_width);
     let keep = format::prefix_fitting(
         optional
             .iter()
@@ -78,6 +86,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         line_two.pop();
     } else {
         line_two.push(Span::styled(run.mode.as_str(), theme::warn()));
+    }
+    if let Some(outside) = outside {
+        line_two.push(Span::styled(outside, theme::alarm()));
     }
     frame.render_widget(Paragraph::new(Line::from(line_two)), row_two);
 }

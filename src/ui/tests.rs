@@ -352,3 +352,20 @@ fn scenario_figures_160x48() {
     );
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn load_from_outside_versus_is_named_in_the_header_when_significant() {
+    let mut model = fixtures::demo_model();
+    let line_two = |model: &Model| {
+        let text = screen(model, &ViewState::default(), 100, 30).to_string();
+        text.lines().nth(1).unwrap_or_default().to_string()
+    };
+    model.outside_cores = Some(0.1);
+    assert!(!line_two(&model).contains("outside load"));
+    model.outside_cores = Some(1.34);
+    let line = line_two(&model);
+    assert!(
+        line.contains("workers at nice 10 · outside load 1.3 cores"),
+        "{line}"
+    );
+}

@@ -1,0 +1,166 @@
+//! The headline in headless JSON: each scenario names the figure that proves its claim and compares
+//! the sides when both run steadily; one side alone is never compared; saturation is said.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::*;
+
+/// The headline object of a run, checked for its shape.
+fn headline(doc: &serde_json::Value) -> &serde_json::Value {
+    let h = &doc["headline"];
+    for key in [
+        "figure",
+        "async",
+        "threads",
+        "ratio",
+        "comparable",
+        "reason",
+    ] {
+        assert!(h.get(key).is_some(), "headline without {key}: {doc}");
+    }
+    h
+}
+
+/// A scenario run: its headline names `figure` and compares both sides, with a ratio that matches
+/// the two values it compares.
+fn compares(scenario: &str, figure: &str, duration: &str) {
+    let (code, doc) = headless(&["--scenario", scenario, "--duration", duration]);
+    assert_eq!(code, Some(0), "{doc}");
+    let h = headline(&doc);
+    assert_eq!(h["figure"], figure, "{scenario}: {h}");
+    assert_eq!(h["comparable"], true, "{scenario}: {h}");
+    assert!(h["reason"].is_null(), "{scenario}: {h}");
+    let (a, t) = (num(h, "async"), num(h, "threads"));
+    let ratio = num(h, "ratio");
+    assert!((ratio - t / a).abs() < 1e-6 * ratio.abs().max(1.0), "{h}");
+}
+
+#[test]
+fn memory_headline_is_rss_per_unit_and_threads_cost_more() {
+    let (code, doc) = headless(&["--scenario", "memory", "--duration", "6s"]);
+    assert_eq!(code, Some(0), "{doc}");
+    let h = headline(&doc);
+    assert_eq!(h["figure"], "rss_per_unit", "{h}");
+    assert_eq!(h["comparable"], true, "{h}");
+    // Measured ~21×; a thread's stack pages alone make it several times a task's.
+    assert!(num(h, "ratio") > 5.0, "{h}");
+}
+
+#[test]
+fn spawn_headline_is_ns_per_spawn() {
+    compares("spawn", "spawn_ns", "6s");
+}
+
+#[test]
+fn switch_headline_is_ns_per_switch() {
+    compares("switch", "switch_ns", "6s");
+}
+
+#[test]
+fn blocking_headline_is_lateness_p99() {
+    compares("blocking", "lateness_p99", "6s");
+}
+
+#[test]
+fn contention_headline_is_lock_acquisitions_per_second() {
+    compares("contention", "acquisitions_per_sec", "6s");
+}
+
+#[test]
+fn echo_headline_is_rss_per_connection() {
+    compares("echo", "rss_per_connection", "6s");
+}
+
+#[test]
+fn limits_headline_is_units_reached() {
+    compares("limits", "units_reached", "8s");
+}
+
+#[test]
+fn parallel_headline_is_cores_used_both_sides_on() {
+    // The preset runs one side at a time; with both sides on, cores used compare at 4 vs 4 units.
+    let (code, doc) = headless(&[
+        "--scenario",
+        "parallel",
+        "--duration",
+        "6s",
+        "--set",
+        "one_side=off",
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    let h = headline(&doc);
+    assert_eq!(h["figure"], "cores_used", "{h}");
+    assert_eq!(h["comparable"], true, "{h}");
+}
+
+#[test]
+fn one_side_at_a_time_is_never_compared_and_says_why() {
+    for args in [
+        &["--scenario", "memory", "--one-side", "async"][..],
+        &["--scenario", "parallel"][..],
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["--duration", "4s"]);
+        let (code, doc) = headless(&args);
+        assert_eq!(code, Some(0), "{doc}");
+        let h = headline(&doc);
+        assert_eq!(h["comparable"], false, "{args:?}: {h}");
+        assert_eq!(h["reason"], "one side at a time", "{args:?}: {h}");
+        assert!(h["ratio"].is_null(), "{h}");
+        // The idle side feeds no value.
+        assert!(h["threads"].is_null(), "{h}");
+    }
+}
+
+#[test]
+fn a_million_sleeping_tasks_are_saturated_and_a_default_run_is_not() {
+    // 1,000,000 tasks waking once a second ask a million wake-ups a second of 2 cores.
+    let (code, doc) = headless(&[
+        "--scenario",
+        "memory",
+        "--duration",
+        "10s",
+        "--async-units",
+        "1000000",
+        "--one-side",
+        "async",
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    let a = side(&doc, "async");
+    assert_eq!(a["saturated"], true, "{a}");
+    assert!(
+        a["saturation"].as_str().unwrap().starts_with("saturated: "),
+        "{a}"
+    );
+
+    let (code, doc) = headless(&["--duration", "5s"]);
+    assert_eq!(code, Some(0), "{doc}");
+    for name in ["async", "threads"] {
+        let s = side(&doc, name);
+        assert_eq!(s["saturated"], false, "{s}");
+    }
+}
+
+#[test]
+fn an_unknown_headline_figure_is_one_line_and_exit_2() {
+    let dir = std::env::temp_dir().join(unique_tag("headline-config"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "name = \"mine\"\nworkload = \"sleep\"\nheadline = [\"rss_per_unit\", \"nope\"]\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "--config",
+        path.to_str().unwrap(),
+        "--headless",
+        "--duration",
+        "1s",
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("unknown headline figure 'nope'"), "{err}");
+}
