@@ -7,6 +7,7 @@ pub mod cpu;
 pub mod echo;
 pub mod params;
 pub mod sleep;
+pub mod source;
 pub mod spawn;
 pub mod switch;
 pub mod unit;
