@@ -11,6 +11,7 @@ pub mod source;
 pub mod spawn;
 pub mod switch;
 pub mod unit;
+pub mod yielding;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -75,6 +76,7 @@ pub const KINDS: &[Kind] = &[
     switch::KIND,
     contention::KIND,
     blocking::KIND,
+    yielding::KIND,
     echo::KIND,
 ];
 

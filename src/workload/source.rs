@@ -1,15 +1,16 @@
 //! The code being measured, for the source view: each kind's async half (`fn task`) and thread half
 //! (`fn thread`) cut from its own file, compiled in, with the lines that differ between them marked.
 
-/// Each kind's file, as compiled.
-const FILES: &[(&str, &str)] = &[
-    ("sleep", include_str!("sleep.rs")),
-    ("cpu", include_str!("cpu.rs")),
-    ("spawn", include_str!("spawn.rs")),
-    ("switch", include_str!("switch.rs")),
-    ("contention", include_str!("contention.rs")),
-    ("blocking", include_str!("blocking.rs")),
-    ("echo", include_str!("echo.rs")),
+/// Each kind's file name and text, as compiled.
+const FILES: &[(&str, &str, &str)] = &[
+    ("sleep", "sleep.rs", include_str!("sleep.rs")),
+    ("cpu", "cpu.rs", include_str!("cpu.rs")),
+    ("spawn", "spawn.rs", include_str!("spawn.rs")),
+    ("switch", "switch.rs", include_str!("switch.rs")),
+    ("contention", "contention.rs", include_str!("contention.rs")),
+    ("blocking", "blocking.rs", include_str!("blocking.rs")),
+    ("yield", "yielding.rs", include_str!("yielding.rs")),
+    ("echo", "echo.rs", include_str!("echo.rs")),
 ];
 
 /// One line of a half, and whether the other half lacks it.
@@ -33,13 +34,13 @@ pub struct Halves {
 
 /// The halves of `kind`, or None for a kind whose file has no `fn task` / `fn thread`.
 pub fn halves(kind: &str) -> Option<Halves> {
-    let (_, text) = FILES.iter().find(|(name, _)| *name == kind)?;
+    let (_, file, text) = FILES.iter().find(|(name, _, _)| *name == kind)?;
     let lines: Vec<&str> = text.lines().collect();
     let mut async_half = function(&lines, "fn task(")?;
     let mut thread_half = function(&lines, "fn thread(")?;
     mark_differences(&mut async_half, &mut thread_half);
     Some(Halves {
-        path: format!("src/workload/{kind}.rs"),
+        path: format!("src/workload/{file}"),
         async_half,
         thread_half,
     })
