@@ -200,8 +200,8 @@ mod tests {
         // Line numbers point into the file.
         let file = FILES
             .iter()
-            .find(|(n, _)| *n == "sleep")
-            .map(|f| f.1)
+            .find(|(n, _, _)| *n == "sleep")
+            .map(|f| f.2)
             .unwrap_or("");
         let first = &h.thread_half[0];
         assert_eq!(
