@@ -92,6 +92,7 @@ pub const HEADLINES: &[(&str, &[&str])] = &[
         &["acquisitions_per_sec", "os_switches_per_acquisition"],
     ),
     ("blocking", &["lateness_p99"]),
+    ("yield", &["lateness_p99"]),
     ("echo", &["rss_per_connection", "request_p99"]),
 ];
 
