@@ -12,7 +12,9 @@ use super::{Catalog, Scenario, find_kind};
 type Entries = [Entry];
 
 /// Keys of a scenario table besides the settings.
-const SCENARIO_KEYS: &[&str] = &["name", "title", "workload", "caption", "headline", "params"];
+const SCENARIO_KEYS: &[&str] = &["name", "title", "workload", "caption", "params"];
+/// The figures that prove a scenario's claim; listed after the settings in messages.
+const HEADLINE_KEY: &str = "headline";
 /// Keys of a config file besides those of a scenario (a file may be one scenario, as a preset is).
 const FILE_KEYS: &[&str] = &["scenario", "set", "scenarios"];
 /// Longest scenario name: it goes in the header and on the command line.
@@ -30,6 +32,7 @@ pub struct ConfigFile {
 fn scenario_keys() -> String {
     let mut keys: Vec<&str> = SCENARIO_KEYS.to_vec();
     keys.extend(settings::SETTINGS.iter().map(|s| s.name));
+    keys.push(HEADLINE_KEY);
     keys.join(", ")
 }
 
@@ -122,7 +125,7 @@ fn read_table(
                     .collect::<Vec<_>>()
                     .join(" ")
             }
-            "headline" => s.headline = headline(src, value)?,
+            HEADLINE_KEY => s.headline = headline(src, value)?,
             "params" => {
                 for (pk, pv) in table(src, k, value)? {
                     s.set_param(pk.get_ref(), Given::Toml(pv.get_ref()))
@@ -242,7 +245,10 @@ impl ConfigFile {
         let entries = src.parse()?;
         for (key, _) in &entries {
             let k = key.get_ref().as_str();
-            if !FILE_KEYS.contains(&k) && !SCENARIO_KEYS.contains(&k) && settings::find(k).is_none()
+            if !FILE_KEYS.contains(&k)
+                && !SCENARIO_KEYS.contains(&k)
+                && k != HEADLINE_KEY
+                && settings::find(k).is_none()
             {
                 return Err(src.at(
                     key.span(),
