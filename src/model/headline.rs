@@ -140,6 +140,13 @@ pub const FIGURES: &[FigureDef] = &[
         get: |f| Some(f.units as f64),
     },
     FigureDef {
+        name: "deadlocked_units",
+        words: "units deadlocked",
+        unit: Unit::Count,
+        total: true,
+        get: |f| extra(f, "deadlocked_units"),
+    },
+    FigureDef {
         name: "rss_per_connection",
         words: "per connection",
         unit: Unit::Bytes,

@@ -4,6 +4,7 @@
 pub mod blocking;
 pub mod contention;
 pub mod cpu;
+pub mod deadlock;
 pub mod echo;
 pub mod params;
 pub mod sleep;
@@ -77,6 +78,7 @@ pub const KINDS: &[Kind] = &[
     contention::KIND,
     blocking::KIND,
     yielding::KIND,
+    deadlock::KIND,
     echo::KIND,
 ];
 
@@ -93,6 +95,7 @@ pub const HEADLINES: &[(&str, &[&str])] = &[
     ),
     ("blocking", &["lateness_p99"]),
     ("yield", &["lateness_p99"]),
+    ("deadlock", &["deadlocked_units"]),
     ("echo", &["rss_per_connection", "request_p99"]),
 ];
 
