@@ -15,5 +15,6 @@ pub mod scenario;
 pub mod term;
 pub mod tui;
 pub mod ui;
+pub mod uitrace;
 pub mod worker;
 pub mod workload;
