@@ -75,7 +75,7 @@ pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
         frozen: None,
         panic_in_ui: fault == "ui-panic",
         trace,
-        starvation: Starvation::new(),
+        starvation: Starvation::starting_now(),
     };
     let exit = lp.run(&mut term, &rx, frame_time, deadline);
     // Workers first (they may take a moment), then the terminal, then report.

@@ -95,7 +95,7 @@ pub struct Starvation {
 
 impl Starvation {
     /// Starts counting the run-queue wait from now, not from the thread's start.
-    pub fn new() -> Starvation {
+    pub fn starting_now() -> Starvation {
         Starvation {
             worst: Duration::ZERO,
             last_seen: None,
@@ -106,15 +106,18 @@ impl Starvation {
     /// Notes one frame; `late` is start − due, `write` the draw+flush time, `run_delay_ns` the total
     /// from `own_run_delay_ns`.
     pub fn frame(&mut self, now: Instant, late: Duration, write: Duration, run_delay_ns: u64) {
-        let waited =
-            Duration::from_nanos(run_delay_ns.saturating_sub(self.last_run_delay_ns));
+        let waited = Duration::from_nanos(run_delay_ns.saturating_sub(self.last_run_delay_ns));
         self.last_run_delay_ns = run_delay_ns;
         let behind = late.max(write).max(waited);
         let showing = self
             .last_seen
             .is_some_and(|t| now.duration_since(t) < STARVED_SHOWN_FOR);
         if behind >= STARVED_AFTER {
-            self.worst = if showing { self.worst.max(behind) } else { behind };
+            self.worst = if showing {
+                self.worst.max(behind)
+            } else {
+                behind
+            };
             self.last_seen = Some(now);
         } else if !showing {
             self.worst = Duration::ZERO;
@@ -138,7 +141,7 @@ mod tests {
 
     #[test]
     fn a_late_frame_is_said_and_then_forgotten() {
-        let mut s = Starvation::new();
+        let mut s = Starvation::starting_now();
         s.last_run_delay_ns = 0;
         let t0 = Instant::now();
         let ms = Duration::from_millis;
@@ -148,7 +151,10 @@ mod tests {
         let n = s.notice().expect("a 1.2 s late frame is said");
         assert!(n.contains("1.2 s"), "{n}");
         s.frame(t0 + ms(200), ms(2), ms(300), 0);
-        assert!(s.notice().is_some_and(|n| n.contains("1.2 s")), "worst kept");
+        assert!(
+            s.notice().is_some_and(|n| n.contains("1.2 s")),
+            "worst kept"
+        );
         s.frame(t0 + ms(4000), ms(2), ms(1), 0);
         assert_eq!(s.notice(), None, "gone 3 s after the last late frame");
         // The run queue wait counts as of the previous frame.
