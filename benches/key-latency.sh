@@ -115,18 +115,23 @@ class Pane:
 
 
 def units_on_screen(screen):
-    return tuple(re.findall(r"units\s+([\d,]+)", screen))
+    """The units shown per side, and whether any side still shows a target it has not reached."""
+    lines = re.findall(r"┃ (?:units|connections) .*?┃", screen)
+    counts = tuple(re.findall(r"(?:units|connections)\s+([\d,]+)", screen))
+    return counts, any("target" in l for l in lines)
 
 
 def warm_up(p):
-    """Until both sides show units and the counts held still for 2 s, at most WARMUP_S."""
+    """Until both sides show their target (or held still for 5 s: a side stopped at a limit),
+    at most WARMUP_S."""
     start = time.monotonic()
     last, since = None, time.monotonic()
     while time.monotonic() - start < WARMUP_S:
-        u = units_on_screen(p.screen())
+        u, short = units_on_screen(p.screen())
+        now = time.monotonic()
         if u != last:
-            last, since = u, time.monotonic()
-        elif len(u) >= 2 and time.monotonic() - since >= 2.0 and time.monotonic() - start >= 3.0:
+            last, since = u, now
+        if len(u) >= 2 and now - start >= 2.0 and (not short or now - since >= 5.0):
             break
         time.sleep(0.25)
     return time.monotonic() - start, last

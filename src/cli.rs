@@ -82,6 +82,11 @@ pub struct Cli {
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(i32).range(0..=19))]
     pub nice: i32,
 
+    /// Scheduling class of the workers: idle (SCHED_IDLE: the UI and the terminal always run first)
+    /// or normal (SCHED_OTHER at --nice)
+    #[arg(long, value_enum, default_value_t = WorkerSched::Idle, value_name = "CLASS")]
+    pub sched: WorkerSched,
+
     /// Pin each side to its own CPU (async: cpu 0, threads: cpu 1) so they do not compete
     #[arg(long)]
     pub pin: bool,
@@ -120,6 +125,13 @@ pub enum Command {
     /// Opens the `echo` workload's connections to both servers; started by the controller.
     #[command(hide = true)]
     Loadgen,
+}
+
+/// The workers' scheduling class (`--sched`).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerSched {
+    Idle,
+    Normal,
 }
 
 /// The side `--one-side` runs.

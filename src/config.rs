@@ -136,6 +136,7 @@ impl RunConfig {
             one_side: None,
             launch: LaunchOpts {
                 nice: cli.nice,
+                idle: cli.sched == crate::cli::WorkerSched::Idle,
                 cpus: pinned_cpus(cli.pin),
             },
             window: cli.window,
@@ -217,7 +218,12 @@ impl RunConfig {
                 list(&self.launch.cpus[1])
             ),
         };
-        format!("{fairness} · workers at nice {}", self.launch.nice)
+        // As short as "workers at nice 10": at 80 columns a longer mode pushes the runtime out.
+        if self.launch.idle {
+            format!("{fairness} · workers SCHED_IDLE")
+        } else {
+            format!("{fairness} · workers at nice {}", self.launch.nice)
+        }
     }
 
     pub fn run_info(&self) -> RunInfo {
@@ -261,7 +267,7 @@ mod tests {
         assert_eq!(c.workload, "sleep");
         assert_eq!(c.units, [DEFAULT_UNITS, DEFAULT_UNITS]);
         assert_eq!(c.params.int("sleep_ms"), 100);
-        assert!(c.mode().contains("nice 10"));
+        assert!(c.mode().contains("SCHED_IDLE"));
     }
 
     #[test]
@@ -328,23 +334,28 @@ mod tests {
         let mut c = cfg(&[]).expect("valid");
         assert_eq!(
             c.mode_for(2),
-            "both sides share 2 cores · workers at nice 10"
+            "both sides share 2 cores · workers SCHED_IDLE"
         );
         c.one_side = Some(Side::Threads);
         assert_eq!(
             c.mode_for(2),
-            "one side at a time: threads only · workers at nice 10"
+            "one side at a time: threads only · workers SCHED_IDLE"
         );
         c.launch.cpus = [vec![0], vec![1]];
         assert_eq!(
             c.mode_for(2),
-            "one side at a time: threads only, on cpu 1 · workers at nice 10"
+            "one side at a time: threads only, on cpu 1 · workers SCHED_IDLE"
         );
         c.one_side = None;
         c.launch.nice = 5;
         assert_eq!(
             c.mode_for(2),
-            "pinned: async on cpu 0, threads on cpu 1 · workers at nice 5"
+            "pinned: async on cpu 0, threads on cpu 1 · workers SCHED_IDLE"
+        );
+        let c = cfg(&["--sched", "normal", "--nice", "7"]).expect("valid");
+        assert_eq!(
+            c.mode_for(2),
+            "both sides share 2 cores · workers at nice 7"
         );
     }
 

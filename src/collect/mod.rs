@@ -11,7 +11,7 @@ use std::process::Child;
 use std::sync::mpsc::{self, Sender};
 use std::time::Duration;
 
-pub use child::{ChildPipe, describe, spawn_child, spawn_guarded};
+pub use child::{ChildPipe, Priority, describe, spawn_child, spawn_guarded};
 
 use crate::model::SideSample;
 use crate::protocol::{PROTOCOL_VERSION, Side, ToWorker, WorkerSpec};
@@ -43,8 +43,20 @@ pub struct WorkerEvent {
 pub struct LaunchOpts {
     /// Nice level of the workers (the controller stays at its own), so keys stay responsive.
     pub nice: i32,
+    /// Workers (and the echo load generator) under SCHED_IDLE, so the UI and the terminal always
+    /// run first however many threads a side has (see `Priority`).
+    pub idle: bool,
     /// CPUs a side is pinned to, by side index; empty = no pinning.
     pub cpus: [Vec<usize>; 2],
+}
+
+impl LaunchOpts {
+    pub fn priority(&self) -> Priority {
+        Priority {
+            nice: self.nice,
+            idle: self.idle,
+        }
+    }
 }
 
 /// A running worker process. Dropping it stops the process (stdin closed, then SIGKILL).
@@ -63,7 +75,7 @@ pub fn launch<E: From<WorkerEvent> + Send + 'static>(
     generation: u64,
     tx: Sender<E>,
 ) -> std::io::Result<WorkerHandle> {
-    let child = spawn_child("worker", opts.nice, &opts.cpus[spec.side.index()])?;
+    let child = spawn_child("worker", opts.priority(), &opts.cpus[spec.side.index()])?;
     attach(child, spec, generation, tx)
 }
 
