@@ -7,19 +7,27 @@ use std::process::{Child, Command, Stdio};
 /// How a child is scheduled next to the UI and the terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Priority {
-    /// Nice level of the process (with `idle`, also of its scheduling group).
+    /// Nice level of the process, and of its scheduling group with `group`.
     pub nice: i32,
-    /// The child in a session of its own, whose autogroup gets `nice`, and all its threads under
-    /// SCHED_IDLE (unprivileged: lowering one's own policy needs no capability). Nice alone is not enough: the scheduler weighs each thread, so 1,000 runnable
-    /// threads at nice 10 outweigh a nice-0 terminal ~100 times; and SCHED_IDLE alone stops at
-    /// the edge of a scheduling group: the terminal runs in another autogroup, and meets the
-    /// group of the controller and its workers as an equal (issue 10, README "Control under load").
+    /// The child in a session of its own, so with autogroup on it is a scheduling group of its own,
+    /// weighed as one task at `nice` however many threads it runs. A nice per thread is not
+    /// enough: the scheduler weighs each thread, so 1,000 runnable threads at nice 10 outweigh a
+    /// nice-0 terminal ~100 times (issue 10, README "Control under load").
+    pub group: bool,
+    /// All its threads under SCHED_IDLE (unprivileged). For where autogroup is off: SCHED_IDLE
+    /// alone stops at a group's edge (the terminal runs in another autogroup and meets the group
+    /// of the controller and its workers as an equal), and it delays every wake-up behind any
+    /// other load on the machine (threads' sleep lateness p50 63 µs -> 0.7 ms here, with builds
+    /// running beside).
     pub idle: bool,
 }
 
 impl From<i32> for Priority {
     fn from(nice: i32) -> Priority {
-        Priority { nice, idle: false }
+        Priority {
+            nice,
+            ..Priority::default()
+        }
     }
 }
 
@@ -43,7 +51,7 @@ pub fn spawn_guarded(
     prio: impl Into<Priority>,
     cpus: &[usize],
 ) -> std::io::Result<Child> {
-    let Priority { nice, idle } = prio.into();
+    let Priority { nice, group, idle } = prio.into();
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -63,26 +71,26 @@ pub fn spawn_guarded(
             if libc::getppid() != parent {
                 libc::_exit(1);
             }
-            if idle {
+            if group || idle {
                 // Its own session (and process group): terminal signals (Ctrl-C, Ctrl-Z) go to the
-                // controller only, and with autogroup on, a scheduling group of its own, weighed
-                // as one task at `nice` however many threads it runs (raising it needs no
-                // privilege; without autogroup the file is missing and nothing changes).
+                // controller only, and with autogroup on, a scheduling group of its own at `nice`
+                // (raising it needs no privilege; without autogroup the file is missing).
                 libc::setsid();
                 let fd = libc::open(autogroup.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
                 if fd >= 0 {
                     libc::write(fd, nice_text.as_ptr().cast(), nice_text.len());
                     libc::close(fd);
                 }
-                // Every thread of the child inherits it, so inside the side all threads stay
-                // equals, as they were at a common nice: what a side measures does not change,
-                // only who yields. Not the units alone: the reporter would then wait on a lock
-                // held by a preempted unit (tried: the side went "not responding").
-                let param = libc::sched_param { sched_priority: 0 };
-                libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
             } else {
                 // Its own process group: terminal signals (Ctrl-C, Ctrl-Z) go to the controller only.
                 libc::setpgid(0, 0);
+            }
+            if idle {
+                // Every thread of the child inherits it, so inside the side all threads stay
+                // equals. Not the units alone: the reporter would then wait on a lock held by a
+                // preempted unit (tried: the side went "not responding").
+                let param = libc::sched_param { sched_priority: 0 };
+                libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
             }
             if nice != 0 {
                 libc::setpriority(libc::PRIO_PROCESS, 0, nice);

@@ -22,6 +22,8 @@ fn scenario_model(name: &str) -> Model {
     let cli = Cli::try_parse_from(["versus", "--scenario", name]).unwrap();
     let mut cfg = RunConfig::from_cli(&cli).unwrap();
     cfg.workers = 2;
+    // Not from this machine's autogroup setting: the snapshots must read the same everywhere.
+    cfg.launch.sched = crate::collect::Sched::Group;
     let mut model = fixtures::demo_model();
     model.run = cfg.run_info();
     model.run.mode = cfg.mode_for(2);
@@ -53,7 +55,7 @@ fn every_scenario_screen_shows_its_name_parameters_and_caption() {
 fn the_mode_says_one_side_at_a_time() {
     let text = screen(&scenario_model("parallel"), &ViewState::default(), 80, 24);
     assert!(
-        text.contains("tokio current-thread · one side at a time: async only · workers SCHED_IDLE"),
+        text.contains("tokio current-thread · one side at a time: async only · each side nice 10"),
         "{text}"
     );
 }
