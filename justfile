@@ -41,3 +41,8 @@ soak SECS="3600":
 # Echo over loopback: 10,000 idle connections and 1,000 busy ones, each side alone.
 bench-echo:
     benches/echo.sh
+
+# Key -> screen under each load of issue 10 (the TUI in tmux, six presses of ? a load): p50/p99/max,
+# the app's and the terminal's shares, and q -> nothing left. LOADS: substrings of load names.
+key-latency *LOADS:
+    benches/key-latency.sh {{LOADS}}

@@ -82,6 +82,12 @@ pub struct Cli {
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(i32).range(0..=19))]
     pub nice: i32,
 
+    /// How the workers yield to the UI: auto (the TUI: group; headless, with no terminal to
+    /// starve: normal), group (each side one scheduling group at --nice where autogroup applies,
+    /// else idle), idle (SCHED_IDLE threads), normal (each thread at --nice)
+    #[arg(long, value_enum, default_value_t = WorkerSched::Auto, value_name = "MODE")]
+    pub sched: WorkerSched,
+
     /// Pin each side to its own CPU (async: cpu 0, threads: cpu 1) so they do not compete
     #[arg(long)]
     pub pin: bool,
@@ -128,6 +134,15 @@ pub enum Command {
     /// Opens the `echo` workload's connections to both servers; started by the controller.
     #[command(hide = true)]
     Loadgen,
+}
+
+/// The workers' scheduling class (`--sched`).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerSched {
+    Auto,
+    Group,
+    Idle,
+    Normal,
 }
 
 /// The side `--one-side` runs.

@@ -16,5 +16,6 @@ pub mod ship;
 pub mod term;
 pub mod tui;
 pub mod ui;
+pub mod uitrace;
 pub mod worker;
 pub mod workload;

@@ -15,6 +15,7 @@ use crate::model::Model;
 use crate::term::{self, Term};
 use crate::ui::picker::Outcome;
 use crate::ui::{self, ViewState};
+use crate::uitrace::{self, Starvation, Trace};
 
 /// How often silent sides are checked when nothing else happens.
 const IDLE_TICK: Duration = Duration::from_millis(250);
@@ -38,11 +39,16 @@ pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
     forward_signals(tx.clone())?;
     let mut term = Term::enter()?;
     let input_tx = tx.clone();
+    let trace = Trace::from_env();
+    let input_trace = trace.clone();
     std::thread::Builder::new()
         .name("input".into())
         .spawn(move || {
             // Blocking reads on a thread of their own: the loop never waits on the terminal.
             while let Ok(ev) = event::read() {
+                if matches!(ev, TermEvent::Key(_)) {
+                    input_trace.key(uitrace::monotonic_ns());
+                }
                 if input_tx.send(Event::Input(ev)).is_err() {
                     return;
                 }
@@ -68,6 +74,8 @@ pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
         view,
         frozen: None,
         panic_in_ui: fault == "ui-panic",
+        trace,
+        starvation: Starvation::starting_now(),
     };
     let exit = lp.run(&mut term, &rx, frame_time, deadline);
     // Workers first (they may take a moment), then the terminal, then report.
@@ -87,6 +95,10 @@ struct Loop {
     frozen: Option<Model>,
     /// `VERSUS_FAULT=ui-panic` (see FAULT_VAR).
     panic_in_ui: bool,
+    /// Keys and frames for benches/key-latency.sh (VERSUS_TRACE_FRAMES), off by default.
+    trace: Trace,
+    /// How far behind the frames are, said on screen when it is too far.
+    starvation: Starvation,
 }
 
 impl Loop {
@@ -102,23 +114,17 @@ impl Loop {
         let data_time = Duration::from_millis(self.session.cfg.interval_ms).max(frame_time);
         let mut pending: Option<Duration> = Some(Duration::ZERO);
         let mut last_draw = Instant::now();
+        // When the first change since the last frame arrived: a frame is due at the later of this
+        // and last_draw + gap.
+        let mut changed_at = last_draw;
         loop {
             let now = Instant::now();
             if deadline.is_some_and(|d| now >= d) {
                 return Ok(Exit::Duration);
             }
-            if pending.is_some_and(|gap| now >= last_draw + gap) {
-                self.view.notice.clone_from(&self.session.notice);
-                let model = self.frozen.as_ref().unwrap_or(&self.session.model);
-                let view = &self.view;
-                let panic_now = self.panic_in_ui && model.sides.iter().all(|s| s.figures.is_some());
-                term.draw(|f| {
-                    assert!(
-                        !panic_now,
-                        "{FAULT_VAR}=ui-panic: a panic in the UI injected for the tests"
-                    );
-                    ui::render(f, model, view)
-                })?;
+            if let Some(gap) = pending.filter(|&gap| now >= last_draw + gap) {
+                let due = (last_draw + gap).max(changed_at);
+                self.draw(term, now.saturating_duration_since(due))?;
                 last_draw = now;
                 pending = None;
             }
@@ -137,6 +143,9 @@ impl Loop {
                 } else {
                     frame_time
                 };
+                if pending.is_none() {
+                    changed_at = Instant::now();
+                }
                 pending = Some(pending.map_or(gap, |p| p.min(gap)));
                 if let Some(exit) = self.handle(ev) {
                     return Ok(exit);
@@ -157,9 +166,40 @@ impl Loop {
                     .each_ref()
                     .map(|s| s.status.clone())
             {
+                if pending.is_none() {
+                    changed_at = Instant::now();
+                }
                 pending = Some(frame_time);
             }
         }
+    }
+
+    /// Draws one frame, `late` after it was due, and notes how far behind the UI is.
+    fn draw(&mut self, term: &mut Term, late: Duration) -> anyhow::Result<()> {
+        let start = Instant::now();
+        let start_ns = uitrace::monotonic_ns();
+        self.view.notice = self
+            .session
+            .notice
+            .clone()
+            .or_else(|| self.starvation.notice());
+        let model = self.frozen.as_ref().unwrap_or(&self.session.model);
+        let view = &self.view;
+        let panic_now = self.panic_in_ui && model.sides.iter().all(|s| s.figures.is_some());
+        term.draw(|f| {
+            assert!(
+                !panic_now,
+                "{FAULT_VAR}=ui-panic: a panic in the UI injected for the tests"
+            );
+            ui::render(f, model, view)
+        })?;
+        let flushed_ns = uitrace::monotonic_ns();
+        let run_delay_ns = uitrace::own_run_delay_ns();
+        let due_ns = start_ns.saturating_sub(late.as_nanos() as u64);
+        self.trace.frame(due_ns, start_ns, flushed_ns, run_delay_ns);
+        self.starvation
+            .frame(Instant::now(), late, start.elapsed(), run_delay_ns);
+        Ok(())
     }
 
     fn handle(&mut self, ev: Event) -> Option<Exit> {

@@ -13,7 +13,7 @@ use std::process::Child;
 use std::sync::mpsc::{self, Sender};
 use std::time::Duration;
 
-pub use child::{ChildPipe, describe, spawn_child, spawn_guarded};
+pub use child::{ChildPipe, Priority, describe, spawn_child, spawn_guarded};
 
 use crate::model::SideSample;
 use crate::protocol::{PROTOCOL_VERSION, Side, ToWorker, WorkerSpec};
@@ -45,8 +45,64 @@ pub struct WorkerEvent {
 pub struct LaunchOpts {
     /// Nice level of the workers (the controller stays at its own), so keys stay responsive.
     pub nice: i32,
+    /// How workers (and the echo load generator) yield to the UI and the terminal.
+    pub sched: Sched,
     /// CPUs a side is pinned to, by side index; empty = no pinning.
     pub cpus: [Vec<usize>; 2],
+}
+
+/// How a side yields to the UI and the terminal (see `Priority`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sched {
+    /// Each side a scheduling group (autogroup) at --nice: weighed as one task, not per thread.
+    #[default]
+    Group,
+    /// Every worker thread SCHED_IDLE: where autogroup does not apply.
+    Idle,
+    /// Each thread at --nice, as before issue 10: 1,000 busy threads outweigh the terminal.
+    Normal,
+}
+
+impl Sched {
+    /// `Group` where autogroup applies (on, and this process in the root cpu cgroup, the only
+    /// place the kernel uses it), else `Idle`.
+    pub fn group_or_idle() -> Sched {
+        let on = std::fs::read_to_string("/proc/sys/kernel/sched_autogroup_enabled")
+            .is_ok_and(|s| s.trim() == "1");
+        let cgroup = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+        if on && in_root_cpu_cgroup(&cgroup) {
+            Sched::Group
+        } else {
+            Sched::Idle
+        }
+    }
+}
+
+/// Whether /proc/self/cgroup puts the process in the root of the cpu controller (v1 `N:cpu...:/`)
+/// or, with no v1 cpu line, in the v2 root (`0::/`).
+fn in_root_cpu_cgroup(cgroup: &str) -> bool {
+    let mut v2_root = false;
+    for line in cgroup.lines() {
+        let mut f = line.splitn(3, ':');
+        let (_, controllers, path) = (f.next(), f.next().unwrap_or(""), f.next().unwrap_or(""));
+        if controllers.split(',').any(|c| c == "cpu") {
+            return path == "/";
+        }
+        if controllers.is_empty() {
+            v2_root = path == "/";
+        }
+    }
+    v2_root
+}
+
+impl LaunchOpts {
+    pub fn priority(&self) -> Priority {
+        Priority {
+            nice: self.nice,
+            group: self.sched == Sched::Group,
+            idle: self.sched == Sched::Idle,
+        }
+    }
 }
 
 /// A running worker process. Dropping it stops the process (stdin closed, then SIGKILL).
@@ -65,7 +121,7 @@ pub fn launch<E: From<WorkerEvent> + Send + 'static>(
     generation: u64,
     tx: Sender<E>,
 ) -> std::io::Result<WorkerHandle> {
-    let child = spawn_child("worker", opts.nice, &opts.cpus[spec.side.index()])?;
+    let child = spawn_child("worker", opts.priority(), &opts.cpus[spec.side.index()])?;
     attach(child, spec, generation, tx)
 }
 
@@ -133,5 +189,21 @@ impl WorkerHandle {
     /// Exit status if the process has ended.
     pub fn try_status(&mut self) -> Option<String> {
         self.pipe.try_status()
+    }
+}
+
+#[cfg(test)]
+mod sched_tests {
+    use super::in_root_cpu_cgroup;
+
+    #[test]
+    fn autogroup_applies_only_in_the_root_cpu_cgroup() {
+        assert!(in_root_cpu_cgroup("0::/\n"));
+        assert!(!in_root_cpu_cgroup(
+            "0::/user.slice/user-1000.slice/session-2.scope\n"
+        ));
+        assert!(in_root_cpu_cgroup("4:memory:/a\n1:cpu,cpuacct:/\n0::/b\n"));
+        assert!(!in_root_cpu_cgroup("1:cpu,cpuacct:/user.slice\n0::/\n"));
+        assert!(!in_root_cpu_cgroup(""));
     }
 }

@@ -73,7 +73,7 @@ impl Session {
             workers: crate::config::cores(),
         };
         self.generation += 1;
-        let nice = self.cfg.launch.nice;
+        let nice = self.cfg.launch.priority();
         match launch::launch(&spec, nice, self.generation, self.tx.clone()) {
             Ok(handle) => {
                 self.loadgen = Loadgen {

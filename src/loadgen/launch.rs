@@ -41,7 +41,7 @@ pub struct LoadgenHandle {
 /// sends it `spec`, and starts its reader threads, which send to `tx`.
 pub fn launch<E: From<LoadgenEvent> + Send + 'static>(
     spec: &LoadSpec,
-    nice: i32,
+    nice: collect::Priority,
     generation: u64,
     tx: Sender<E>,
 ) -> std::io::Result<LoadgenHandle> {

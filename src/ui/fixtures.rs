@@ -101,6 +101,8 @@ pub fn scenario_model(name: &str) -> Model {
     let mut cfg =
         crate::config::RunConfig::from_cli(&cli).unwrap_or_else(|e| panic!("scenario {name}: {e}"));
     cfg.workers = 2;
+    // Not from this machine's autogroup setting: the snapshots must read the same everywhere.
+    cfg.launch.sched = crate::collect::Sched::Group;
     let mut model = Model::new(cfg.run_info(), 10.0);
     model.run.mode = cfg.mode_for(2);
     let costs = workload_costs(&cfg.workload);

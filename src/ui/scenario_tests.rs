@@ -44,7 +44,7 @@ fn every_scenario_screen_shows_its_name_parameters_and_caption() {
 fn the_mode_says_one_side_at_a_time() {
     let text = screen(&scenario_model("parallel"), &ViewState::default(), 80, 24);
     assert!(
-        text.contains("tokio current-thread · one side at a time: async only · workers at nice 10"),
+        text.contains("tokio current-thread · one side at a time: async only · each side nice 10"),
         "{text}"
     );
 }

@@ -146,7 +146,9 @@ impl Running {
     fn serve<R: std::io::BufRead>(self, input: &mut R, buf: &mut Vec<u8>) -> ExitCode {
         loop {
             match next_command(input, buf) {
-                Ok(None) => return ExitCode::SUCCESS,
+                // Out at once, without dropping the runtime: with a million tasks its tear-down
+                // alone took a second, and the controller kills a worker that takes longer.
+                Ok(None) => std::process::exit(0),
                 Ok(Some(ToWorker::SetUnits { units })) => self.set_units(units),
                 Ok(Some(ToWorker::SetParam { name, value })) => {
                     if let Err(e) = self.workload.set_param(&name, &value) {
