@@ -41,3 +41,7 @@ soak SECS="3600":
 # Echo over loopback: 10,000 idle connections and 1,000 busy ones, each side alone.
 bench-echo:
     benches/echo.sh
+
+# Fidelity: versus's switch_ns and spawn_ns against minimal standalone programs; fails outside ×2.
+bench-fidelity:
+    benches/fidelity.sh
