@@ -178,8 +178,12 @@ fn a_blocking_call_stalls_the_tasks_behind_it_unless_moved_to_spawn_blocking() {
     let (blocked, threads) = run("false");
     let (moved, _) = run("true");
     let context = format!("blocked: {blocked}\nmoved: {moved}\nthreads: {threads}");
+    // Measured against the call, not against each other: behind a 500 ms call a task waits most of
+    // it (p99 ~498 ms seen); moved off the runtime no task waits behind one, and what is left is
+    // scheduling noise (p99 up to 88 ms seen at load 500-1700, where a 10× ratio failed).
     let p99 = |side: &Value| num(side, "lateness_p99_us");
-    assert!(p99(&blocked) >= 10.0 * p99(&moved), "{context}");
+    assert!(p99(&blocked) >= 400_000.0, "{context}");
+    assert!(p99(&moved) < 250_000.0, "{context}");
     // The same blocking call on a thread of its own delays nobody else.
     let p50 = |side: &Value| num(side, "lateness_p50_us");
     assert!(p50(&threads) * 10.0 < p50(&blocked), "{context}");
