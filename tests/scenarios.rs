@@ -88,11 +88,15 @@ fn a_task_switch_needs_no_os_context_switch() {
     // One thread runs both tasks of the pair: no kernel switch at all; two threads switch about twice.
     assert!(num(&a, "os_switches_per_round_trip") < 0.5, "{context}");
     assert!(num(&t, "os_switches_per_round_trip") > 0.5, "{context}");
-    assert!(
-        num(&a, "switch_ns") * 3.0 < num(&t, "switch_ns"),
-        "{context}"
-    );
-    assert!(num(&a, "ops_per_sec") > num(&t, "ops_per_sec"), "{context}");
+    // Per round trip in CPU time, not wall time: a side the machine starves (16% of a core seen at
+    // load 700) takes longer per switch by the clock while each switch costs it no more.
+    assert!(cpu_ns_per_op(&a) * 3.0 < cpu_ns_per_op(&t), "{context}");
+}
+
+/// CPU time a side spent per op (a round trip, a spawn): the cost of one, whatever share of the
+/// cores a busy machine left the side.
+fn cpu_ns_per_op(side: &Value) -> f64 {
+    num(side, "cores_used") * 1e9 / num(side, "ops_per_sec")
 }
 
 #[test]
@@ -103,7 +107,7 @@ fn on_a_multi_thread_runtime_a_pair_still_switches_less_than_threads() {
         num(&a, "os_switches_per_round_trip") < num(&t, "os_switches_per_round_trip"),
         "{context}"
     );
-    assert!(num(&a, "switch_ns") < num(&t, "switch_ns"), "{context}");
+    assert!(cpu_ns_per_op(&a) < cpu_ns_per_op(&t), "{context}");
 }
 
 #[test]
