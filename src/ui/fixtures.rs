@@ -164,6 +164,7 @@ pub fn scenario_extras(name: &str) -> &'static [(&'static str, [f64; 2])] {
             ("blocking_calls_per_sec", [33.6, 32.0]),
             ("spawn_blocking", [0.0, 0.0]),
         ],
+        "yield" => &[("yields_per_sec", [0.0, 0.0]), ("yield_now", [0.0, 0.0])],
         _ => &[],
     }
 }
@@ -332,7 +333,7 @@ fn workload_costs(workload: &str) -> [&'static Costs; 2] {
         "switch" => [&ASYNC_SWITCH, &THREADS_SWITCH],
         "spawn" => [&ASYNC_SPAWN, &THREADS_SPAWN],
         "contention" => [&ASYNC_CONTENTION, &THREADS_CONTENTION],
-        "echo" | "blocking" => [&ASYNC_WAITING, &THREADS_WAITING],
+        "echo" | "blocking" | "yield" => [&ASYNC_WAITING, &THREADS_WAITING],
         _ => [&ASYNC, &THREADS],
     }
 }

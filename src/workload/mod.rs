@@ -7,9 +7,11 @@ pub mod cpu;
 pub mod echo;
 pub mod params;
 pub mod sleep;
+pub mod source;
 pub mod spawn;
 pub mod switch;
 pub mod unit;
+pub mod yielding;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -74,6 +76,7 @@ pub const KINDS: &[Kind] = &[
     switch::KIND,
     contention::KIND,
     blocking::KIND,
+    yielding::KIND,
     echo::KIND,
 ];
 
