@@ -37,7 +37,10 @@ fn a_spinning_task_delays_the_timers_unless_it_yields() {
     let (p50_yielding, _, yields) = yield_run(true);
     assert_eq!(yields_held, 0.0, "yield_now=false still yielded");
     assert!(yields > 100.0, "yield_now=true yielded {yields}/s");
-    assert!(p99_held >= 20_000.0, "no stall without yielding: p99 {p99_held} µs");
+    assert!(
+        p99_held >= 20_000.0,
+        "no stall without yielding: p99 {p99_held} µs"
+    );
     assert!(
         p50_held >= 3.0 * p50_yielding,
         "yielding did not help: p50 {p50_held} µs held vs {p50_yielding} µs yielding"
