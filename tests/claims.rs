@@ -46,3 +46,33 @@ fn a_spinning_task_delays_the_timers_unless_it_yields() {
         "yielding did not help: p50 {p50_held} µs held vs {p50_yielding} µs yielding"
     );
 }
+
+/// Two locks in opposite order deadlock both sides, tasks as well as threads; in one order the work
+/// flows. Each side's wait-for record finds the cycles.
+#[test]
+fn locks_taken_in_opposite_order_deadlock_both_sides_and_in_one_order_they_do_not() {
+    let (code, doc) = headless(&["--scenario", "deadlock", "--duration", "4s"]);
+    assert_eq!(code, Some(0), "{doc}");
+    for name in ["async", "threads"] {
+        let s = side(&doc, name);
+        assert_reported(s);
+        assert!(num(s, "deadlocked_units") >= 2.0, "{name}: {s}");
+        assert!(num(s, "deadlock_cycles") >= 1.0, "{name}: {s}");
+        assert!(num(s, "ops_per_sec") < 1.0, "{name} still works: {s}");
+    }
+    let (code, doc) = headless(&[
+        "--scenario",
+        "deadlock",
+        "--duration",
+        "4s",
+        "--set",
+        "inverted=false",
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    for name in ["async", "threads"] {
+        let s = side(&doc, name);
+        assert_reported(s);
+        assert_eq!(num(s, "deadlocked_units"), 0.0, "{name}: {s}");
+        assert!(num(s, "ops_per_sec") > 10.0, "{name}: no work flowed: {s}");
+    }
+}
