@@ -46,3 +46,7 @@ bench-echo:
 # the app's and the terminal's shares, and q -> nothing left. LOADS: substrings of load names.
 key-latency *LOADS:
     benches/key-latency.sh {{LOADS}}
+
+# Fidelity: versus's switch_ns and spawn_ns against minimal standalone programs; fails outside ×2.
+bench-fidelity:
+    benches/fidelity.sh

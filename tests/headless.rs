@@ -28,6 +28,10 @@ const FIELDS: &[&str] = &[
 #[test]
 fn sleeping_tasks_cost_less_than_sleeping_threads() {
     let (code, doc) = headless(&[
+        // Every run here at nice 0: the workers compete on equal terms with whatever else runs
+        // (at the default nice 10 a loaded machine starved them: "no sample arrived" at load 2,500).
+        "--nice",
+        "0",
         "--duration",
         "4s",
         "--workload",
@@ -83,6 +87,8 @@ fn sleeping_tasks_cost_less_than_sleeping_threads() {
 fn csv_has_a_row_per_side_per_sample_with_that_sides_figures() {
     let out = run(&[
         "--headless",
+        "--nice",
+        "0",
         "--duration",
         "3s",
         "--format",
@@ -138,6 +144,8 @@ fn a_current_thread_runtime_uses_at_most_one_core() {
     // and its two workers show as two more threads; a `--runtime` that went ignored shows as equal runs.
     let run = |runtime: &str| {
         let (code, doc) = headless(&[
+            "--nice",
+            "0",
             "--duration",
             "3s",
             "--workload",
@@ -171,6 +179,8 @@ fn a_current_thread_runtime_uses_at_most_one_core() {
 #[test]
 fn scaling_to_zero_units_reports_no_per_unit_cost() {
     let (code, doc) = headless(&[
+        "--nice",
+        "0",
         "--duration",
         "2s",
         "--async-units",

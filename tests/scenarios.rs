@@ -88,11 +88,15 @@ fn a_task_switch_needs_no_os_context_switch() {
     // One thread runs both tasks of the pair: no kernel switch at all; two threads switch about twice.
     assert!(num(&a, "os_switches_per_round_trip") < 0.5, "{context}");
     assert!(num(&t, "os_switches_per_round_trip") > 0.5, "{context}");
-    assert!(
-        num(&a, "switch_ns") * 3.0 < num(&t, "switch_ns"),
-        "{context}"
-    );
-    assert!(num(&a, "ops_per_sec") > num(&t, "ops_per_sec"), "{context}");
+    // Per round trip in CPU time, not wall time: a side the machine starves (16% of a core seen at
+    // load 700) takes longer per switch by the clock while each switch costs it no more.
+    assert!(cpu_ns_per_op(&a) * 3.0 < cpu_ns_per_op(&t), "{context}");
+}
+
+/// CPU time a side spent per op (a round trip, a spawn): the cost of one, whatever share of the
+/// cores a busy machine left the side.
+fn cpu_ns_per_op(side: &Value) -> f64 {
+    num(side, "cores_used") * 1e9 / num(side, "ops_per_sec")
 }
 
 #[test]
@@ -103,7 +107,7 @@ fn on_a_multi_thread_runtime_a_pair_still_switches_less_than_threads() {
         num(&a, "os_switches_per_round_trip") < num(&t, "os_switches_per_round_trip"),
         "{context}"
     );
-    assert!(num(&a, "switch_ns") < num(&t, "switch_ns"), "{context}");
+    assert!(cpu_ns_per_op(&a) < cpu_ns_per_op(&t), "{context}");
 }
 
 #[test]
@@ -178,8 +182,12 @@ fn a_blocking_call_stalls_the_tasks_behind_it_unless_moved_to_spawn_blocking() {
     let (blocked, threads) = run("false");
     let (moved, _) = run("true");
     let context = format!("blocked: {blocked}\nmoved: {moved}\nthreads: {threads}");
+    // Measured against the call, not against each other: behind a 500 ms call a task waits most of
+    // it (p99 ~498 ms seen); moved off the runtime no task waits behind one, and what is left is
+    // scheduling noise (p99 up to 88 ms seen at load 500-1700, where a 10× ratio failed).
     let p99 = |side: &Value| num(side, "lateness_p99_us");
-    assert!(p99(&blocked) >= 10.0 * p99(&moved), "{context}");
+    assert!(p99(&blocked) >= 400_000.0, "{context}");
+    assert!(p99(&moved) < 250_000.0, "{context}");
     // The same blocking call on a thread of its own delays nobody else.
     let p50 = |side: &Value| num(side, "lateness_p50_us");
     assert!(p50(&threads) * 10.0 < p50(&blocked), "{context}");
