@@ -5,22 +5,44 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The built binary copied alone into a fresh directory, as `cargo install` leaves it.
+/// The built binary alone in a fresh directory, as `cargo install` leaves it. A hard link, not a
+/// copy: a copy is a file open for writing, and a test thread forking meanwhile keeps that descriptor
+/// until its exec, which makes our exec fail with ETXTBSY ("Text file busy").
 fn installed_copy() -> (tempdir::Dir, PathBuf) {
     let dir = tempdir::Dir::new("install");
     let bin = dir.path().join("versus");
-    std::fs::copy(env!("CARGO_BIN_EXE_versus"), &bin).unwrap();
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_versus"), &bin).is_err() {
+        // Another file system: copy, then wait until no other process holds it open for writing.
+        std::fs::copy(env!("CARGO_BIN_EXE_versus"), &bin).unwrap();
+    }
     (dir, bin)
 }
 
 /// Runs `bin` from a working directory that holds no project file.
 fn run_from(bin: &Path, cwd: &Path, args: &[&str]) -> Output {
-    Command::new(bin)
-        .args(args)
-        .current_dir(cwd)
-        .env("VERSUS_TEST_TAG", "install-test")
-        .output()
-        .unwrap()
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match Command::new(bin)
+            .args(args)
+            .current_dir(cwd)
+            .env("VERSUS_TEST_TAG", "install-test")
+            .output()
+        {
+            // Only after the copy fallback: a forked sibling still holds the written file open.
+            Err(e)
+                if e.raw_os_error() == Some(libc_etxtbsy())
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other.unwrap(),
+        }
+    }
+}
+
+/// ETXTBSY on Linux.
+fn libc_etxtbsy() -> i32 {
+    26
 }
 
 #[test]
