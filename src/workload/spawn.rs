@@ -38,9 +38,7 @@ struct Spawn {
     batch: u64,
     /// Children spawned and joined, both sides.
     spawned: AtomicU64,
-    /// Time units spent in spawn+join rounds, summed over units.
-    busy_ns: AtomicU64,
-    window: Mutex<TotalsWindow<2>>,
+    window: Mutex<TotalsWindow<1>>,
     /// Threads side only: children alive at once, bounded by MAX_CHILD_THREADS.
     children: Mutex<u64>,
     children_done: Condvar,
@@ -50,7 +48,6 @@ fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
     Ok(Arc::new(Spawn {
         batch: ctx.params.int("batch").clamp(1, MAX_CHILD_THREADS as i64) as u64,
         spawned: AtomicU64::new(0),
-        busy_ns: AtomicU64::new(0),
         window: Mutex::new(TotalsWindow::default()),
         children: Mutex::new(0),
         children_done: Condvar::new(),
@@ -63,10 +60,8 @@ fn child(i: u64) -> u64 {
 }
 
 impl Spawn {
-    fn tally(&self, unit: &Unit, children: u64, round: Duration) {
+    fn tally(&self, unit: &Unit, children: u64) {
         self.spawned.fetch_add(children, Ordering::Relaxed);
-        self.busy_ns
-            .fetch_add(round.as_nanos() as u64, Ordering::Relaxed);
         unit.add_ops(children);
     }
 
@@ -90,7 +85,6 @@ impl Workload for Spawn {
         Box::pin(async move {
             let mut children = Vec::with_capacity(self.batch as usize);
             loop {
-                let started = Instant::now();
                 for i in 0..self.batch {
                     children.push(tokio::spawn(async move { child(i) }));
                 }
@@ -98,7 +92,7 @@ impl Workload for Spawn {
                     // A child cannot fail; a join error would still mean it was spawned and is gone.
                     let _ = c.await;
                 }
-                self.tally(&unit, self.batch, started.elapsed());
+                self.tally(&unit, self.batch);
                 if unit.retire_if_surplus() {
                     return;
                 }
@@ -110,7 +104,6 @@ impl Workload for Spawn {
         let mut children = Vec::with_capacity(self.batch as usize);
         loop {
             self.admit_children(self.batch);
-            let started = Instant::now();
             for i in 0..self.batch {
                 match std::thread::Builder::new().spawn(move || child(i)) {
                     Ok(c) => children.push(c),
@@ -127,9 +120,8 @@ impl Workload for Spawn {
             for c in children.drain(..) {
                 let _ = c.join();
             }
-            let round = started.elapsed();
             self.release_children(self.batch);
-            self.tally(&unit, spawned, round);
+            self.tally(&unit, spawned);
             if unit.retire_if_surplus() {
                 return;
             }
@@ -141,20 +133,17 @@ impl Workload for Spawn {
     }
 
     /// spawns_per_sec: children spawned and joined per second over the last second, all units.
-    /// spawn_ns: mean ns per spawn+join, timed by the units around each round (Instant, no per-child clock).
+    /// spawn_ns: wall time / children spawned and joined, all units together (1e9 / spawns_per_sec):
+    /// the side's spawn throughput as a cost per spawn+join, so it holds at any unit count.
     fn extra(&self) -> BTreeMap<String, f64> {
-        let totals = [
-            self.spawned.load(Ordering::Relaxed),
-            self.busy_ns.load(Ordering::Relaxed),
-        ];
+        let totals = [self.spawned.load(Ordering::Relaxed)];
         let mut out = BTreeMap::new();
-        if let Some((secs, [spawned, busy_ns])) = self.window.lock().advance(Instant::now(), totals)
-        {
+        if let Some((secs, [spawned])) = self.window.lock().advance(Instant::now(), totals) {
             if secs > 0.0 {
                 out.insert("spawns_per_sec".into(), spawned as f64 / secs);
             }
             if spawned > 0 {
-                out.insert("spawn_ns".into(), busy_ns as f64 / spawned as f64);
+                out.insert("spawn_ns".into(), secs * 1e9 / spawned as f64);
             }
         }
         out

@@ -1,0 +1,52 @@
+//! Figures that must mean what their labels say at any unit count and after any scale change
+//! (issue 9): per-operation costs, per-unit memory, baselines, the timer tick. Real workers, headless,
+//! with margins safe on a busy 2-core machine.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::*;
+
+/// `key` of the async side of a one-side, current-thread run of `workload` at `units` units.
+fn async_figure(workload: &str, units: &str, key: &str) -> f64 {
+    let (code, doc) = headless(&[
+        "--workload",
+        workload,
+        "--duration",
+        "4s",
+        "--async-units",
+        units,
+        "--thread-units",
+        "0",
+        "--runtime",
+        "current-thread",
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    let a = side(&doc, "async");
+    assert_eq!(num(a, "units"), units.parse::<f64>().unwrap(), "{doc}");
+    num(a, key)
+}
+
+/// A per-operation cost is the side's throughput over wall time: on one thread, 100 pairs switch no
+/// faster or slower per switch than one pair. Summing the busy time of concurrent units (the old
+/// figure) grew ~70× from 1 to 100 pairs.
+#[test]
+fn ns_per_switch_holds_from_1_to_100_pairs() {
+    let one = async_figure("switch", "1", "switch_ns");
+    let hundred = async_figure("switch", "100", "switch_ns");
+    let r = hundred.max(one) / hundred.min(one);
+    assert!(
+        r < 2.5,
+        "switch_ns 1 pair {one:.0} vs 100 pairs {hundred:.0}"
+    );
+}
+
+#[test]
+fn ns_per_spawn_holds_from_1_to_100_units() {
+    let one = async_figure("spawn", "1", "spawn_ns");
+    let hundred = async_figure("spawn", "100", "spawn_ns");
+    let r = hundred.max(one) / hundred.min(one);
+    assert!(
+        r < 2.5,
+        "spawn_ns 1 unit {one:.0} vs 100 units {hundred:.0}"
+    );
+}
