@@ -33,11 +33,17 @@ pub struct Figures {
     pub os_threads: u64,
     pub rss_bytes: u64,
     pub rss_baseline_bytes: u64,
-    /// (RSS − baseline) / units; null with no units.
+    /// (RSS − baseline) / units, at the most units the side has had (see `per_unit`): after a
+    /// scale-down it is the figure measured at that peak, never current RSS ÷ current units (freed
+    /// memory stays with the process). Null below `per_unit::MIN_UNITS` units.
     pub rss_per_unit_bytes: Option<f64>,
     pub virtual_bytes: u64,
     pub virtual_baseline_bytes: u64,
+    /// (virtual − baseline) / units, measured like `rss_per_unit_bytes`.
     pub virtual_per_unit_bytes: Option<f64>,
+    /// The unit count the per-unit figures were measured at, when that is not the current count
+    /// (after a scale-down); null when they are measured now.
+    pub per_unit_measured_at_units: Option<u64>,
     /// Percent of one core.
     pub cpu_percent: f64,
     /// cpu_percent / 100: how many cores the side kept busy.
@@ -87,7 +93,8 @@ impl Figures {
             }
         };
         let per_unit = |level: u64, base: u64| {
-            (b.units > 0).then(|| level.saturating_sub(base) as f64 / b.units as f64)
+            (b.units >= super::per_unit::MIN_UNITS)
+                .then(|| level.saturating_sub(base) as f64 / b.units as f64)
         };
         let lateness = lateness.filter(|p| p.count > 0);
         Figures {
@@ -101,6 +108,7 @@ impl Figures {
             virtual_bytes: to.os.virtual_bytes,
             virtual_baseline_bytes: b.baseline_virtual_bytes(),
             virtual_per_unit_bytes: per_unit(to.os.virtual_bytes, b.baseline_virtual_bytes()),
+            per_unit_measured_at_units: None,
             cpu_percent: rate(a.cpu_us, b.cpu_us) / 1e4,
             cores_used: rate(a.cpu_us, b.cpu_us) / 1e6,
             ctx_voluntary: b.ctx_voluntary,

@@ -2,6 +2,7 @@
 //! The controller mutates it; rendering only reads it.
 
 pub mod figures;
+pub mod per_unit;
 pub mod ring;
 
 pub use figures::{Figures, OsStat, SideSample, ratio};
@@ -70,6 +71,8 @@ pub struct SideModel {
     pub figures: Option<Figures>,
     /// First sample after the unit count last settled: the start of the steady state.
     pub steady_from: Option<SideSample>,
+    /// Per-unit memory as measured at the most units this side has had.
+    pub peak: per_unit::PeakCost,
     pub errors: Ring<String>,
     pub limit_hit: Option<String>,
     /// When this side's worker was launched, in seconds since the controller started.
@@ -87,6 +90,7 @@ impl SideModel {
             history: Ring::new(history_len),
             figures: None,
             steady_from: None,
+            peak: per_unit::PeakCost::default(),
             errors: Ring::new(MAX_ERRORS),
             limit_hit: None,
             launched_at_s: 0.0,
@@ -108,6 +112,8 @@ impl SideModel {
             }
             _ => self.figures.clone()?,
         };
+        let mut peak = self.peak;
+        peak.apply(&mut f);
         f.errors = self.error_list();
         Some(f)
     }
@@ -156,7 +162,8 @@ impl SideModel {
             .or_else(|| self.recent.iter().next())
             .cloned();
         if let Some(from) = from {
-            let f = Figures::derive(self.side, workload, &from, &s, w.lateness);
+            let mut f = Figures::derive(self.side, workload, &from, &s, w.lateness);
+            self.peak.apply(&mut f);
             self.history.push(Point {
                 t_s: self.launched_at_s + w.t_us as f64 / 1e6,
                 units: w.units as f64,

@@ -244,10 +244,18 @@ fn segments(g: Generic, m: &SideModel) -> Option<Vec<String>> {
             segs
         }
         Generic::OsThreads => vec![format::count(f?.os_threads)],
-        Generic::Rss => vec![
-            format::bytes(f?.rss_bytes as f64),
-            per_unit(f?.rss_per_unit_bytes),
-        ],
+        Generic::Rss => {
+            let f = f?;
+            let mut segs = vec![
+                format::bytes(f.rss_bytes as f64),
+                per_unit(f.rss_per_unit_bytes),
+            ];
+            // After a scale-down the per-unit figure is the one measured at the peak: say so.
+            if let Some(at) = f.per_unit_measured_at_units {
+                segs.push(format!("at {} units", format::count(at)));
+            }
+            segs
+        }
         Generic::Virtual => vec![
             format::bytes(f?.virtual_bytes as f64),
             per_unit(f?.virtual_per_unit_bytes),
