@@ -23,7 +23,7 @@ pub const MAX_THREAD_UNITS: u64 = 1_000_000;
                   worker process, and shows what each costs: units, OS threads, context switches, RSS, CPU, \
                   throughput and wake-up lateness. Figures come from the kernel and from timestamps taken \
                   inside the workers.",
-    after_help = "Keys in the TUI: ? shows them all. Examples:\n  versus\n  versus --list\n  versus --scenario switch\n  versus --scenario blocking --set spawn_blocking=true\n  versus --config my-scenarios.toml\n  versus --workload cpu --runtime current-thread\n  versus --scenario spawn --headless --duration 10s --format json"
+    after_help = "Keys in the TUI: ? shows them all. Examples:\n  versus\n  versus --list\n  versus --scenario switch\n  versus --scenario blocking --set spawn_blocking=true\n  versus --config my-scenarios.toml\n  versus --workload cpu --runtime current-thread\n  versus --scenario spawn --headless --duration 10s --format json\n  versus completions bash    (also zsh, fish, elvish, powershell)\n  versus man | man -l -"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -114,6 +114,14 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug, Clone, PartialEq)]
 pub enum Command {
+    /// Print a shell completion script (e.g. versus completions bash > ~/.local/share/bash-completion/completions/versus)
+    Completions {
+        /// The shell to write completions for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page as roff (read it with: versus man | man -l -)
+    Man,
     /// Runs one side; started by the controller, speaks JSON lines on stdin/stdout.
     #[command(hide = true)]
     Worker,

@@ -37,10 +37,11 @@ pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
             Ok(Event::Worker(ev)) => {
                 let (side, is_sample) = (ev.side, matches!(ev.incoming, Incoming::Sample(_)));
                 session.on_worker(ev);
-                if is_sample && format == Format::Csv {
-                    if let Some(f) = &session.model.side(side).figures {
-                        writeln!(out, "{}", csv_row(session.model.now_s, f))?;
-                    }
+                if is_sample
+                    && format == Format::Csv
+                    && let Some(f) = &session.model.side(side).figures
+                {
+                    writeln!(out, "{}", csv_row(session.model.now_s, f))?;
                 }
             }
             Ok(Event::Signal(sig)) => signal = Some(sig),

@@ -12,6 +12,7 @@ pub mod loadgen;
 pub mod model;
 pub mod protocol;
 pub mod scenario;
+pub mod ship;
 pub mod term;
 pub mod tui;
 pub mod ui;

@@ -33,6 +33,11 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
+    match &cli.command {
+        Some(Command::Completions { shell }) => return versus::ship::completions(*shell),
+        Some(Command::Man) => return versus::ship::man_page(),
+        _ => {}
+    }
     if cli.command == Some(Command::Worker) {
         return versus::worker::main();
     }

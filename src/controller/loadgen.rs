@@ -105,10 +105,10 @@ impl Session {
     }
 
     fn send_loadgen(&mut self, cmd: &ToLoadgen) {
-        if let Some(h) = self.loadgen.handle.as_mut() {
-            if let Err(e) = h.send(cmd) {
-                self.notice = Some(format!("the load generator did not take the command: {e}"));
-            }
+        if let Some(h) = self.loadgen.handle.as_mut()
+            && let Err(e) = h.send(cmd)
+        {
+            self.notice = Some(format!("the load generator did not take the command: {e}"));
         }
     }
 
@@ -160,16 +160,16 @@ impl Session {
         }
         let i = side.index();
         let generation = self.workers[i].as_ref().map_or(0, |w| w.generation);
-        if let Some(port) = s.worker.extra.get(PORT_KEY).map(|&p| p as u16) {
-            if self.loadgen.servers[i] != Some((generation, port)) {
-                self.loadgen.servers[i] = Some((generation, port));
-                let connections = self.cfg.units[i];
-                self.send_loadgen(&ToLoadgen::Target {
-                    side,
-                    port: Some(port),
-                    connections,
-                });
-            }
+        if let Some(port) = s.worker.extra.get(PORT_KEY).map(|&p| p as u16)
+            && self.loadgen.servers[i] != Some((generation, port))
+        {
+            self.loadgen.servers[i] = Some((generation, port));
+            let connections = self.cfg.units[i];
+            self.send_loadgen(&ToLoadgen::Target {
+                side,
+                port: Some(port),
+                connections,
+            });
         }
         let target_units = self.cfg.units[i];
         merge(s, target_units, self.loadgen.latest[i].as_ref());
@@ -221,11 +221,11 @@ fn merge(s: &mut SideSample, target_units: u64, load: Option<&LoadSideSample>) {
     w.spawn_ns_per_unit = w.extra.get(SPAWN_NS_KEY).copied();
     w.lateness = load.and_then(|l| l.latency);
     w.lateness_steady = load.and_then(|l| l.latency_steady);
-    if w.limit_hit.is_none() {
-        if let Some(l) = load.filter(|l| l.limit_hit.is_some()) {
-            w.limit_hit = l.limit_hit.as_ref().map(|h| format!("load generator: {h}"));
-            w.limit_name.clone_from(&l.limit_name);
-        }
+    if w.limit_hit.is_none()
+        && let Some(l) = load.filter(|l| l.limit_hit.is_some())
+    {
+        w.limit_hit = l.limit_hit.as_ref().map(|h| format!("load generator: {h}"));
+        w.limit_name.clone_from(&l.limit_name);
     }
 }
 

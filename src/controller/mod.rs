@@ -157,13 +157,13 @@ impl Session {
     }
 
     pub(crate) fn send(&mut self, side: Side, cmd: &ToWorker) {
-        if let Some(w) = self.workers[side.index()].as_mut() {
-            if let Err(e) = w.send(cmd) {
-                self.notice = Some(format!(
-                    "{} worker did not take the command: {e}",
-                    side.name()
-                ));
-            }
+        if let Some(w) = self.workers[side.index()].as_mut()
+            && let Err(e) = w.send(cmd)
+        {
+            self.notice = Some(format!(
+                "{} worker did not take the command: {e}",
+                side.name()
+            ));
         }
     }
 

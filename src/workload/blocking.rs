@@ -174,10 +174,10 @@ impl Workload for Blocking {
     fn extra(&self) -> BTreeMap<String, f64> {
         let mut out = BTreeMap::new();
         let totals = [self.blocking_calls.load(Ordering::Relaxed)];
-        if let Some((secs, [calls])) = self.window.lock().advance(Instant::now(), totals) {
-            if secs > 0.0 {
-                out.insert("blocking_calls_per_sec".into(), calls as f64 / secs);
-            }
+        if let Some((secs, [calls])) = self.window.lock().advance(Instant::now(), totals)
+            && secs > 0.0
+        {
+            out.insert("blocking_calls_per_sec".into(), calls as f64 / secs);
         }
         out.insert(
             "spawn_blocking".into(),

@@ -141,14 +141,13 @@ impl Workload for Switch {
         let mut out = BTreeMap::new();
         if let Some((secs, [round_trips, os_switches])) =
             self.window.lock().advance(Instant::now(), totals)
+            && round_trips > 0
         {
-            if round_trips > 0 {
-                out.insert("switch_ns".into(), secs * 1e9 / (2 * round_trips) as f64);
-                out.insert(
-                    "os_switches_per_round_trip".into(),
-                    os_switches as f64 / round_trips as f64,
-                );
-            }
+            out.insert("switch_ns".into(), secs * 1e9 / (2 * round_trips) as f64);
+            out.insert(
+                "os_switches_per_round_trip".into(),
+                os_switches as f64 / round_trips as f64,
+            );
         }
         out
     }
