@@ -50,3 +50,37 @@ fn ns_per_spawn_holds_from_1_to_100_units() {
         "spawn_ns 1 unit {one:.0} vs 100 units {hundred:.0}"
     );
 }
+
+/// Lateness keeps tokio's 1 ms tick in it; scheduling delay starts when the timer fired, so on the
+/// async side it sits well below lateness, and each side names its timer's tick.
+#[test]
+fn scheduling_delay_leaves_out_the_timer_tick() {
+    let (code, doc) = headless(&[
+        "--workload",
+        "sleep",
+        "--duration",
+        "4s",
+        "--async-units",
+        "200",
+        "--thread-units",
+        "200",
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    let (a, t) = (side(&doc, "async"), side(&doc, "threads"));
+    assert_eq!(num(a, "timer_tick_us"), 1000.0, "{doc}");
+    assert_eq!(num(t, "timer_tick_us"), 0.0, "{doc}");
+    // Per wake-up, lateness − delay is the timer's own part: on tokio ~0.5 ms for rounding the
+    // deadline up to the next ms, ~0.5 ms for parking in whole ms, whatever the load.
+    let (late, delay) = (num(a, "lateness_p50_us"), num(a, "sched_delay_p50_us"));
+    assert!(
+        late - delay >= 300.0,
+        "async lateness p50 {late} vs delay p50 {delay}: {doc}"
+    );
+    // A thread's timer has no tick: its delay is its lateness.
+    assert_eq!(
+        num(t, "sched_delay_p50_us"),
+        num(t, "lateness_p50_us"),
+        "{doc}"
+    );
+    assert!(num(t, "sched_delay_p99_us") >= num(t, "sched_delay_p50_us"));
+}

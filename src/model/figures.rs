@@ -55,6 +55,13 @@ pub struct Figures {
     pub lateness_p50_us: Option<u64>,
     pub lateness_p99_us: Option<u64>,
     pub lateness_max_us: Option<u64>,
+    /// Resolution of the timer the units sleep on, µs: 1000 on tokio (deadlines round up to the next
+    /// ms), 0 on threads (nanosleep, an hrtimer); null when no unit sleeps on a timer.
+    pub timer_tick_us: Option<u64>,
+    /// Wake-up − the moment the timer fired: tokio's driver calling the waker (one async unit in
+    /// `timer::STAMP_EVERY`), the deadline on threads (so there it equals lateness).
+    pub sched_delay_p50_us: Option<u64>,
+    pub sched_delay_p99_us: Option<u64>,
     pub spawn_ns_per_unit: Option<f64>,
     /// The error that stopped scaling, with errno and text; null when none did.
     pub limit_hit: Option<String>,
@@ -121,6 +128,9 @@ impl Figures {
             lateness_p50_us: lateness.map(|p| p.p50_us),
             lateness_p99_us: lateness.map(|p| p.p99_us),
             lateness_max_us: lateness.map(|p| p.max_us),
+            timer_tick_us: b.timer_tick_us,
+            sched_delay_p50_us: b.sched_delay.filter(|p| p.count > 0).map(|p| p.p50_us),
+            sched_delay_p99_us: b.sched_delay.filter(|p| p.count > 0).map(|p| p.p99_us),
             spawn_ns_per_unit: b.spawn_ns_per_unit,
             limit_hit: b.limit_hit.clone(),
             limit_name: b.limit_name.clone(),

@@ -108,7 +108,12 @@ impl SideModel {
         let last = self.latest()?;
         let mut f = match &self.steady_from {
             Some(from) if last.worker.t_us.saturating_sub(from.worker.t_us) >= 1_000_000 => {
-                Figures::derive(self.side, workload, from, last, last.worker.lateness_steady)
+                let mut f =
+                    Figures::derive(self.side, workload, from, last, last.worker.lateness_steady);
+                let sched = last.worker.sched_delay_steady.filter(|p| p.count > 0);
+                f.sched_delay_p50_us = sched.map(|p| p.p50_us);
+                f.sched_delay_p99_us = sched.map(|p| p.p99_us);
+                f
             }
             _ => self.figures.clone()?,
         };

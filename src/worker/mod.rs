@@ -110,6 +110,7 @@ impl Running {
         let wake = Arc::new(spawner::Wake::default());
         let timing = spawner::SpawnTiming::default();
         let reporter = reporter::Reporter {
+            side: spec.side,
             shared: shared.clone(),
             workload: workload.clone(),
             timing: timing.clone(),

@@ -7,7 +7,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::model::figures::BASELINE_VIRTUAL_KEY;
-use crate::protocol::{FromWorker, WorkerSample, encode};
+use crate::protocol::{FromWorker, Side, WorkerSample, encode};
+use crate::workload::timer;
 use crate::workload::unit::{new_histogram, percentiles};
 use crate::workload::{SideShared, Workload};
 
@@ -15,6 +16,7 @@ use super::spawner::SpawnTiming;
 use super::sys;
 
 pub struct Reporter {
+    pub side: Side,
     pub shared: Arc<SideShared>,
     pub workload: Arc<dyn Workload>,
     pub timing: SpawnTiming,
@@ -28,12 +30,13 @@ impl Reporter {
     /// Runs until stdout is gone (the controller closed the pipe), then ends the process.
     pub fn run(self) {
         let mut steady = new_histogram();
+        let mut steady_sched = new_histogram();
         let mut last_counts = (u64::MAX, u64::MAX);
         let mut next = Instant::now() + self.interval;
         for seq in 0.. {
             std::thread::sleep(next.saturating_duration_since(Instant::now()));
             next += self.interval;
-            let sample = self.sample(seq, &mut steady, &mut last_counts);
+            let sample = self.sample(seq, [&mut steady, &mut steady_sched], &mut last_counts);
             let line = encode(&FromWorker::Sample(Box::new(sample)));
             let mut out = std::io::stdout().lock();
             if out
@@ -49,7 +52,7 @@ impl Reporter {
     fn sample(
         &self,
         seq: u64,
-        steady: &mut hdrhistogram::Histogram<u64>,
+        [steady, steady_sched]: [&mut hdrhistogram::Histogram<u64>; 2],
         last_counts: &mut (u64, u64),
     ) -> WorkerSample {
         let s = &self.shared;
@@ -57,12 +60,21 @@ impl Reporter {
         let target_units = s.target.load(Ordering::SeqCst);
         let mut interval = new_histogram();
         s.drain_lateness(&mut interval);
+        let mut sched = new_histogram();
+        s.drain_sched_delay(&mut sched);
         if (units, target_units) != *last_counts {
             // The unit count moved: the steady state starts over.
             steady.reset();
+            steady_sched.reset();
             *last_counts = (units, target_units);
         }
         let _ = steady.add(&interval);
+        let _ = steady_sched.add(&sched);
+        let timer_tick_us =
+            (!interval.is_empty() || !steady.is_empty()).then_some(match self.side {
+                Side::Async => timer::TOKIO_TICK_US,
+                Side::Threads => timer::HRTIMER_TICK_US,
+            });
         let usage = sys::usage();
         let (limit_hit, limit_name) = s
             .limit_hit()
@@ -83,6 +95,9 @@ impl Reporter {
             ctx_involuntary: usage.ctx_involuntary,
             lateness: percentiles(&interval),
             lateness_steady: percentiles(steady),
+            sched_delay: percentiles(&sched),
+            sched_delay_steady: percentiles(steady_sched),
+            timer_tick_us,
             spawn_ns_per_unit: *self.timing.lock(),
             baseline_rss_bytes: self.baseline_rss_bytes,
             limit_hit,

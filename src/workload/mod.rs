@@ -9,6 +9,7 @@ pub mod params;
 pub mod sleep;
 pub mod spawn;
 pub mod switch;
+pub mod timer;
 pub mod unit;
 
 use std::collections::BTreeMap;
