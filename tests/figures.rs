@@ -84,3 +84,41 @@ fn scheduling_delay_leaves_out_the_timer_tick() {
     );
     assert!(num(t, "sched_delay_p99_us") >= num(t, "sched_delay_p50_us"));
 }
+
+/// The baseline is read once the worker's own threads have taken their malloc arenas, so it no
+/// longer depends on which thread allocated first (it came out 12.5 / 79.6 / 146.8 MB in three runs);
+/// the threads side's virtual size splits into its thread stacks and the rest.
+#[test]
+fn virtual_baseline_is_steady_and_stacks_are_split_out() {
+    let mut baselines = Vec::new();
+    for _ in 0..3 {
+        let (code, doc) = headless(&[
+            "--workload",
+            "sleep",
+            "--duration",
+            "2s",
+            "--async-units",
+            "20",
+            "--thread-units",
+            "20",
+        ]);
+        assert_eq!(code, Some(0), "{doc}");
+        let (a, t) = (side(&doc, "async"), side(&doc, "threads"));
+        baselines.push(num(a, "virtual_baseline_bytes"));
+        // Main, reporter and spawner; the async side adds its 2 runtime workers.
+        assert_eq!(num(t, "os_threads_baseline"), 3.0, "{doc}");
+        assert_eq!(num(a, "os_threads_baseline"), 5.0, "{doc}");
+        let unit_threads = num(t, "os_threads") - num(t, "os_threads_baseline");
+        let stack = (2 << 20) as f64 + 4096.0;
+        assert_eq!(
+            num(t, "virtual_stacks_bytes"),
+            unit_threads * stack,
+            "{doc}"
+        );
+        assert_eq!(num(a, "virtual_stacks_bytes"), 0.0, "{doc}");
+    }
+    let (lo, hi) = baselines
+        .iter()
+        .fold((f64::MAX, 0.0f64), |(lo, hi), &b| (lo.min(b), hi.max(b)));
+    assert!(hi / lo < 1.2, "async virtual baselines {baselines:?}");
+}

@@ -31,6 +31,9 @@ pub struct Figures {
     pub workload: String,
     pub units: u64,
     pub os_threads: u64,
+    /// OS threads at 0 units, read in the worker before its first unit: main, reporter and spawner,
+    /// plus the runtime's workers on the async side. They are never counted as units.
+    pub os_threads_baseline: u64,
     pub rss_bytes: u64,
     pub rss_baseline_bytes: u64,
     /// (RSS − baseline) / units, at the most units the side has had (see `per_unit`): after a
@@ -41,6 +44,13 @@ pub struct Figures {
     pub virtual_baseline_bytes: u64,
     /// (virtual − baseline) / units, measured like `rss_per_unit_bytes`.
     pub virtual_per_unit_bytes: Option<f64>,
+    /// Virtual size reserved for the stacks of threads beyond the baseline's: (OS threads − baseline
+    /// threads) × (stack size + guard page). Computed from the stack size the worker sets, not read
+    /// from /proc/<pid>/maps (which costs milliseconds at 10,000 threads).
+    pub virtual_stacks_bytes: u64,
+    /// virtual − baseline − stacks: heap, glibc malloc arenas (64 MiB reserved per arena, up to
+    /// 8 per core, one taken by each thread's first malloc), other mappings.
+    pub virtual_other_bytes: u64,
     /// The unit count the per-unit figures were measured at, when that is not the current count
     /// (after a scale-down); null when they are measured now.
     pub per_unit_measured_at_units: Option<u64>,
@@ -104,11 +114,17 @@ impl Figures {
                 .then(|| level.saturating_sub(base) as f64 / b.units as f64)
         };
         let lateness = lateness.filter(|p| p.count > 0);
+        let stacks_bytes = to
+            .os
+            .os_threads
+            .saturating_sub(b.extra_u64(BASELINE_THREADS_KEY))
+            .saturating_mul(b.extra_u64(THREAD_STACK_KEY));
         Figures {
             side,
             workload: workload.to_string(),
             units: b.units,
             os_threads: to.os.os_threads,
+            os_threads_baseline: b.extra_u64(BASELINE_THREADS_KEY),
             rss_bytes: to.os.rss_bytes,
             rss_baseline_bytes: b.baseline_rss_bytes,
             rss_per_unit_bytes: per_unit(to.os.rss_bytes, b.baseline_rss_bytes),
@@ -116,6 +132,12 @@ impl Figures {
             virtual_baseline_bytes: b.baseline_virtual_bytes(),
             virtual_per_unit_bytes: per_unit(to.os.virtual_bytes, b.baseline_virtual_bytes()),
             per_unit_measured_at_units: None,
+            virtual_stacks_bytes: stacks_bytes,
+            virtual_other_bytes: to
+                .os
+                .virtual_bytes
+                .saturating_sub(b.baseline_virtual_bytes())
+                .saturating_sub(stacks_bytes),
             cpu_percent: rate(a.cpu_us, b.cpu_us) / 1e4,
             cores_used: rate(a.cpu_us, b.cpu_us) / 1e6,
             ctx_voluntary: b.ctx_voluntary,
@@ -139,7 +161,7 @@ impl Figures {
             extra: b
                 .extra
                 .iter()
-                .filter(|(k, _)| *k != BASELINE_VIRTUAL_KEY)
+                .filter(|(k, _)| !WORKER_KEYS.contains(&k.as_str()))
                 .map(|(k, v)| (k.clone(), json_number(*v)))
                 .collect(),
         }
@@ -149,12 +171,22 @@ impl Figures {
 impl WorkerSample {
     /// Virtual size before the first unit, sent by the worker in `extra` as it has no field of its own.
     pub fn baseline_virtual_bytes(&self) -> u64 {
-        self.extra.get(BASELINE_VIRTUAL_KEY).copied().unwrap_or(0.0) as u64
+        self.extra_u64(BASELINE_VIRTUAL_KEY)
+    }
+
+    fn extra_u64(&self, key: &str) -> u64 {
+        self.extra.get(key).copied().unwrap_or(0.0) as u64
     }
 }
 
 /// Key in `WorkerSample::extra` under which a worker reports its virtual size before any unit.
 pub const BASELINE_VIRTUAL_KEY: &str = "virtual_baseline_bytes";
+/// ... its OS threads before any unit.
+pub const BASELINE_THREADS_KEY: &str = "os_threads_baseline";
+/// ... the virtual size one more thread reserves for its stack.
+pub const THREAD_STACK_KEY: &str = "thread_stack_bytes";
+/// Keys the worker sends in `extra` that are fields of `Figures`, not workload figures.
+const WORKER_KEYS: [&str; 3] = [BASELINE_VIRTUAL_KEY, BASELINE_THREADS_KEY, THREAD_STACK_KEY];
 
 /// NaN and infinities are not JSON; they become null.
 fn json_number(v: f64) -> serde_json::Value {

@@ -265,10 +265,21 @@ fn segments(g: Generic, m: &SideModel) -> Option<Vec<String>> {
             }
             segs
         }
-        Generic::Virtual => vec![
-            format::bytes(f?.virtual_bytes as f64),
-            per_unit(f?.virtual_per_unit_bytes),
-        ],
+        Generic::Virtual => {
+            let f = f?;
+            let mut segs = vec![
+                format::bytes(f.virtual_bytes as f64),
+                per_unit(f.virtual_per_unit_bytes),
+            ];
+            // How much of it is thread stacks (reserved), so a reader does not take arenas for stacks.
+            if f.virtual_stacks_bytes > 0 {
+                segs.push(format!(
+                    "stacks {}",
+                    format::bytes(f.virtual_stacks_bytes as f64)
+                ));
+            }
+            segs
+        }
         Generic::CtxSwitch => {
             let f = f?;
             vec![

@@ -4,9 +4,10 @@
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use crate::model::figures::BASELINE_VIRTUAL_KEY;
+use crate::model::figures::{BASELINE_THREADS_KEY, BASELINE_VIRTUAL_KEY, THREAD_STACK_KEY};
 use crate::protocol::{FromWorker, Side, WorkerSample, encode};
 use crate::workload::timer;
 use crate::workload::unit::{new_histogram, percentiles};
@@ -22,13 +23,28 @@ pub struct Reporter {
     pub timing: SpawnTiming,
     pub interval: Duration,
     pub started: Instant,
-    pub baseline_rss_bytes: u64,
-    pub baseline_virtual_bytes: u64,
+    /// Filled in by `run` from the worker's main thread.
+    pub baseline: Baseline,
+}
+
+/// The side before any unit, once its own threads have allocated.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Baseline {
+    pub rss_bytes: u64,
+    pub virtual_bytes: u64,
+    /// OS threads of the side at 0 units: main, reporter, spawner and the runtime's threads.
+    pub os_threads: u64,
+    /// Virtual size one more thread reserves for its stack (stack size + guard page).
+    pub thread_stack_bytes: u64,
 }
 
 impl Reporter {
-    /// Runs until stdout is gone (the controller closed the pipe), then ends the process.
-    pub fn run(self) {
+    /// Allocates (so this thread's malloc arena is in the baseline), tells `ready`, takes the baseline,
+    /// then runs until stdout is gone (the controller closed the pipe) and ends the process.
+    pub fn run(mut self, ready: &super::ready::Ready, baseline: &Receiver<Baseline>) {
+        ready.arrive();
+        // No baseline means the main thread failed; the worker is on its way out.
+        self.baseline = baseline.recv().unwrap_or_default();
         let mut steady = new_histogram();
         let mut steady_sched = new_histogram();
         let mut last_counts = (u64::MAX, u64::MAX);
@@ -80,10 +96,10 @@ impl Reporter {
             .limit_hit()
             .map_or((None, None), |(why, name)| (Some(why), name));
         let mut extra = self.workload.extra();
-        extra.insert(
-            BASELINE_VIRTUAL_KEY.into(),
-            self.baseline_virtual_bytes as f64,
-        );
+        let b = &self.baseline;
+        extra.insert(BASELINE_VIRTUAL_KEY.into(), b.virtual_bytes as f64);
+        extra.insert(BASELINE_THREADS_KEY.into(), b.os_threads as f64);
+        extra.insert(THREAD_STACK_KEY.into(), b.thread_stack_bytes as f64);
         WorkerSample {
             seq,
             t_us: self.started.elapsed().as_micros() as u64,
@@ -99,7 +115,7 @@ impl Reporter {
             sched_delay_steady: percentiles(steady_sched),
             timer_tick_us,
             spawn_ns_per_unit: *self.timing.lock(),
-            baseline_rss_bytes: self.baseline_rss_bytes,
+            baseline_rss_bytes: self.baseline.rss_bytes,
             limit_hit,
             limit_name,
             extra,
