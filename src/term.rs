@@ -78,12 +78,56 @@ pub fn install_panic_hook() {
 
 #[cfg(test)]
 mod tests {
+    use std::io::{Read, Write};
+    use std::os::fd::FromRawFd;
+
     use super::*;
 
+    /// What `f` writes to fd 1, read through a pipe put in its place. The stdout lock is held all
+    /// along so no other test thread's output lands in the pipe (the lock is reentrant for `f`).
+    fn fd1_output(f: impl FnOnce()) -> String {
+        let out = stdout();
+        let mut lock = out.lock();
+        lock.flush().expect("flush");
+        let mut fds = [0; 2];
+        // SAFETY: plain fd syscalls on descriptors this function owns; fd 1 is put back before return.
+        let saved = unsafe {
+            assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+            let saved = libc::dup(1);
+            assert!(saved >= 0);
+            assert_eq!(libc::dup2(fds[1], 1), 1);
+            libc::close(fds[1]);
+            saved
+        };
+        f();
+        lock.flush().expect("flush");
+        // SAFETY: as above; after this no descriptor refers to the pipe's write end, so reads end.
+        unsafe {
+            assert_eq!(libc::dup2(saved, 1), 1);
+            libc::close(saved);
+        }
+        drop(lock);
+        let mut text = String::new();
+        // SAFETY: fds[0] is the pipe's read end, owned here and closed by the File.
+        unsafe { std::fs::File::from_raw_fd(fds[0]) }
+            .read_to_string(&mut text)
+            .expect("read the pipe");
+        text
+    }
+
     #[test]
-    fn restore_without_a_terminal_is_a_no_op_and_idempotent() {
-        restore();
-        restore();
-        assert!(!ACTIVE.load(Ordering::SeqCst));
+    fn restore_gives_the_terminal_back_once_and_only_while_held() {
+        let text = fd1_output(|| {
+            restore();
+            restore();
+        });
+        assert_eq!(text, "", "nothing held: nothing written");
+        let text = fd1_output(|| {
+            ACTIVE.store(true, Ordering::SeqCst);
+            restore();
+            restore();
+        });
+        assert_eq!(text.matches("\x1b[?1049l").count(), 1, "{text:?}");
+        assert_eq!(text.matches("\x1b[?25h").count(), 1, "{text:?}");
     }
 }

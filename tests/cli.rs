@@ -9,8 +9,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn refused(args: &[&str], needle: &str) {
-    let started = Instant::now();
-    let out = run(args);
+    // Where clone/fork fail: a run that started a worker (or a thread) first would answer otherwise.
+    let out = run_starting_nothing(args);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
     assert_eq!(
@@ -23,10 +23,6 @@ fn refused(args: &[&str], needle: &str) {
         "{args:?}: {err:?} does not mention {needle:?}"
     );
     assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{args:?} took too long: something started"
-    );
 }
 
 #[test]

@@ -5,8 +5,6 @@
 mod common;
 use common::*;
 
-use std::time::{Duration, Instant};
-
 const BUILTIN: &[&str] = &[
     "memory",
     "spawn",
@@ -19,8 +17,8 @@ const BUILTIN: &[&str] = &[
 
 /// Exit code 2, one line on stderr containing every needle, nothing on stdout, nothing started.
 fn refused(args: &[&str], needles: &[&str]) {
-    let started = Instant::now();
-    let out = run(args);
+    // Where clone/fork fail: a run that started a worker (or a thread) first would answer otherwise.
+    let out = run_starting_nothing(args);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
@@ -28,10 +26,6 @@ fn refused(args: &[&str], needles: &[&str]) {
         assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
     }
     assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{args:?} took too long: something started"
-    );
 }
 
 #[test]

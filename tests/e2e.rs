@@ -1,8 +1,8 @@
 //! End to end in a real terminal (tmux): launch, type keys, read the screen, quit cleanly.
 #![allow(clippy::unwrap_used)]
 
-#[path = "common/tmux.rs"]
-mod tmux;
+mod common;
+use common::tmux;
 
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! Scenarios in a real terminal (tmux): number keys, the picker, the caption and the live toggles.
 #![allow(clippy::unwrap_used)]
 
-#[path = "common/tmux.rs"]
-mod tmux;
+mod common;
+use common::{faults, tmux};
 
 use std::time::Duration;
 
@@ -89,7 +89,8 @@ fn number_keys_the_picker_and_the_toggles_change_what_runs() {
         s.contains("tokio current-thread ·") && s.contains("one side at a time")
     });
 
-    let workers = tmux::children_of(t.app_pid());
+    // Both workers, waited for: the list `assert_gone` checks must hold what ran.
+    let workers = faults::wait_descendants(t.app_pid(), 2, T);
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(T), 0);
     t.assert_restored();

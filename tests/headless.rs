@@ -47,16 +47,18 @@ fn sleeping_tasks_cost_less_than_sleeping_threads() {
     }
     assert_eq!(num(a, "units"), 2000.0);
     assert_eq!(num(t, "units"), 200.0);
-    // Every thread unit is an OS thread; the async side adds only its runtime's workers (2 here) to
-    // the fixed ones both sides have (main, reporter, spawner), so the gap is 200 less those workers.
+    // Every thread unit is an OS thread; the async side adds only its runtime's workers to the fixed
+    // ones both sides have (main, reporter, spawner). Workers default to the machine's core count,
+    // which the document gives.
+    let workers = doc["workers"].as_f64().unwrap();
     assert!(num(t, "os_threads") >= 200.0 + 3.0, "{doc}");
     assert!(
-        num(t, "os_threads") >= num(a, "os_threads") + 195.0,
-        "{doc}"
+        num(a, "os_threads") <= workers + 3.0,
+        "2,000 tasks need no thread of their own: {doc}"
     );
     assert!(
-        num(a, "os_threads") <= 8.0,
-        "2,000 tasks need no thread of their own: {doc}"
+        num(t, "os_threads") >= num(a, "os_threads") + 200.0 - workers,
+        "{doc}"
     );
     // Tasks cost a few hundred bytes, threads several KiB of touched stack and bookkeeping.
     assert!(
@@ -68,18 +70,17 @@ fn sleeping_tasks_cost_less_than_sleeping_threads() {
             num(s, "ctx_voluntary") > 0.0 && num(s, "ops_per_sec") > 0.0,
             "{s}"
         );
-        assert!(
-            num(s, "lateness_p99_us") >= num(s, "lateness_p50_us"),
-            "{s}"
-        );
+        // A timer never fires early and timer slack alone makes a wake-up late: lateness measured
+        // as zero means it was not measured.
+        assert!(num(s, "lateness_p50_us") > 0.0, "{s}");
         assert!(num(s, "spawn_ns_per_unit") > 0.0, "{s}");
         assert!(num(s, "rss_bytes") > num(s, "rss_baseline_bytes"), "{s}");
-        assert_eq!(s["errors"].as_array().unwrap().len(), 0, "{s}");
+        assert_reported(s);
     }
 }
 
 #[test]
-fn csv_has_a_row_per_side_per_sample_and_counters_never_decrease() {
+fn csv_has_a_row_per_side_per_sample_with_that_sides_figures() {
     let out = run(&[
         "--headless",
         "--duration",
@@ -98,46 +99,73 @@ fn csv_has_a_row_per_side_per_sample_and_counters_never_decrease() {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let (side_col, vol_col, invol_col) =
-        (col("side"), col("ctx_voluntary"), col("ctx_involuntary"));
-    let mut last = std::collections::HashMap::new();
-    let mut rows = std::collections::HashMap::new();
+    let (side_col, units_col, vol_col, invol_col) = (
+        col("side"),
+        col("units"),
+        col("ctx_voluntary"),
+        col("ctx_involuntary"),
+    );
+    // Per side: (rows, first context-switch total, last total, last units).
+    let mut per_side = std::collections::HashMap::new();
     for line in lines {
         let f: Vec<&str> = line.split(',').collect();
         assert_eq!(f.len(), header.len(), "{line}");
         let total: u64 = f[vol_col].parse::<u64>().unwrap() + f[invol_col].parse::<u64>().unwrap();
-        let prev = last.insert(f[side_col].to_string(), total).unwrap_or(0);
-        assert!(total >= prev, "context switches went down: {line}");
-        *rows.entry(f[side_col].to_string()).or_insert(0) += 1;
+        let e = per_side
+            .entry(f[side_col].to_string())
+            .or_insert((0, total, total, String::new()));
+        (e.0, e.2, e.3) = (e.0 + 1, total, f[units_col].to_string());
     }
     for s in ["async", "threads"] {
+        let (rows, first, last, units) = per_side
+            .get(s)
+            .cloned()
+            .unwrap_or_else(|| panic!("no row for {s}: {text}"));
+        // 3 s at 100 ms: ~28 samples once figures exist; half of them on a busy machine.
+        assert!(rows >= 15, "too few rows for {s}: {rows}");
+        assert_eq!(units, "100", "{s}: the rows carry that side's units");
+        // 100 sleeping units wake ten times a second: their switches keep adding up row after row.
         assert!(
-            rows.get(s).copied().unwrap_or(0) >= 15,
-            "too few rows for {s}: {rows:?}"
+            last > first,
+            "{s}: context switches did not grow: {first} -> {last}"
         );
-        assert!(last[s] > 0);
     }
 }
 
 #[test]
 fn a_current_thread_runtime_uses_at_most_one_core() {
-    let (code, doc) = headless(&[
-        "--duration",
-        "3s",
-        "--workload",
-        "cpu",
-        "--runtime",
-        "current-thread",
-        "--async-units",
-        "4",
-        "--thread-units",
-        "4",
-    ]);
-    assert_eq!(code, Some(0), "{doc}");
-    let a = side(&doc, "async");
-    assert!(num(a, "cores_used") < 1.15, "{a}");
-    assert!(num(a, "ops_per_sec") > 0.0 && num(side(&doc, "threads"), "ops_per_sec") > 0.0);
-    assert_eq!(doc["runtime"], "current-thread");
+    // The async side alone, CPU-bound, once per runtime: the multi-thread run has both cores to use
+    // and its two workers show as two more threads; a `--runtime` that went ignored shows as equal runs.
+    let run = |runtime: &str| {
+        let (code, doc) = headless(&[
+            "--duration",
+            "3s",
+            "--workload",
+            "cpu",
+            "--runtime",
+            runtime,
+            "--workers",
+            "2",
+            "--async-units",
+            "4",
+            "--thread-units",
+            "0",
+        ]);
+        assert_eq!(code, Some(0), "{doc}");
+        assert_eq!(doc["runtime"], runtime);
+        let a = side(&doc, "async").clone();
+        assert_reported(&a);
+        assert!(num(&a, "ops_per_sec") > 0.0, "{a}");
+        a
+    };
+    let (current, multi) = (run("current-thread"), run("multi-thread"));
+    assert!(num(&current, "cores_used") < 1.15, "{current}");
+    // current-thread: the runtime has one thread of its own ("tokio-rt"); multi-thread ×2 has two.
+    assert_eq!(
+        num(&multi, "os_threads") - num(&current, "os_threads"),
+        1.0,
+        "current {current}\nmulti {multi}"
+    );
 }
 
 #[test]
@@ -153,6 +181,7 @@ fn scaling_to_zero_units_reports_no_per_unit_cost() {
     assert_eq!(code, Some(0));
     for s in ["async", "threads"] {
         let v = side(&doc, s);
+        assert_reported(v);
         assert_eq!(num(v, "units"), 0.0);
         assert!(v["rss_per_unit_bytes"].is_null(), "{v}");
     }

@@ -2,12 +2,14 @@
 //! the right way, with margins safe on a noisy 2-core machine. Speed targets live in benches/baseline.rs.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use common::Limit;
 use serde_json::Value;
 use versus::protocol::{
     self, FromWorker, PROTOCOL_VERSION, ParamValue, RuntimeFlavor, Side, ToWorker, WorkerSpec,
@@ -15,9 +17,6 @@ use versus::protocol::{
 
 /// One run at a time: the figures of a run are what the machine does while it runs alone.
 static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Each run's processes carry this variable with a value of their own, to find leftovers by.
-const TAG_VAR: &str = "VERSUS_SCENARIO_TEST_TAG";
 
 /// A headless run of the real binary.
 struct Run {
@@ -29,9 +28,6 @@ struct Run {
 impl Run {
     fn new(workload: &str, args: &[&str]) -> Run {
         let mut all: Vec<String> = [
-            "--headless",
-            "--format",
-            "json",
             "--duration",
             "3s",
             // The workers compete on equal terms with whatever else the machine runs (default: nice 10).
@@ -52,79 +48,19 @@ impl Run {
     /// Runs it, checks that it exited 0 and left no worker behind, and returns (async, threads) figures.
     fn sides(&self) -> (Value, Value) {
         let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        static RUNS: AtomicU64 = AtomicU64::new(0);
-        let tag = format!(
-            "{}-{}",
-            std::process::id(),
-            RUNS.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_versus"));
-        cmd.args(&self.args).env(TAG_VAR, &tag);
-        if let Some(bytes) = self.address_space_limit {
-            use std::os::unix::process::CommandExt;
-            // SAFETY: setrlimit is async-signal-safe and the struct is built before the fork.
-            let rl = libc::rlimit {
-                rlim_cur: bytes,
-                rlim_max: bytes,
-            };
-            unsafe {
-                cmd.pre_exec(move || {
-                    if libc::setrlimit(libc::RLIMIT_AS, &rl) == 0 {
-                        Ok(())
-                    } else {
-                        Err(std::io::Error::last_os_error())
-                    }
-                });
-            }
-        }
-        let out = cmd.output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let doc: Value = serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
-        assert_eq!(out.status.code(), Some(0), "{doc}\nstderr: {stderr}");
-        assert_no_process_tagged(&tag);
-        let side = |name: &str| {
-            doc["sides"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|s| s["side"] == name)
-                .unwrap()
-                .clone()
-        };
-        (side("async"), side("threads"))
-    }
-}
-
-/// Every process started for a run is gone soon after the controller exits (it reaps its workers).
-fn assert_no_process_tagged(tag: &str) {
-    let needle = format!("{TAG_VAR}={tag}");
-    let deadline = Instant::now() + Duration::from_secs(3);
-    loop {
-        let left: Vec<String> = std::fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .bytes()
-                    .all(|b| b.is_ascii_digit())
-            })
-            .filter(|e| {
-                std::fs::read(e.path().join("environ"))
-                    .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == needle.as_bytes()))
-            })
-            .map(|e| e.file_name().to_string_lossy().into_owned())
+        let tag = common::unique_tag("scenario");
+        let limits: Vec<Limit> = self
+            .address_space_limit
+            .into_iter()
+            .map(Limit::AddressSpace)
             .collect();
-        if left.is_empty() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "processes of run {tag} left behind: {left:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let f = common::finish_headless(common::spawn_headless(&tag, &args, &limits), &tag);
+        assert_eq!(f.code, Some(0), "{}\nstderr: {}", f.doc, f.stderr);
+        (
+            common::side(&f.doc, "async").clone(),
+            common::side(&f.doc, "threads").clone(),
+        )
     }
 }
 

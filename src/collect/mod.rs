@@ -6,6 +6,7 @@ pub mod procstat;
 mod reader;
 #[cfg(test)]
 mod tests;
+pub mod threads;
 
 use std::process::Child;
 use std::sync::mpsc::{self, Sender};

@@ -50,6 +50,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "assets/scenarios/echo.toml",
         include_str!("../../assets/scenarios/echo.toml"),
     ),
+    (
+        "assets/scenarios/yield.toml",
+        include_str!("../../assets/scenarios/yield.toml"),
+    ),
 ];
 
 /// One scenario: what runs on both sides and what to look for.

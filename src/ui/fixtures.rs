@@ -1,5 +1,7 @@
-//! A deterministic model with ten seconds of made-up samples: for render tests, the render bench and
-//! README screenshots. The numbers look like a real `sleep` run; nothing here is measured.
+//! Deterministic models with ten seconds of made-up samples: for render tests, the render bench and
+//! README screenshots. `demo_model` looks like a real `sleep` run, `scenario_model` like a run of each
+//! built-in scenario on a 2-core machine (its units, runtime, one side at a time, its own figures);
+//! the figures are shaped after real runs, nothing here is measured.
 
 use crate::model::figures::BASELINE_VIRTUAL_KEY;
 use crate::model::{Model, OsStat, RunInfo, SideEvent, SideSample};
@@ -36,11 +38,38 @@ pub fn empty_model() -> Model {
 /// Both sides ramped to 10,000 units and ran for ten seconds.
 pub fn demo_model() -> Model {
     let mut model = empty_model();
+    let shapes = [
+        SideShape::new(
+            &ASYNC,
+            UNITS,
+            async_fixed_threads(RuntimeFlavor::MultiThread, 2),
+        ),
+        SideShape::new(&THREADS, UNITS, FIXED_THREADS),
+    ];
+    ramp(&mut model, &shapes);
+    model
+}
+
+/// The threads every worker has besides its units': main, reporter, spawner.
+const FIXED_THREADS: u64 = 3;
+
+/// The async side's threads besides its units': the fixed ones and the runtime's (`workers` tokio
+/// workers, or the one "tokio-rt" thread of a current-thread runtime).
+fn async_fixed_threads(runtime: RuntimeFlavor, workers: usize) -> u64 {
+    FIXED_THREADS
+        + match runtime {
+            RuntimeFlavor::MultiThread => workers as u64,
+            RuntimeFlavor::CurrentThread => 1,
+        }
+}
+
+/// Launches both sides and feeds them `SAMPLES` samples, `INTERVAL_MS` apart.
+fn ramp(model: &mut Model, shapes: &[SideShape; 2]) {
     for side in Side::BOTH {
         model.apply(
             side,
             SideEvent::Launched {
-                target_units: UNITS,
+                target_units: shapes[side.index()].units,
             },
             0.0,
         );
@@ -48,10 +77,96 @@ pub fn demo_model() -> Model {
     for i in 0..SAMPLES {
         let now_s = (i * INTERVAL_MS) as f64 / 1e3;
         for side in Side::BOTH {
-            model.apply(side, SideEvent::Sample(Box::new(sample(side, i))), now_s);
+            let s = sample(&shapes[side.index()], i);
+            model.apply(side, SideEvent::Sample(Box::new(s)), now_s);
+        }
+    }
+}
+
+/// Built-in scenario `name` as a 2-core machine shows it after ten seconds: the header, caption and
+/// mode its settings give, each side at the scenario's units (0 for the side one-side-at-a-time
+/// keeps idle), costs shaped like that workload's, and the figures of its own that a real run
+/// reported ([async, threads] per key, see `scenario_extras`).
+pub fn scenario_model(name: &str) -> Model {
+    use clap::Parser;
+    let cli = crate::cli::Cli::try_parse_from(["versus", "--scenario", name])
+        .unwrap_or_else(|e| panic!("scenario {name}: {e}"));
+    let mut cfg =
+        crate::config::RunConfig::from_cli(&cli).unwrap_or_else(|e| panic!("scenario {name}: {e}"));
+    cfg.workers = 2;
+    let mut model = Model::new(cfg.run_info(), 10.0);
+    model.run.mode = cfg.mode_for(2);
+    let costs = workload_costs(&cfg.workload);
+    let units = Side::BOTH.map(|side| cfg.spec(side).units);
+    let echo_acceptor = u64::from(cfg.workload == "echo");
+    let mut shapes = [
+        SideShape::new(
+            costs[0],
+            units[0],
+            async_fixed_threads(cfg.runtime, cfg.workers),
+        ),
+        SideShape::new(costs[1], units[1], FIXED_THREADS + echo_acceptor),
+    ];
+    if cfg.workload == "sleep" {
+        let sleep_ms = cfg.params.int("sleep_ms").max(1) as f64;
+        for shape in &mut shapes {
+            shape.rate_scale = shape.units as f64 * 1000.0 / sleep_ms / SLEEP_WAKEUPS_PER_S;
+        }
+    }
+    ramp(&mut model, &shapes);
+    let extras = scenario_extras(name);
+    for (i, side) in model.sides.iter_mut().enumerate() {
+        let Some(f) = side.figures.as_mut() else {
+            continue;
+        };
+        if f.units == 0 {
+            continue;
+        }
+        for (key, values) in extras {
+            f.extra.insert((*key).into(), serde_json::json!(values[i]));
         }
     }
     model
+}
+
+/// The figures of its own each scenario's workload reports, [async, threads] per key, as a real
+/// run on a 2-core machine gave them.
+pub fn scenario_extras(name: &str) -> &'static [(&'static str, [f64; 2])] {
+    match name {
+        "switch" => &[
+            ("switch_ns", [478.7, 4146.4]),
+            ("os_switches_per_round_trip", [0.000_094_7, 2.034]),
+        ],
+        "spawn" => &[
+            ("spawns_per_sec", [1_204_700.0, 11_760.4]),
+            ("spawn_ns", [829.5, 84_956.8]),
+        ],
+        "contention" => &[
+            ("lock_wait_p50_us", [0.051, 0.03]),
+            ("lock_wait_p99_us", [0.14, 25.599]),
+            ("lock_wait_max_us", [4096.0, 56_098.8]),
+            ("acquisitions_per_sec", [105_678.8, 243_054.5]),
+            ("os_switches_per_acquisition", [0.006_98, 0.0221]),
+        ],
+        "echo" => &[
+            ("port", [41_355.0, 38_743.0]),
+            ("connections", [1000.0, 1000.0]),
+            ("client_connections", [1000.0, 1000.0]),
+            ("requests_per_sec", [894.0, 893.0]),
+            ("request_errors", [0.0, 0.0]),
+            ("request_p50_us", [2431.0, 1591.0]),
+            ("request_p99_us", [428_031.0, 419_839.0]),
+            ("request_max_us", [581_631.0, 428_031.0]),
+            ("rss_per_connection_bytes", [2023.4, 10_227.7]),
+            ("spawn_ns_per_connection", [7156.7, 144_586.9]),
+        ],
+        "blocking" => &[
+            ("blocking_calls_per_sec", [33.6, 32.0]),
+            ("spawn_blocking", [0.0, 0.0]),
+        ],
+        "yield" => &[("yields_per_sec", [0.0, 0.0]), ("yield_now", [0.0, 0.0])],
+        _ => &[],
+    }
 }
 
 /// `demo_model` after the threads worker died at the thread limit.
@@ -60,7 +175,8 @@ pub fn failed_model() -> Model {
     let now_s = model.now_s;
     let limit =
         "thread spawn failed: Resource temporarily unavailable (os error 11); see ulimit -u";
-    let mut last = sample(Side::Threads, SAMPLES);
+    let shape = SideShape::new(&THREADS, UNITS, FIXED_THREADS);
+    let mut last = sample(&shape, SAMPLES);
     last.worker.limit_hit = Some(limit.into());
     last.worker.limit_name = Some("ulimit -u".into());
     model.apply(
@@ -68,28 +184,32 @@ pub fn failed_model() -> Model {
         SideEvent::Sample(Box::new(last)),
         now_s + 0.25,
     );
-    model.apply(
-        Side::Threads,
-        SideEvent::Failed("worker exited with signal 9 (killed)".into()),
-        now_s + 0.5,
-    );
+    // What the controller says of a worker SIGKILLed (by the OOM killer, or `kill -9`).
+    let killed = {
+        use std::os::unix::process::ExitStatusExt;
+        crate::collect::describe(std::process::ExitStatus::from_raw(libc::SIGKILL))
+    };
+    model.apply(Side::Threads, SideEvent::Failed(killed), now_s + 0.5);
     model
 }
 
-/// What one side costs at full strength, per second where it is a rate.
+/// What one side costs once all its units run: per unit where it is memory or threads, per second
+/// for the whole side where it is a rate.
 struct Costs {
-    /// The runtime's own threads (main, reporter, tokio workers) come on top.
+    /// The worker's own threads (main, reporter, spawner, the runtime's) come on top.
     os_threads_per_unit: u64,
     rss_per_unit: u64,
     virtual_per_unit: u64,
     voluntary_per_s: u64,
     involuntary_per_s: u64,
     cpu_us_per_s: u64,
-    /// p50, p99, max wake-up lateness
-    lateness_us: [u64; 3],
+    ops_per_s: u64,
+    /// p50, p99, max wake-up lateness, for workloads that measure it
+    lateness_us: Option<[u64; 3]>,
     spawn_ns: f64,
 }
 
+/// 10,000 sleeping tasks waking 10 times a second (100,000 wake-ups/s; see `wakeups_per_s`).
 const ASYNC: Costs = Costs {
     os_threads_per_unit: 0,
     rss_per_unit: 1024,
@@ -97,10 +217,12 @@ const ASYNC: Costs = Costs {
     voluntary_per_s: 400,
     involuntary_per_s: 5,
     cpu_us_per_s: 30_000,
-    lateness_us: [150, 900, 2100],
+    ops_per_s: 100_000,
+    lateness_us: Some([150, 900, 2100]),
     spawn_ns: 350.0,
 };
 
+/// 10,000 sleeping threads waking 10 times a second: each wake-up is a context switch.
 const THREADS: Costs = Costs {
     os_threads_per_unit: 1,
     rss_per_unit: 15 * 1024,
@@ -108,37 +230,165 @@ const THREADS: Costs = Costs {
     voluntary_per_s: 100_000,
     involuntary_per_s: 600,
     cpu_us_per_s: 350_000,
-    lateness_us: [80, 450, 3200],
+    ops_per_s: 100_000,
+    lateness_us: Some([80, 450, 3200]),
     spawn_ns: 18_000.0,
 };
 
+/// CPU-bound units on a current-thread runtime: one core, whatever the unit count.
+const ASYNC_CPU: Costs = Costs {
+    rss_per_unit: 2048,
+    voluntary_per_s: 20,
+    involuntary_per_s: 200,
+    cpu_us_per_s: 990_000,
+    ops_per_s: 8_000,
+    lateness_us: None,
+    spawn_ns: 900.0,
+    ..ASYNC
+};
+
+/// CPU-bound threads: both cores, preempted by the scheduler.
+const THREADS_CPU: Costs = Costs {
+    rss_per_unit: 20 * 1024,
+    voluntary_per_s: 200,
+    involuntary_per_s: 800,
+    cpu_us_per_s: 1_970_000,
+    ops_per_s: 16_000,
+    lateness_us: None,
+    spawn_ns: 20_000.0,
+    ..THREADS
+};
+
+/// A pair of tasks bouncing a message: ~1M round trips/s on one core, next to no OS switch.
+const ASYNC_SWITCH: Costs = Costs {
+    voluntary_per_s: 100,
+    involuntary_per_s: 50,
+    cpu_us_per_s: 1_000_000,
+    ops_per_s: 1_040_000,
+    ..ASYNC_CPU
+};
+
+/// A pair of threads: two OS switches per round trip.
+const THREADS_SWITCH: Costs = Costs {
+    voluntary_per_s: 245_000,
+    involuntary_per_s: 500,
+    cpu_us_per_s: 1_150_000,
+    ops_per_s: 120_000,
+    ..THREADS_CPU
+};
+
+/// Spawn and join in batches: 1.2M tasks/s.
+const ASYNC_SPAWN: Costs = Costs {
+    voluntary_per_s: 50,
+    involuntary_per_s: 100,
+    cpu_us_per_s: 1_000_000,
+    ops_per_s: 1_200_000,
+    ..ASYNC_CPU
+};
+
+/// 11.8k threads/s, each a clone, a wake-up and a join.
+const THREADS_SPAWN: Costs = Costs {
+    voluntary_per_s: 24_000,
+    involuntary_per_s: 2_000,
+    cpu_us_per_s: 1_500_000,
+    ops_per_s: 11_760,
+    ..THREADS_CPU
+};
+
+/// Four units sharing a lock on one runtime thread.
+const ASYNC_CONTENTION: Costs = Costs {
+    voluntary_per_s: 740,
+    involuntary_per_s: 100,
+    ops_per_s: 105_000,
+    ..ASYNC_CPU
+};
+
+/// Four threads sharing a lock on two cores: waits park in the kernel.
+const THREADS_CONTENTION: Costs = Costs {
+    voluntary_per_s: 5_300,
+    involuntary_per_s: 900,
+    cpu_us_per_s: 1_950_000,
+    ops_per_s: 243_000,
+    ..THREADS_CPU
+};
+
+/// Units that wait on something else (a socket, a blocking call): sleep-like costs, with lateness.
+const ASYNC_WAITING: Costs = Costs {
+    cpu_us_per_s: 60_000,
+    ops_per_s: 5_000,
+    ..ASYNC
+};
+
+const THREADS_WAITING: Costs = Costs {
+    voluntary_per_s: 12_000,
+    cpu_us_per_s: 250_000,
+    ops_per_s: 5_000,
+    ..THREADS
+};
+
+/// [async, threads] costs of a workload kind.
+fn workload_costs(workload: &str) -> [&'static Costs; 2] {
+    match workload {
+        "cpu" => [&ASYNC_CPU, &THREADS_CPU],
+        "switch" => [&ASYNC_SWITCH, &THREADS_SWITCH],
+        "spawn" => [&ASYNC_SPAWN, &THREADS_SPAWN],
+        "contention" => [&ASYNC_CONTENTION, &THREADS_CONTENTION],
+        "echo" | "blocking" | "yield" => [&ASYNC_WAITING, &THREADS_WAITING],
+        _ => [&ASYNC, &THREADS],
+    }
+}
+
+/// Wake-ups a second the sleep costs above are for: 10,000 units at `sleep_ms=100`.
+const SLEEP_WAKEUPS_PER_S: f64 = 100_000.0;
+
+/// One side of a fixture: its costs, how many units it ramps to, the threads it has besides and
+/// how its rates scale (sleeping units: with their wake-ups a second).
+struct SideShape {
+    costs: &'static Costs,
+    units: u64,
+    fixed_threads: u64,
+    rate_scale: f64,
+}
+
+impl SideShape {
+    fn new(costs: &'static Costs, units: u64, fixed_threads: u64) -> SideShape {
+        SideShape {
+            costs,
+            units,
+            fixed_threads,
+            rate_scale: 1.0,
+        }
+    }
+}
+
 /// Sample `i` of a side: units ramp up over two seconds, then hold; totals grow at steady rates.
-fn sample(side: Side, i: u64) -> SideSample {
-    let c = match side {
-        Side::Async => &ASYNC,
-        Side::Threads => &THREADS,
-    };
-    let units = (i * UNITS / 8).min(UNITS);
+/// Rates in `Costs` are for a side at full strength; they scale with the units running.
+fn sample(shape: &SideShape, i: u64) -> SideSample {
+    let c = shape.costs;
+    let full = shape.units.max(1);
+    let units = (i * shape.units / 8).min(shape.units);
     // A small deterministic wobble so charts look like measurements, not rulers.
     let wobble = [0, 3, 1, 4, 2][(i % 5) as usize];
     let total = |per_s_at_full: u64| {
-        let per_s = per_s_at_full * units / UNITS;
+        let per_s = (per_s_at_full as f64 * shape.rate_scale) as u64 * units / full;
         per_s * i * INTERVAL_MS / 1000 + wobble * per_s / 200
     };
-    let [p50, p99, max] = c.lateness_us;
-    let lateness = (units > 0).then_some(Percentiles {
-        count: units * 10 / 4,
-        p50_us: p50 + wobble * 10,
-        p99_us: p99 + wobble * 40,
-        max_us: max,
-    });
+    let lateness = c
+        .lateness_us
+        .filter(|_| units > 0)
+        .map(|[p50, p99, max]| Percentiles {
+            count: units * 10 / 4,
+            p50_us: p50 + wobble * 10,
+            p99_us: p99 + wobble * 40,
+            max_us: max,
+        });
     SideSample {
         worker: WorkerSample {
             seq: i,
             t_us: i * INTERVAL_MS * 1000,
             units,
-            target_units: UNITS,
-            ops_total: total(10 * UNITS),
+            target_units: shape.units,
+            ops_total: total(c.ops_per_s),
             cpu_us: total(c.cpu_us_per_s),
             ctx_voluntary: total(c.voluntary_per_s),
             ctx_involuntary: total(c.involuntary_per_s),
@@ -152,7 +402,7 @@ fn sample(side: Side, i: u64) -> SideSample {
         os: OsStat {
             rss_bytes: BASELINE_RSS + units * c.rss_per_unit,
             virtual_bytes: BASELINE_VIRTUAL + units * c.virtual_per_unit,
-            os_threads: 3 + units * c.os_threads_per_unit,
+            os_threads: shape.fixed_threads + units * c.os_threads_per_unit,
         },
     }
 }

@@ -12,6 +12,7 @@ pub mod keys;
 mod panel;
 pub mod picker;
 mod ratios;
+pub mod source;
 pub mod svg;
 mod theme;
 

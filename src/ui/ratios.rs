@@ -223,7 +223,7 @@ mod tests {
         let wide = text(&line(&model, 500));
         assert!(
             wide.starts_with(" threads: 15× the RSS per unit · ")
-                && wide.contains(" · at 10,000 vs 1,000 units: 3,334× the OS threads · "),
+                && wide.contains(" · at 10,000 vs 1,000 units: 2,001× the OS threads · "),
             "{wide}"
         );
         // A side whose only headlines are totals names the counts next to its name.

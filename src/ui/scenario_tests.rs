@@ -5,8 +5,6 @@ use ratatui::backend::TestBackend;
 
 use super::{Picker, ViewState, fixtures, render};
 use crate::action::PickerStep;
-use crate::cli::Cli;
-use crate::config::RunConfig;
 use crate::model::Model;
 use crate::scenario::Catalog;
 
@@ -16,16 +14,9 @@ fn screen(model: &Model, view: &ViewState, width: u16, height: u16) -> String {
     terminal.backend().to_string()
 }
 
-/// The demo figures under the header of scenario `name`, as a 2-core machine would show it.
+/// Scenario `name` as a 2-core machine shows it (see `fixtures::scenario_model`).
 fn scenario_model(name: &str) -> Model {
-    use clap::Parser;
-    let cli = Cli::try_parse_from(["versus", "--scenario", name]).unwrap();
-    let mut cfg = RunConfig::from_cli(&cli).unwrap();
-    cfg.workers = 2;
-    let mut model = fixtures::demo_model();
-    model.run = cfg.run_info();
-    model.run.mode = cfg.mode_for(2);
-    model
+    fixtures::scenario_model(name)
 }
 
 #[test]

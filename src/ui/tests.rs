@@ -140,35 +140,9 @@ fn no_size_panics() {
     }
 }
 
-/// The demo figures under the header of scenario `name` (as `scenario_tests` builds it), with the
-/// workload's own figures as a real run on a 2-core machine reported them: [async, threads] per key.
-fn scenario_with_extras(name: &str, lateness: bool, extras: &[(&str, [f64; 2])]) -> Model {
-    use clap::Parser;
-    let cli = crate::cli::Cli::try_parse_from(["versus", "--scenario", name]).unwrap();
-    let mut cfg = crate::config::RunConfig::from_cli(&cli).unwrap();
-    cfg.workers = 2;
-    let mut model = fixtures::demo_model();
-    model.run = cfg.run_info();
-    model.run.mode = cfg.mode_for(2);
-    for (i, side) in model.sides.iter_mut().enumerate() {
-        let f = side.figures.as_mut().unwrap();
-        if !lateness {
-            (f.lateness_p50_us, f.lateness_p99_us, f.lateness_max_us) = (None, None, None);
-        }
-        for (key, values) in extras {
-            f.extra.insert((*key).into(), serde_json::json!(values[i]));
-        }
-    }
-    model
-}
-
-/// A scenario, the figures of its own a real run reported ([async, threads] per key), and what must
-/// be on screen.
+/// A scenario (its figures of its own in `fixtures::scenario_extras`) and what must be on screen.
 struct Case {
     name: &'static str,
-    /// Whether the workload measures wake-up lateness.
-    lateness: bool,
-    extras: &'static [(&'static str, [f64; 2])],
     on_screen: &'static [&'static str],
     ratio: &'static str,
 }
@@ -180,11 +154,6 @@ fn scenario_figures_fit_80x24_with_the_caption() {
     let cases = [
         Case {
             name: "switch",
-            lateness: false,
-            extras: &[
-                ("switch_ns", [478.7, 4146.4]),
-                ("os_switches_per_round_trip", [0.000_094_7, 2.034]),
-            ],
             on_screen: &[
                 "per switch 479 ns",
                 "per switch 4.1 µs",
@@ -195,11 +164,6 @@ fn scenario_figures_fit_80x24_with_the_caption() {
         },
         Case {
             name: "spawn",
-            lateness: false,
-            extras: &[
-                ("spawns_per_sec", [1_204_700.0, 11_760.4]),
-                ("spawn_ns", [829.5, 84_956.8]),
-            ],
             on_screen: &[
                 "per spawn  830 ns",
                 "per spawn  85 µs",
@@ -210,14 +174,6 @@ fn scenario_figures_fit_80x24_with_the_caption() {
         },
         Case {
             name: "contention",
-            lateness: false,
-            extras: &[
-                ("lock_wait_p50_us", [0.051, 0.03]),
-                ("lock_wait_p99_us", [0.14, 25.599]),
-                ("lock_wait_max_us", [4096.0, 56_098.8]),
-                ("acquisitions_per_sec", [105_678.8, 243_054.5]),
-                ("os_switches_per_acquisition", [0.006_98, 0.0221]),
-            ],
             on_screen: &[
                 "p99 140 ns",
                 "p99 26 µs",
@@ -228,19 +184,6 @@ fn scenario_figures_fit_80x24_with_the_caption() {
         },
         Case {
             name: "echo",
-            lateness: true,
-            extras: &[
-                ("port", [41_355.0, 38_743.0]),
-                ("connections", [1000.0, 1000.0]),
-                ("client_connections", [1000.0, 1000.0]),
-                ("requests_per_sec", [894.0, 893.0]),
-                ("request_errors", [0.0, 0.0]),
-                ("request_p50_us", [2431.0, 1591.0]),
-                ("request_p99_us", [428_031.0, 419_839.0]),
-                ("request_max_us", [581_631.0, 428_031.0]),
-                ("rss_per_connection_bytes", [2023.4, 10_227.7]),
-                ("spawn_ns_per_connection", [7156.7, 144_586.9]),
-            ],
             on_screen: &[
                 "requests   894/s · 0 errors",
                 "requests   893/s · 0 errors",
@@ -251,11 +194,6 @@ fn scenario_figures_fit_80x24_with_the_caption() {
         },
         Case {
             name: "blocking",
-            lateness: true,
-            extras: &[
-                ("blocking_calls_per_sec", [33.6, 32.0]),
-                ("spawn_blocking", [0.0, 0.0]),
-            ],
             on_screen: &["blocking   calls 34/s", "blocking   calls 32/s"],
             ratio: "threads: 15× the RSS per unit",
         },
@@ -266,13 +204,11 @@ fn scenario_figures_fit_80x24_with_the_caption() {
     };
     for Case {
         name,
-        lateness,
-        extras,
         on_screen,
         ratio,
     } in cases
     {
-        let model = scenario_with_extras(name, lateness, extras);
+        let model = fixtures::scenario_model(name);
         let text = screen(&model, &view, 80, 24).to_string();
         for want in on_screen {
             assert!(
@@ -312,17 +248,7 @@ fn scenario_figures_fit_80x24_with_the_caption() {
 /// With room to spare nothing folds: every generic row and every extra row, and charts below.
 #[test]
 fn scenario_figures_160x48() {
-    let model = scenario_with_extras(
-        "contention",
-        false,
-        &[
-            ("lock_wait_p50_us", [0.051, 0.03]),
-            ("lock_wait_p99_us", [0.14, 25.599]),
-            ("lock_wait_max_us", [4096.0, 56_098.8]),
-            ("acquisitions_per_sec", [105_678.8, 243_054.5]),
-            ("os_switches_per_acquisition", [0.006_98, 0.0221]),
-        ],
-    );
+    let model = fixtures::scenario_model("contention");
     let text = screen(&model, &ViewState::default(), 160, 48).to_string();
     for label in [
         "virtual",

@@ -7,10 +7,12 @@ pub mod cpu;
 pub mod echo;
 pub mod params;
 pub mod sleep;
+pub mod source;
 pub mod spawn;
 pub mod switch;
 pub mod timer;
 pub mod unit;
+pub mod yielding;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -75,6 +77,7 @@ pub const KINDS: &[Kind] = &[
     switch::KIND,
     contention::KIND,
     blocking::KIND,
+    yielding::KIND,
     echo::KIND,
 ];
 

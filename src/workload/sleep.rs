@@ -42,29 +42,28 @@ impl Sleep {
         let phase = (unit.index.wrapping_mul(7919) % 1000) as u32;
         Instant::now() + self.period * phase / 1000
     }
-
-    /// The async unit's loop; `S` is a stamp for one unit in `timer::STAMP_EVERY`, `()` for the rest,
-    /// so an unstamped task's future is as small as it was.
-    async fn run_task<S: TimerStamp>(self: Arc<Self>, mut unit: Unit, stamp: S) {
-        let mut deadline = self.first_deadline(&unit);
-        loop {
-            let fired = stamp.sleep_until(deadline).await;
-            unit.record_wake(deadline, fired);
-            unit.add_ops(1);
-            if unit.retire_if_surplus() {
-                return;
-            }
-            deadline += self.period;
-        }
-    }
 }
 
 impl Workload for Sleep {
     fn task(self: Arc<Self>, unit: Unit) -> UnitFuture {
+        // `S` is a wake stamp for one unit in `timer::STAMP_EVERY`, `()` for the rest, so an
+        // unstamped task's future is as small as a bare sleeping task's.
+        async fn run<S: TimerStamp>(this: Arc<Sleep>, mut unit: Unit, stamp: S) {
+            let mut deadline = this.first_deadline(&unit);
+            loop {
+                let fired = stamp.sleep_until(deadline).await;
+                unit.record_wake(deadline, fired);
+                unit.add_ops(1);
+                if unit.retire_if_surplus() {
+                    return;
+                }
+                deadline += this.period;
+            }
+        }
         if timer::stamped(unit.index) {
-            Box::pin(self.run_task(unit, Arc::new(WakeStamp::default())))
+            Box::pin(run(self, unit, Arc::new(WakeStamp::default())))
         } else {
-            Box::pin(self.run_task(unit, ()))
+            Box::pin(run(self, unit, ()))
         }
     }
 

@@ -3,7 +3,10 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::process::Command;
+
 use std::time::{Duration, Instant};
+
+pub use super::alive;
 
 /// Every process below `pid` (children, their children, ...), whichever thread started them.
 pub fn descendants(pid: u32) -> Vec<u32> {
@@ -35,18 +38,6 @@ pub fn signal(pid: u32, sig: i32) {
     // SAFETY: kill(2) has no memory-safety preconditions.
     let rc = unsafe { libc::kill(pid as libc::pid_t, sig) };
     assert_eq!(rc, 0, "kill({pid}, {sig}) failed");
-}
-
-/// True while `pid` exists and is not a zombie.
-pub fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit(')')
-                .next()
-                .and_then(|rest| rest.split_whitespace().next().map(|st| st != "Z"))
-        })
-        .unwrap_or(false)
 }
 
 /// Waits up to `timeout` for every pid to be gone; panics naming the ones left.

@@ -53,6 +53,8 @@ impl Tmux {
         t
     }
 
+    /// Runs a tmux command on this test's server; a failure (the server gone, a bad target) panics
+    /// with tmux's own message at once instead of surfacing later as a wait that times out.
     fn tmux(&self, args: &[&str], rest: &[String]) -> String {
         let out = Command::new("tmux")
             .arg("-L")
@@ -61,6 +63,13 @@ impl Tmux {
             .args(rest)
             .output()
             .expect("tmux is installed (.ci/run installs it)");
+        assert!(
+            out.status.success(),
+            "tmux {} failed ({}): {}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -165,29 +174,11 @@ pub fn children_of(pid: u32) -> Vec<u32> {
         .collect()
 }
 
-/// True while `pid` exists and is not a zombie.
-pub fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit(')')
-                .next()
-                .and_then(|rest| rest.split_whitespace().next().map(|st| st != "Z"))
-        })
-        .unwrap_or(false)
-}
-
-/// Waits up to `timeout` for every pid to be gone.
+/// Waits up to `timeout` for every pid to be gone. The list must not be empty: an empty one would
+/// pass whatever was left running.
 pub fn assert_gone(pids: &[u32], timeout: Duration) {
-    let start = Instant::now();
-    while pids.iter().any(|&p| alive(p)) {
-        assert!(
-            start.elapsed() < timeout,
-            "processes left behind: {:?}",
-            pids.iter().filter(|&&p| alive(p)).collect::<Vec<_>>()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert!(!pids.is_empty(), "no process to wait for");
+    super::faults::assert_all_gone(pids, timeout, "processes");
 }
 
 /// The numbers that follow `label` on the first screen line where a number follows it: [async, threads]

@@ -1,0 +1,224 @@
+//! `yield`: cooperative scheduling. A few units spin on the CPU for `spin_ms` at a time; all others
+//! keep a timer and note how late it fires. A task is never preempted: a spinner that does not yield
+//! holds its worker thread, and every timer behind it waits. With `yield_now` on, the spinners call
+//! `tokio::task::yield_now().await` every `yield_every_us` of spinning. The threads side runs the same
+//! spin and calls `std::thread::yield_now()` at the same points, though the OS preempts it anyway.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use super::timer::{TimerStamp, WakeStamp};
+use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use crate::protocol::ParamValue;
+use crate::workload::Unit;
+use crate::workload::unit::TotalsWindow;
+
+pub const KIND: Kind = Kind {
+    name: "yield",
+    summary: "a few units spin on the CPU, the others keep a timer (cooperative yielding)",
+    caption: "Tasks are never preempted: a spinning task holds its worker thread until it yields. By \
+              default one unit per worker thread spins for spin_ms, and the async side's lateness p99 \
+              grows to about spin_ms. Turn yield_now on (f, live): the spinners yield every \
+              yield_every_us and the timers fire on time again. Threads are preempted by the OS either way.",
+    params: PARAMS,
+    build,
+};
+
+const PARAMS: &[ParamDef] = &[
+    ParamDef::int(
+        "spinners",
+        0,
+        0,
+        10_000,
+        "units that spin, the others keep a timer; 0 = one per async worker thread",
+    ),
+    ParamDef::int("spin_ms", 50, 1, 10_000, "how long each spin lasts, ms"),
+    ParamDef::flag(
+        "yield_now",
+        false,
+        "spinners yield every yield_every_us while they spin; live",
+    ),
+    ParamDef::int(
+        "yield_every_us",
+        500,
+        0,
+        1_000_000,
+        "spin time between two yields when yield_now is on, µs; 0 = never yield",
+    ),
+    ParamDef::int(
+        "tick_ms",
+        10,
+        1,
+        60_000,
+        "timer period of the other units, and the pause between two spins, ms",
+    ),
+];
+
+struct Yielding {
+    /// 0: one per worker thread of the async runtime (per core on the threads side).
+    spinners: u64,
+    spin: Duration,
+    yield_every: Option<Duration>,
+    tick: Duration,
+    yield_now: AtomicBool,
+    /// Units that took the spinner role and still run.
+    spinners_alive: AtomicU64,
+    yields: AtomicU64,
+    window: Mutex<TotalsWindow<1>>,
+}
+
+fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
+    let ms = |name| Duration::from_millis(ctx.params.int(name).max(1) as u64);
+    let every_us = ctx.params.int("yield_every_us").max(0) as u64;
+    Ok(Arc::new(Yielding {
+        spinners: ctx.params.int("spinners").max(0) as u64,
+        spin: ms("spin_ms"),
+        yield_every: (every_us > 0).then(|| Duration::from_micros(every_us)),
+        tick: ms("tick_ms"),
+        yield_now: AtomicBool::new(ctx.params.flag("yield_now")),
+        spinners_alive: AtomicU64::new(0),
+        yields: AtomicU64::new(0),
+        window: Mutex::new(TotalsWindow::default()),
+    }))
+}
+
+/// The spinner role, held while a unit plays it; a side keeps `spinners` of them across scaling.
+struct SpinnerRole<'a>(&'a AtomicU64);
+
+impl Drop for SpinnerRole<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Yielding {
+    /// A new unit becomes a spinner while fewer than `spinners` of them run.
+    fn claim_spinner(&self, workers: usize) -> Option<SpinnerRole<'_>> {
+        let spinners = if self.spinners == 0 {
+            workers as u64
+        } else {
+            self.spinners
+        };
+        let free = |n: u64| (n < spinners).then_some(n + 1);
+        self.spinners_alive
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, free)
+            .ok()?;
+        Some(SpinnerRole(&self.spinners_alive))
+    }
+
+    /// How long to spin before the next yield point: the rest of the spin, or one yield period.
+    fn slice(&self, left: Duration) -> Duration {
+        match self.yield_every {
+            Some(every) if self.yield_now.load(Ordering::Relaxed) => every.min(left),
+            _ => left,
+        }
+    }
+
+    /// Timer units start spread over one period so they do not all wake at once.
+    fn first_deadline(&self, unit: &Unit) -> Instant {
+        let phase = (unit.index.wrapping_mul(7919) % 1000) as u32;
+        Instant::now() + self.tick * phase / 1000
+    }
+}
+
+/// Busy work on this thread until `until`.
+fn spin_until(until: Instant) {
+    while Instant::now() < until {
+        std::hint::spin_loop();
+    }
+}
+
+impl Workload for Yielding {
+    fn task(self: Arc<Self>, mut unit: Unit) -> UnitFuture {
+        Box::pin(async move {
+            let workers = tokio::runtime::Handle::current().metrics().num_workers();
+            if let Some(_role) = self.claim_spinner(workers) {
+                loop {
+                    let end = Instant::now() + self.spin;
+                    while Instant::now() < end {
+                        spin_until(Instant::now() + self.slice(end - Instant::now()));
+                        if Instant::now() < end {
+                            // The only point where this task lets others run.
+                            tokio::task::yield_now().await;
+                            self.yields.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    if unit.retire_if_surplus() {
+                        return;
+                    }
+                    tokio::time::sleep(self.tick).await;
+                }
+            }
+            // Every timer unit is stamped here: this kind is about delay, not memory per task.
+            let stamp = Arc::new(WakeStamp::default());
+            let mut deadline = self.first_deadline(&unit);
+            loop {
+                let fired = stamp.sleep_until(deadline).await;
+                unit.record_wake(deadline, fired);
+                unit.add_ops(1);
+                if unit.retire_if_surplus() {
+                    return;
+                }
+                deadline += self.tick;
+            }
+        })
+    }
+
+    fn thread(self: Arc<Self>, mut unit: Unit) {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        if let Some(_role) = self.claim_spinner(cores) {
+            loop {
+                let end = Instant::now() + self.spin;
+                while Instant::now() < end {
+                    spin_until(Instant::now() + self.slice(end - Instant::now()));
+                    if Instant::now() < end {
+                        // The OS preempts this thread whether it yields or not.
+                        std::thread::yield_now();
+                        self.yields.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                if unit.retire_if_surplus() {
+                    return;
+                }
+                std::thread::sleep(self.tick);
+            }
+        }
+        let mut deadline = self.first_deadline(&unit);
+        loop {
+            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            // nanosleep has no tick: the timer could fire at the deadline itself.
+            unit.record_wake(deadline, Some(deadline));
+            unit.add_ops(1);
+            if unit.retire_if_surplus() {
+                return;
+            }
+            deadline += self.tick;
+        }
+    }
+
+    /// yields_per_sec over the last second; the effect shows in the timer units' lateness.
+    fn extra(&self) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        let totals = [self.yields.load(Ordering::Relaxed)];
+        if let Some((secs, [yields])) = self.window.lock().advance(Instant::now(), totals)
+            && secs > 0.0
+        {
+            out.insert("yields_per_sec".into(), yields as f64 / secs);
+        }
+        out.insert(
+            "yield_now".into(),
+            f64::from(u8::from(self.yield_now.load(Ordering::Relaxed))),
+        );
+        out
+    }
+
+    fn set_param(&self, name: &str, value: &ParamValue) -> Result<(), String> {
+        let on = super::params::live_flag(PARAMS, "yield_now", name, value)?;
+        self.yield_now.store(on, Ordering::Relaxed);
+        Ok(())
+    }
+}
