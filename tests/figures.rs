@@ -26,9 +26,9 @@ fn async_figure(workload: &str, units: &str, key: &str) -> f64 {
     num(a, key)
 }
 
-/// A per-operation cost is the side's throughput over wall time: on one thread, 100 pairs switch no
-/// faster or slower per switch than one pair. Summing the busy time of concurrent units (the old
-/// figure) grew ~70× from 1 to 100 pairs.
+/// A per-operation cost is the side's CPU time over the operations of all its units: on one thread,
+/// 100 pairs switch no cheaper or dearer per switch than one pair. Summing the busy time of
+/// concurrent units (the old figure) grew ~70× from 1 to 100 pairs.
 #[test]
 fn ns_per_switch_holds_from_1_to_100_pairs() {
     let one = async_figure("switch", "1", "switch_ns");

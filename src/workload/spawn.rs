@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use crate::worker::sys;
 use crate::workload::Unit;
 use crate::workload::unit::TotalsWindow;
 
@@ -38,7 +39,8 @@ struct Spawn {
     batch: u64,
     /// Children spawned and joined, both sides.
     spawned: AtomicU64,
-    window: Mutex<TotalsWindow<1>>,
+    /// (children spawned and joined, CPU µs of the process)
+    window: Mutex<TotalsWindow<2>>,
     /// Threads side only: children alive at once, bounded by MAX_CHILD_THREADS.
     children: Mutex<u64>,
     children_done: Condvar,
@@ -133,17 +135,19 @@ impl Workload for Spawn {
     }
 
     /// spawns_per_sec: children spawned and joined per second over the last second, all units.
-    /// spawn_ns: wall time / children spawned and joined, all units together (1e9 / spawns_per_sec):
-    /// the side's spawn throughput as a cost per spawn+join, so it holds at any unit count.
+    /// spawn_ns: CPU time of the side's process (getrusage, user + system, all threads) / children
+    /// spawned and joined by all units together: a cost per spawn+join that holds at any unit count
+    /// and does not count time the machine gave to other processes.
     fn extra(&self) -> BTreeMap<String, f64> {
-        let totals = [self.spawned.load(Ordering::Relaxed)];
+        let totals = [self.spawned.load(Ordering::Relaxed), sys::usage().cpu_us];
         let mut out = BTreeMap::new();
-        if let Some((secs, [spawned])) = self.window.lock().advance(Instant::now(), totals) {
+        if let Some((secs, [spawned, cpu_us])) = self.window.lock().advance(Instant::now(), totals)
+        {
             if secs > 0.0 {
                 out.insert("spawns_per_sec".into(), spawned as f64 / secs);
             }
             if spawned > 0 {
-                out.insert("spawn_ns".into(), secs * 1e9 / spawned as f64);
+                out.insert("spawn_ns".into(), cpu_us as f64 * 1e3 / spawned as f64);
             }
         }
         out

@@ -31,8 +31,8 @@ const ROUND_TRIPS_PER_TALLY: u64 = 256;
 
 struct Switch {
     round_trips: AtomicU64,
-    /// (round trips, OS context switches of the process)
-    window: Mutex<TotalsWindow<2>>,
+    /// (round trips, OS context switches of the process, CPU µs of the process)
+    window: Mutex<TotalsWindow<3>>,
 }
 
 fn build(_ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
@@ -128,22 +128,27 @@ impl Workload for Switch {
         let _ = partner.join();
     }
 
-    /// switch_ns: wall time / switches, all pairs together (switches = 2 × round trips, over about
-    /// the last second): the side's switch throughput turned into a cost per switch, so it holds at
-    /// any pair count (summing the pairs' own busy time would grow with the pairs that wait their turn).
+    /// switch_ns: CPU time of the side's process (getrusage, user + system, all threads) / switches
+    /// of all pairs together (switches = 2 × round trips), over about the last second: a cost per
+    /// switch that holds at any pair count (summing the pairs' own busy time grew with the pairs that
+    /// wait their turn) and does not count time the machine gave to other processes.
     /// os_switches_per_round_trip: Δ(ru_nvcsw + ru_nivcsw) of the whole process / Δ round trips.
     fn extra(&self) -> BTreeMap<String, f64> {
         let u = sys::usage();
         let totals = [
             self.round_trips.load(Ordering::Relaxed),
             u.ctx_voluntary + u.ctx_involuntary,
+            u.cpu_us,
         ];
         let mut out = BTreeMap::new();
-        if let Some((secs, [round_trips, os_switches])) =
+        if let Some((_, [round_trips, os_switches, cpu_us])) =
             self.window.lock().advance(Instant::now(), totals)
             && round_trips > 0
         {
-            out.insert("switch_ns".into(), secs * 1e9 / (2 * round_trips) as f64);
+            out.insert(
+                "switch_ns".into(),
+                cpu_us as f64 * 1e3 / (2 * round_trips) as f64,
+            );
             out.insert(
                 "os_switches_per_round_trip".into(),
                 os_switches as f64 / round_trips as f64,
