@@ -54,6 +54,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "assets/scenarios/yield.toml",
         include_str!("../../assets/scenarios/yield.toml"),
     ),
+    (
+        "assets/scenarios/deadlock.toml",
+        include_str!("../../assets/scenarios/deadlock.toml"),
+    ),
 ];
 
 /// One scenario: what runs on both sides and what to look for.

@@ -165,6 +165,11 @@ pub fn scenario_extras(name: &str) -> &'static [(&'static str, [f64; 2])] {
             ("spawn_blocking", [0.0, 0.0]),
         ],
         "yield" => &[("yields_per_sec", [0.0, 0.0]), ("yield_now", [0.0, 0.0])],
+        "deadlock" => &[
+            ("deadlocked_units", [10.0, 10.0]),
+            ("deadlock_cycles", [5.0, 5.0]),
+            ("rounds_per_sec", [0.0, 0.0]),
+        ],
         _ => &[],
     }
 }
@@ -326,6 +331,25 @@ const THREADS_WAITING: Costs = Costs {
     ..THREADS
 };
 
+/// Deadlocked pairs: nothing runs, nothing switches, no lateness is measured.
+const ASYNC_DEADLOCKED: Costs = Costs {
+    voluntary_per_s: 8,
+    involuntary_per_s: 0,
+    cpu_us_per_s: 1_000,
+    ops_per_s: 0,
+    lateness_us: None,
+    ..ASYNC
+};
+
+const THREADS_DEADLOCKED: Costs = Costs {
+    voluntary_per_s: 8,
+    involuntary_per_s: 0,
+    cpu_us_per_s: 1_000,
+    ops_per_s: 0,
+    lateness_us: None,
+    ..THREADS
+};
+
 /// [async, threads] costs of a workload kind.
 fn workload_costs(workload: &str) -> [&'static Costs; 2] {
     match workload {
@@ -334,6 +358,7 @@ fn workload_costs(workload: &str) -> [&'static Costs; 2] {
         "spawn" => [&ASYNC_SPAWN, &THREADS_SPAWN],
         "contention" => [&ASYNC_CONTENTION, &THREADS_CONTENTION],
         "echo" | "blocking" | "yield" => [&ASYNC_WAITING, &THREADS_WAITING],
+        "deadlock" => [&ASYNC_DEADLOCKED, &THREADS_DEADLOCKED],
         _ => [&ASYNC, &THREADS],
     }
 }

@@ -4,6 +4,7 @@
 pub mod blocking;
 pub mod contention;
 pub mod cpu;
+pub mod deadlock;
 pub mod echo;
 pub mod params;
 pub mod sleep;
@@ -78,6 +79,7 @@ pub const KINDS: &[Kind] = &[
     contention::KIND,
     blocking::KIND,
     yielding::KIND,
+    deadlock::KIND,
     echo::KIND,
 ];
 

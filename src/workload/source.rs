@@ -10,6 +10,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("contention", "contention.rs", include_str!("contention.rs")),
     ("blocking", "blocking.rs", include_str!("blocking.rs")),
     ("yield", "yielding.rs", include_str!("yielding.rs")),
+    ("deadlock", "deadlock.rs", include_str!("deadlock.rs")),
     ("echo", "echo.rs", include_str!("echo.rs")),
 ];
 

@@ -1,0 +1,78 @@
+//! The claims of the trade-off that need a workload of their own, checked on real workers headless.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::*;
+
+/// (lateness p50 µs, lateness p99 µs, yields/s) of the async side of the yield scenario.
+fn yield_run(yield_now: bool) -> (f64, f64, f64) {
+    let set = format!("yield_now={yield_now}");
+    let (code, doc) = headless(&[
+        "--scenario",
+        "yield",
+        "--one-side",
+        "async",
+        "--duration",
+        "6s",
+        "--set",
+        &set,
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    let s = side(&doc, "async");
+    assert_reported(s);
+    assert!(num(s, "units") >= 100.0, "{s}");
+    (
+        num(s, "lateness_p50_us"),
+        num(s, "lateness_p99_us"),
+        num(s, "yields_per_sec"),
+    )
+}
+
+/// A task that never yields holds its worker: the timers behind it fire about a spin (50 ms) late.
+/// With yield_now the spinners yield every 500 µs and the timers are on time again. Load on the
+/// machine makes both runs later, never the first one earlier, so the margins hold on a busy machine.
+#[test]
+fn a_spinning_task_delays_the_timers_unless_it_yields() {
+    let (p50_held, p99_held, yields_held) = yield_run(false);
+    let (p50_yielding, _, yields) = yield_run(true);
+    assert_eq!(yields_held, 0.0, "yield_now=false still yielded");
+    assert!(yields > 100.0, "yield_now=true yielded {yields}/s");
+    assert!(
+        p99_held >= 20_000.0,
+        "no stall without yielding: p99 {p99_held} µs"
+    );
+    assert!(
+        p50_held >= 3.0 * p50_yielding,
+        "yielding did not help: p50 {p50_held} µs held vs {p50_yielding} µs yielding"
+    );
+}
+
+/// Two locks in opposite order deadlock both sides, tasks as well as threads; in one order the work
+/// flows. Each side's wait-for record finds the cycles.
+#[test]
+fn locks_taken_in_opposite_order_deadlock_both_sides_and_in_one_order_they_do_not() {
+    let (code, doc) = headless(&["--scenario", "deadlock", "--duration", "4s"]);
+    assert_eq!(code, Some(0), "{doc}");
+    for name in ["async", "threads"] {
+        let s = side(&doc, name);
+        assert_reported(s);
+        assert!(num(s, "deadlocked_units") >= 2.0, "{name}: {s}");
+        assert!(num(s, "deadlock_cycles") >= 1.0, "{name}: {s}");
+        assert!(num(s, "ops_per_sec") < 1.0, "{name} still works: {s}");
+    }
+    let (code, doc) = headless(&[
+        "--scenario",
+        "deadlock",
+        "--duration",
+        "4s",
+        "--set",
+        "inverted=false",
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    for name in ["async", "threads"] {
+        let s = side(&doc, name);
+        assert_reported(s);
+        assert_eq!(num(s, "deadlocked_units"), 0.0, "{name}: {s}");
+        assert!(num(s, "ops_per_sec") > 10.0, "{name}: no work flowed: {s}");
+    }
+}
