@@ -172,6 +172,16 @@ pub struct WorkerSample {
     pub lateness: Option<Percentiles>,
     /// Wake-up lateness since the unit count last changed (the steady state).
     pub lateness_steady: Option<Percentiles>,
+    /// Scheduling delay during this interval: wake-up − the moment the timer fired (`workload::timer`).
+    #[serde(default)]
+    pub sched_delay: Option<Percentiles>,
+    /// Scheduling delay since the unit count last changed.
+    #[serde(default)]
+    pub sched_delay_steady: Option<Percentiles>,
+    /// Resolution of the timer the side's units sleep on, µs: 1000 for tokio, 0 for nanosleep
+    /// (an hrtimer); None when no unit sleeps on a timer.
+    #[serde(default)]
+    pub timer_tick_us: Option<u64>,
     /// Mean time to spawn one unit in the last spawn batch.
     pub spawn_ns_per_unit: Option<f64>,
     /// RSS read from /proc/self/statm before the first unit existed.

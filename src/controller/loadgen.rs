@@ -177,8 +177,9 @@ impl Session {
 }
 
 /// Makes an echo sample say what the side's connections cost: units are the connections the server
-/// has open, the target the connections asked for; the load generator's newest figures go into
-/// `extra` (steady-state ones when there are, so a final report covers more than a second) and its
+/// has open, the target the connections asked for; the load generator's live figures go into `extra`
+/// (requests/s over the last second, latency over the last sample interval; the steady-state latency
+/// goes into `lateness_steady` for a final report) and its
 /// request latency, timed on the load generator's clock, stands in for the lateness. Its limit becomes
 /// the side's, unless the server has one.
 fn merge(s: &mut SideSample, target_units: u64, load: Option<&LoadSideSample>) {
@@ -188,7 +189,7 @@ fn merge(s: &mut SideSample, target_units: u64, load: Option<&LoadSideSample>) {
     w.target_units = target_units;
     let rss_per_connection = (open > 0)
         .then(|| s.os.rss_bytes.saturating_sub(w.baseline_rss_bytes) as f64 / open as f64);
-    let latency = load.and_then(|l| l.latency_steady.or(l.latency));
+    let latency = load.and_then(|l| l.latency);
     let pct = |f: fn(&Percentiles) -> u64| latency.map_or(f64::NAN, |p| f(&p) as f64);
     // NaN stands for "not measured" and prints as null.
     let figures = [
@@ -202,9 +203,7 @@ fn merge(s: &mut SideSample, target_units: u64, load: Option<&LoadSideSample>) {
         ),
         (
             "requests_per_sec",
-            load.map_or(f64::NAN, |l| {
-                l.requests_per_sec_steady.unwrap_or(l.requests_per_sec)
-            }),
+            load.map_or(f64::NAN, |l| l.requests_per_sec),
         ),
         ("request_p50_us", pct(|p| p.p50_us)),
         ("request_p99_us", pct(|p| p.p99_us)),
@@ -258,10 +257,15 @@ mod tests {
             p99_us: 300,
             max_us: 900,
         };
+        let live = Percentiles {
+            p99_us: 250,
+            ..steady
+        };
         let load = LoadSideSample {
             connections: 200,
             requests_per_sec: 190.0,
             requests_per_sec_steady: Some(200.0),
+            latency: Some(live),
             latency_steady: Some(steady),
             limit_hit: Some("reached 200 of 300 connections: connect failed: EMFILE".into()),
             limit_name: Some("ulimit -n (RLIMIT_NOFILE)".into()),
@@ -272,8 +276,14 @@ mod tests {
         let w = &s.worker;
         assert_eq!((w.units, w.target_units), (200, 300));
         assert_eq!(w.extra["rss_per_connection_bytes"], 10_000.0);
-        assert_eq!(w.extra["requests_per_sec"], 200.0, "the steady rate first");
-        assert_eq!(w.extra["request_p99_us"], 300.0);
+        assert_eq!(
+            w.extra["requests_per_sec"], 190.0,
+            "the rate over the last second"
+        );
+        assert_eq!(
+            w.extra["request_p99_us"], 250.0,
+            "the latency of the last interval"
+        );
         assert_eq!(w.lateness_steady, Some(steady));
         assert!(
             w.limit_hit

@@ -31,13 +31,29 @@ pub struct Figures {
     pub workload: String,
     pub units: u64,
     pub os_threads: u64,
+    /// OS threads at 0 units, read in the worker before its first unit: main, reporter and spawner,
+    /// plus the runtime's workers on the async side. They are never counted as units.
+    pub os_threads_baseline: u64,
     pub rss_bytes: u64,
     pub rss_baseline_bytes: u64,
-    /// (RSS − baseline) / units; null with no units.
+    /// (RSS − baseline) / units, at the most units the side has had (see `per_unit`): after a
+    /// scale-down it is the figure measured at that peak, never current RSS ÷ current units (freed
+    /// memory stays with the process). Null below `per_unit::MIN_UNITS` units.
     pub rss_per_unit_bytes: Option<f64>,
     pub virtual_bytes: u64,
     pub virtual_baseline_bytes: u64,
+    /// (virtual − baseline) / units, measured like `rss_per_unit_bytes`.
     pub virtual_per_unit_bytes: Option<f64>,
+    /// Virtual size reserved for the stacks of threads beyond the baseline's: (OS threads − baseline
+    /// threads) × (stack size + guard page). Computed from the stack size the worker sets, not read
+    /// from /proc/<pid>/maps (which costs milliseconds at 10,000 threads).
+    pub virtual_stacks_bytes: u64,
+    /// virtual − baseline − stacks: heap, glibc malloc arenas (64 MiB reserved per arena, up to
+    /// 8 per core, one taken by each thread's first malloc), other mappings.
+    pub virtual_other_bytes: u64,
+    /// The unit count the per-unit figures were measured at, when that is not the current count
+    /// (after a scale-down); null when they are measured now.
+    pub per_unit_measured_at_units: Option<u64>,
     /// Percent of one core.
     pub cpu_percent: f64,
     /// cpu_percent / 100: how many cores the side kept busy.
@@ -49,6 +65,13 @@ pub struct Figures {
     pub lateness_p50_us: Option<u64>,
     pub lateness_p99_us: Option<u64>,
     pub lateness_max_us: Option<u64>,
+    /// Resolution of the timer the units sleep on, µs: 1000 on tokio (deadlines round up to the next
+    /// ms), 0 on threads (nanosleep, an hrtimer); null when no unit sleeps on a timer.
+    pub timer_tick_us: Option<u64>,
+    /// Wake-up − the moment the timer fired: tokio's driver calling the waker (one async unit in
+    /// `timer::STAMP_EVERY`), the deadline on threads (so there it equals lateness).
+    pub sched_delay_p50_us: Option<u64>,
+    pub sched_delay_p99_us: Option<u64>,
     pub spawn_ns_per_unit: Option<f64>,
     /// The error that stopped scaling, with errno and text; null when none did.
     pub limit_hit: Option<String>,
@@ -87,20 +110,34 @@ impl Figures {
             }
         };
         let per_unit = |level: u64, base: u64| {
-            (b.units > 0).then(|| level.saturating_sub(base) as f64 / b.units as f64)
+            (b.units >= super::per_unit::MIN_UNITS)
+                .then(|| level.saturating_sub(base) as f64 / b.units as f64)
         };
         let lateness = lateness.filter(|p| p.count > 0);
+        let stacks_bytes = to
+            .os
+            .os_threads
+            .saturating_sub(b.extra_u64(BASELINE_THREADS_KEY))
+            .saturating_mul(b.extra_u64(THREAD_STACK_KEY));
         Figures {
             side,
             workload: workload.to_string(),
             units: b.units,
             os_threads: to.os.os_threads,
+            os_threads_baseline: b.extra_u64(BASELINE_THREADS_KEY),
             rss_bytes: to.os.rss_bytes,
             rss_baseline_bytes: b.baseline_rss_bytes,
             rss_per_unit_bytes: per_unit(to.os.rss_bytes, b.baseline_rss_bytes),
             virtual_bytes: to.os.virtual_bytes,
             virtual_baseline_bytes: b.baseline_virtual_bytes(),
             virtual_per_unit_bytes: per_unit(to.os.virtual_bytes, b.baseline_virtual_bytes()),
+            per_unit_measured_at_units: None,
+            virtual_stacks_bytes: stacks_bytes,
+            virtual_other_bytes: to
+                .os
+                .virtual_bytes
+                .saturating_sub(b.baseline_virtual_bytes())
+                .saturating_sub(stacks_bytes),
             cpu_percent: rate(a.cpu_us, b.cpu_us) / 1e4,
             cores_used: rate(a.cpu_us, b.cpu_us) / 1e6,
             ctx_voluntary: b.ctx_voluntary,
@@ -113,6 +150,9 @@ impl Figures {
             lateness_p50_us: lateness.map(|p| p.p50_us),
             lateness_p99_us: lateness.map(|p| p.p99_us),
             lateness_max_us: lateness.map(|p| p.max_us),
+            timer_tick_us: b.timer_tick_us,
+            sched_delay_p50_us: b.sched_delay.filter(|p| p.count > 0).map(|p| p.p50_us),
+            sched_delay_p99_us: b.sched_delay.filter(|p| p.count > 0).map(|p| p.p99_us),
             spawn_ns_per_unit: b.spawn_ns_per_unit,
             limit_hit: b.limit_hit.clone(),
             limit_name: b.limit_name.clone(),
@@ -121,7 +161,7 @@ impl Figures {
             extra: b
                 .extra
                 .iter()
-                .filter(|(k, _)| *k != BASELINE_VIRTUAL_KEY)
+                .filter(|(k, _)| !WORKER_KEYS.contains(&k.as_str()))
                 .map(|(k, v)| (k.clone(), json_number(*v)))
                 .collect(),
         }
@@ -131,12 +171,22 @@ impl Figures {
 impl WorkerSample {
     /// Virtual size before the first unit, sent by the worker in `extra` as it has no field of its own.
     pub fn baseline_virtual_bytes(&self) -> u64 {
-        self.extra.get(BASELINE_VIRTUAL_KEY).copied().unwrap_or(0.0) as u64
+        self.extra_u64(BASELINE_VIRTUAL_KEY)
+    }
+
+    fn extra_u64(&self, key: &str) -> u64 {
+        self.extra.get(key).copied().unwrap_or(0.0) as u64
     }
 }
 
 /// Key in `WorkerSample::extra` under which a worker reports its virtual size before any unit.
 pub const BASELINE_VIRTUAL_KEY: &str = "virtual_baseline_bytes";
+/// ... its OS threads before any unit.
+pub const BASELINE_THREADS_KEY: &str = "os_threads_baseline";
+/// ... the virtual size one more thread reserves for its stack.
+pub const THREAD_STACK_KEY: &str = "thread_stack_bytes";
+/// Keys the worker sends in `extra` that are fields of `Figures`, not workload figures.
+const WORKER_KEYS: [&str; 3] = [BASELINE_VIRTUAL_KEY, BASELINE_THREADS_KEY, THREAD_STACK_KEY];
 
 /// NaN and infinities are not JSON; they become null.
 fn json_number(v: f64) -> serde_json::Value {

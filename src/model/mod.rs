@@ -3,6 +3,7 @@
 
 pub mod figures;
 pub mod headline;
+pub mod per_unit;
 pub mod ring;
 pub mod saturation;
 
@@ -74,6 +75,8 @@ pub struct SideModel {
     pub figures: Option<Figures>,
     /// First sample after the unit count last settled: the start of the steady state.
     pub steady_from: Option<SideSample>,
+    /// Per-unit memory as measured at the most units this side has had.
+    pub peak: per_unit::PeakCost,
     pub errors: Ring<String>,
     pub limit_hit: Option<String>,
     /// When this side's worker was launched, in seconds since the controller started.
@@ -91,6 +94,7 @@ impl SideModel {
             history: Ring::new(history_len),
             figures: None,
             steady_from: None,
+            peak: per_unit::PeakCost::default(),
             errors: Ring::new(MAX_ERRORS),
             limit_hit: None,
             launched_at_s: 0.0,
@@ -108,10 +112,17 @@ impl SideModel {
         let last = self.latest()?;
         let mut f = match &self.steady_from {
             Some(from) if last.worker.t_us.saturating_sub(from.worker.t_us) >= 1_000_000 => {
-                Figures::derive(self.side, workload, from, last, last.worker.lateness_steady)
+                let mut f =
+                    Figures::derive(self.side, workload, from, last, last.worker.lateness_steady);
+                let sched = last.worker.sched_delay_steady.filter(|p| p.count > 0);
+                f.sched_delay_p50_us = sched.map(|p| p.p50_us);
+                f.sched_delay_p99_us = sched.map(|p| p.p99_us);
+                f
             }
             _ => self.figures.clone()?,
         };
+        let mut peak = self.peak;
+        peak.apply(&mut f);
         f.errors = self.error_list();
         Some(f)
     }
@@ -166,7 +177,8 @@ impl SideModel {
             .or_else(|| self.recent.iter().next())
             .cloned();
         if let Some(from) = from {
-            let f = Figures::derive(self.side, workload, &from, &s, w.lateness);
+            let mut f = Figures::derive(self.side, workload, &from, &s, w.lateness);
+            self.peak.apply(&mut f);
             self.history.push(Point {
                 t_s: self.launched_at_s + w.t_us as f64 / 1e6,
                 units: w.units as f64,

@@ -130,12 +130,14 @@ pub enum Generic {
     Cpu,
     Throughput,
     Lateness,
+    /// Scheduling delay past the timer's firing, and the timer's tick; only for sides that sleep on a timer.
+    SchedDelay,
     Spawn,
 }
 
 impl Generic {
     /// In the order they are drawn.
-    const ALL: [Generic; 9] = [
+    const ALL: [Generic; 10] = [
         Generic::Units,
         Generic::OsThreads,
         Generic::Rss,
@@ -144,6 +146,7 @@ impl Generic {
         Generic::Cpu,
         Generic::Throughput,
         Generic::Lateness,
+        Generic::SchedDelay,
         Generic::Spawn,
     ];
 
@@ -157,6 +160,7 @@ impl Generic {
             Generic::Cpu => "CPU",
             Generic::Throughput => "throughput",
             Generic::Lateness => "lateness",
+            Generic::SchedDelay => "sched",
             Generic::Spawn => "spawn",
         }
     }
@@ -165,7 +169,8 @@ impl Generic {
 /// Generic rows that give way, on a short terminal, so one chart still fits.
 const FOLD_FOR_CHART: [Generic; 2] = [Generic::Spawn, Generic::Virtual];
 /// Then, once no chart fits anyway, those that give way so the workload's own figures stay on screen.
-const FOLD_REST: [Generic; 7] = [
+const FOLD_REST: [Generic; 8] = [
+    Generic::SchedDelay,
     Generic::Lateness,
     Generic::Cpu,
     Generic::Throughput,
@@ -193,6 +198,10 @@ pub fn table(model: &Model, avail: u16) -> Vec<Row> {
     let rows: Vec<Row> = Generic::ALL
         .into_iter()
         .filter(|&g| !extras::replaced(figures, g))
+        // The timer row only where a side sleeps on a timer, so other workloads keep their rows.
+        .filter(|&g| {
+            g != Generic::SchedDelay || figures.iter().flatten().any(|f| f.timer_tick_us.is_some())
+        })
         .map(Row::Generic)
         .chain(extra_rows.iter().copied().map(Row::Extra))
         .collect();
@@ -285,14 +294,33 @@ fn segments(g: Generic, m: &SideModel) -> Option<Vec<String>> {
             segs
         }
         Generic::OsThreads => vec![format::count(f?.os_threads)],
-        Generic::Rss => vec![
-            format::bytes(f?.rss_bytes as f64),
-            per_unit(f?.rss_per_unit_bytes),
-        ],
-        Generic::Virtual => vec![
-            format::bytes(f?.virtual_bytes as f64),
-            per_unit(f?.virtual_per_unit_bytes),
-        ],
+        Generic::Rss => {
+            let f = f?;
+            let mut segs = vec![
+                format::bytes(f.rss_bytes as f64),
+                per_unit(f.rss_per_unit_bytes),
+            ];
+            // After a scale-down the per-unit figure is the one measured at the peak: say so.
+            if let Some(at) = f.per_unit_measured_at_units {
+                segs.push(format!("at {} units", format::count(at)));
+            }
+            segs
+        }
+        Generic::Virtual => {
+            let f = f?;
+            let mut segs = vec![
+                format::bytes(f.virtual_bytes as f64),
+                per_unit(f.virtual_per_unit_bytes),
+            ];
+            // How much of it is thread stacks (reserved), so a reader does not take arenas for stacks.
+            if f.virtual_stacks_bytes > 0 {
+                segs.push(format!(
+                    "stacks {}",
+                    format::bytes(f.virtual_stacks_bytes as f64)
+                ));
+            }
+            segs
+        }
         Generic::CtxSwitch => {
             let f = f?;
             vec![
@@ -310,6 +338,18 @@ fn segments(g: Generic, m: &SideModel) -> Option<Vec<String>> {
                 format!("p50 {}", format::micros(p50 as f64)),
                 format!("p99 {}", format::micros(p99 as f64)),
                 format!("max {}", format::micros(max as f64)),
+            ]
+        }
+        Generic::SchedDelay => {
+            let f = f?;
+            let tick = match f.timer_tick_us? {
+                0 => "no tick".to_string(),
+                us => format!("tick {}", format::micros(us as f64)),
+            };
+            vec![
+                format!("delay p50 {}", format::micros(f.sched_delay_p50_us? as f64)),
+                format!("p99 {}", format::micros(f.sched_delay_p99_us? as f64)),
+                tick,
             ]
         }
         Generic::Spawn => vec![format!("{}/unit", format::nanos(f?.spawn_ns_per_unit?))],

@@ -1,6 +1,7 @@
 //! The worker: the child process that runs one side. It reads commands from stdin, runs units on
 //! tokio or on std threads, and a reporter thread writes samples to stdout. It exits when stdin closes.
 
+mod ready;
 mod reporter;
 mod spawner;
 pub mod sys;
@@ -93,40 +94,70 @@ impl Running {
             shared: &shared,
             side: spec.side,
         })?;
-        let (runtime, launcher) = match spec.side {
+        let ready = Arc::new(ready::Ready::default());
+        let (runtime, launcher, runtime_threads) = match spec.side {
             Side::Async => {
-                let (rt, handle) = build_runtime(spec.runtime, spec.workers)?;
-                (rt, spawner::Launcher::Async(handle))
+                let (rt, handle) = build_runtime(spec.runtime, spec.workers, ready.clone())?;
+                let threads = match spec.runtime {
+                    RuntimeFlavor::MultiThread => spec.workers.max(1),
+                    RuntimeFlavor::CurrentThread => 1,
+                };
+                (rt, spawner::Launcher::Async(handle), threads)
             }
             Side::Threads => (
                 None,
                 spawner::Launcher::Threads {
                     stack_bytes: spec.stack_bytes,
                 },
+                0,
             ),
         };
-        // Baseline after the runtime exists, before any unit: per-unit figures exclude fixed costs.
-        let (baseline_virtual_bytes, baseline_rss_bytes) = sys::statm_bytes();
         let wake = Arc::new(spawner::Wake::default());
         let timing = spawner::SpawnTiming::default();
+        let (baseline_tx, baseline_rx) = std::sync::mpsc::channel();
         let reporter = reporter::Reporter {
+            side: spec.side,
             shared: shared.clone(),
             workload: workload.clone(),
             timing: timing.clone(),
             interval: Duration::from_millis(spec.interval_ms.max(10)),
             started,
-            baseline_rss_bytes,
-            baseline_virtual_bytes,
+            baseline: reporter::Baseline::default(),
         };
+        let r = ready.clone();
         std::thread::Builder::new()
             .name("reporter".into())
-            .spawn(move || reporter.run())
+            .spawn(move || reporter.run(&r, &baseline_rx))
             .map_err(|e| format!("reporter thread: {e}"))?;
-        let (w, s, k) = (workload.clone(), shared.clone(), wake.clone());
+        let (w, s, k, r) = (
+            workload.clone(),
+            shared.clone(),
+            wake.clone(),
+            ready.clone(),
+        );
         std::thread::Builder::new()
             .name("spawner".into())
-            .spawn(move || spawner::run(w, s, launcher, k, timing))
+            .spawn(move || {
+                r.arrive();
+                spawner::run(w, s, launcher, k, timing);
+            })
             .map_err(|e| format!("spawner thread: {e}"))?;
+        // Baseline once the reporter, the spawner and every runtime worker have allocated (each
+        // thread's first malloc may reserve a 64 MiB glibc arena), before any unit: per-unit
+        // figures then leave out the side's fixed costs.
+        ready.wait_for(2 + runtime_threads, Duration::from_secs(2));
+        let (virtual_bytes, rss_bytes) = sys::statm_bytes();
+        let stack = spec
+            .stack_bytes
+            .filter(|_| spec.side == Side::Threads)
+            .map_or(crate::limits::DEFAULT_STACK_BYTES, |b| b as u64);
+        // A thread's stack mapping is its stack size plus one guard page (glibc 2.27 and later).
+        let _ = baseline_tx.send(reporter::Baseline {
+            rss_bytes,
+            virtual_bytes,
+            os_threads: sys::os_threads(),
+            thread_stack_bytes: stack + sys::page_size(),
+        });
         let running = Running {
             shared,
             workload,
@@ -163,15 +194,18 @@ impl Running {
 }
 
 /// Builds the runtime of the async side. A current-thread runtime gets one OS thread of its own.
+/// Each of its threads allocates once and reports to `ready` as it starts.
 fn build_runtime(
     flavor: RuntimeFlavor,
     workers: usize,
+    ready: Arc<ready::Ready>,
 ) -> Result<(Option<tokio::runtime::Runtime>, tokio::runtime::Handle), String> {
     let err = |e: std::io::Error| format!("tokio runtime: {e}");
     match flavor {
         RuntimeFlavor::MultiThread => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(workers.max(1))
+                .on_thread_start(move || ready.arrive())
                 .enable_all()
                 .build()
                 .map_err(err)?;
@@ -186,7 +220,10 @@ fn build_runtime(
             let handle = rt.handle().clone();
             std::thread::Builder::new()
                 .name("tokio-rt".into())
-                .spawn(move || rt.block_on(std::future::pending::<()>()))
+                .spawn(move || {
+                    ready.arrive();
+                    rt.block_on(std::future::pending::<()>());
+                })
                 .map_err(|e| format!("runtime thread: {e}"))?;
             Ok((None, handle))
         }

@@ -4,10 +4,12 @@
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use crate::model::figures::BASELINE_VIRTUAL_KEY;
-use crate::protocol::{FromWorker, WorkerSample, encode};
+use crate::model::figures::{BASELINE_THREADS_KEY, BASELINE_VIRTUAL_KEY, THREAD_STACK_KEY};
+use crate::protocol::{FromWorker, Side, WorkerSample, encode};
+use crate::workload::timer;
 use crate::workload::unit::{new_histogram, percentiles};
 use crate::workload::{SideShared, Workload};
 
@@ -15,25 +17,42 @@ use super::spawner::SpawnTiming;
 use super::sys;
 
 pub struct Reporter {
+    pub side: Side,
     pub shared: Arc<SideShared>,
     pub workload: Arc<dyn Workload>,
     pub timing: SpawnTiming,
     pub interval: Duration,
     pub started: Instant,
-    pub baseline_rss_bytes: u64,
-    pub baseline_virtual_bytes: u64,
+    /// Filled in by `run` from the worker's main thread.
+    pub baseline: Baseline,
+}
+
+/// The side before any unit, once its own threads have allocated.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Baseline {
+    pub rss_bytes: u64,
+    pub virtual_bytes: u64,
+    /// OS threads of the side at 0 units: main, reporter, spawner and the runtime's threads.
+    pub os_threads: u64,
+    /// Virtual size one more thread reserves for its stack (stack size + guard page).
+    pub thread_stack_bytes: u64,
 }
 
 impl Reporter {
-    /// Runs until stdout is gone (the controller closed the pipe), then ends the process.
-    pub fn run(self) {
+    /// Allocates (so this thread's malloc arena is in the baseline), tells `ready`, takes the baseline,
+    /// then runs until stdout is gone (the controller closed the pipe) and ends the process.
+    pub fn run(mut self, ready: &super::ready::Ready, baseline: &Receiver<Baseline>) {
+        ready.arrive();
+        // No baseline means the main thread failed; the worker is on its way out.
+        self.baseline = baseline.recv().unwrap_or_default();
         let mut steady = new_histogram();
+        let mut steady_sched = new_histogram();
         let mut last_counts = (u64::MAX, u64::MAX);
         let mut next = Instant::now() + self.interval;
         for seq in 0.. {
             std::thread::sleep(next.saturating_duration_since(Instant::now()));
             next += self.interval;
-            let sample = self.sample(seq, &mut steady, &mut last_counts);
+            let sample = self.sample(seq, [&mut steady, &mut steady_sched], &mut last_counts);
             let line = encode(&FromWorker::Sample(Box::new(sample)));
             let mut out = std::io::stdout().lock();
             if out
@@ -49,7 +68,7 @@ impl Reporter {
     fn sample(
         &self,
         seq: u64,
-        steady: &mut hdrhistogram::Histogram<u64>,
+        [steady, steady_sched]: [&mut hdrhistogram::Histogram<u64>; 2],
         last_counts: &mut (u64, u64),
     ) -> WorkerSample {
         let s = &self.shared;
@@ -57,21 +76,30 @@ impl Reporter {
         let target_units = s.target.load(Ordering::SeqCst);
         let mut interval = new_histogram();
         s.drain_lateness(&mut interval);
+        let mut sched = new_histogram();
+        s.drain_sched_delay(&mut sched);
         if (units, target_units) != *last_counts {
             // The unit count moved: the steady state starts over.
             steady.reset();
+            steady_sched.reset();
             *last_counts = (units, target_units);
         }
         let _ = steady.add(&interval);
+        let _ = steady_sched.add(&sched);
+        let timer_tick_us =
+            (!interval.is_empty() || !steady.is_empty()).then_some(match self.side {
+                Side::Async => timer::TOKIO_TICK_US,
+                Side::Threads => timer::HRTIMER_TICK_US,
+            });
         let usage = sys::usage();
         let (limit_hit, limit_name) = s
             .limit_hit()
             .map_or((None, None), |(why, name)| (Some(why), name));
         let mut extra = self.workload.extra();
-        extra.insert(
-            BASELINE_VIRTUAL_KEY.into(),
-            self.baseline_virtual_bytes as f64,
-        );
+        let b = &self.baseline;
+        extra.insert(BASELINE_VIRTUAL_KEY.into(), b.virtual_bytes as f64);
+        extra.insert(BASELINE_THREADS_KEY.into(), b.os_threads as f64);
+        extra.insert(THREAD_STACK_KEY.into(), b.thread_stack_bytes as f64);
         WorkerSample {
             seq,
             t_us: self.started.elapsed().as_micros() as u64,
@@ -83,8 +111,11 @@ impl Reporter {
             ctx_involuntary: usage.ctx_involuntary,
             lateness: percentiles(&interval),
             lateness_steady: percentiles(steady),
+            sched_delay: percentiles(&sched),
+            sched_delay_steady: percentiles(steady_sched),
+            timer_tick_us,
             spawn_ns_per_unit: *self.timing.lock(),
-            baseline_rss_bytes: self.baseline_rss_bytes,
+            baseline_rss_bytes: self.baseline.rss_bytes,
             limit_hit,
             limit_name,
             extra,

@@ -36,6 +36,18 @@ pub fn statm_bytes() -> (u64, u64) {
     (size * page, resident * page)
 }
 
+/// OS threads of this process, from /proc/self/status (0 if unreadable).
+pub fn os_threads() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 pub fn page_size() -> u64 {
     // SAFETY: sysconf has no preconditions.
     let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };

@@ -11,6 +11,7 @@ pub mod sleep;
 pub mod source;
 pub mod spawn;
 pub mod switch;
+pub mod timer;
 pub mod unit;
 pub mod yielding;
 

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::timer::{self, TimerStamp, WakeStamp};
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
 use crate::workload::Unit;
 
@@ -11,7 +12,8 @@ pub const KIND: Kind = Kind {
     name: "sleep",
     summary: "idle units that sleep and wake on a timer (the I/O-bound case)",
     caption: "Same idle work, very different bill: each thread costs a stack and a kernel task, \
-              each task a few hundred bytes. Watch OS threads, RSS per unit and context switches/s.",
+              each task a few hundred bytes. Watch OS threads, RSS per unit and context switches/s \
+              (async lateness starts at tokio's 1 ms timer tick).",
     params: PARAMS,
     build,
 };
@@ -43,26 +45,34 @@ impl Sleep {
 }
 
 impl Workload for Sleep {
-    fn task(self: Arc<Self>, mut unit: Unit) -> UnitFuture {
-        Box::pin(async move {
-            let mut deadline = self.first_deadline(&unit);
+    fn task(self: Arc<Self>, unit: Unit) -> UnitFuture {
+        // `S` is a wake stamp for one unit in `timer::STAMP_EVERY`, `()` for the rest, so an
+        // unstamped task's future is as small as a bare sleeping task's.
+        async fn run<S: TimerStamp>(this: Arc<Sleep>, mut unit: Unit, stamp: S) {
+            let mut deadline = this.first_deadline(&unit);
             loop {
-                tokio::time::sleep_until(deadline.into()).await;
-                unit.record_lateness(deadline.elapsed());
+                let fired = stamp.sleep_until(deadline).await;
+                unit.record_wake(deadline, fired);
                 unit.add_ops(1);
                 if unit.retire_if_surplus() {
                     return;
                 }
-                deadline += self.period;
+                deadline += this.period;
             }
-        })
+        }
+        if timer::stamped(unit.index) {
+            Box::pin(run(self, unit, Arc::new(WakeStamp::default())))
+        } else {
+            Box::pin(run(self, unit, ()))
+        }
     }
 
     fn thread(self: Arc<Self>, mut unit: Unit) {
         let mut deadline = self.first_deadline(&unit);
         loop {
             std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
-            unit.record_lateness(deadline.elapsed());
+            // nanosleep has no tick: the timer could fire at the deadline itself.
+            unit.record_wake(deadline, Some(deadline));
             unit.add_ops(1);
             if unit.retire_if_surplus() {
                 return;

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use crate::worker::sys;
 use crate::workload::Unit;
 use crate::workload::unit::TotalsWindow;
 
@@ -38,8 +39,7 @@ struct Spawn {
     batch: u64,
     /// Children spawned and joined, both sides.
     spawned: AtomicU64,
-    /// Time units spent in spawn+join rounds, summed over units.
-    busy_ns: AtomicU64,
+    /// (children spawned and joined, CPU µs of the process)
     window: Mutex<TotalsWindow<2>>,
     /// Threads side only: children alive at once, bounded by MAX_CHILD_THREADS.
     children: Mutex<u64>,
@@ -50,7 +50,6 @@ fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
     Ok(Arc::new(Spawn {
         batch: ctx.params.int("batch").clamp(1, MAX_CHILD_THREADS as i64) as u64,
         spawned: AtomicU64::new(0),
-        busy_ns: AtomicU64::new(0),
         window: Mutex::new(TotalsWindow::default()),
         children: Mutex::new(0),
         children_done: Condvar::new(),
@@ -63,10 +62,8 @@ fn child(i: u64) -> u64 {
 }
 
 impl Spawn {
-    fn tally(&self, unit: &Unit, children: u64, round: Duration) {
+    fn tally(&self, unit: &Unit, children: u64) {
         self.spawned.fetch_add(children, Ordering::Relaxed);
-        self.busy_ns
-            .fetch_add(round.as_nanos() as u64, Ordering::Relaxed);
         unit.add_ops(children);
     }
 
@@ -90,7 +87,6 @@ impl Workload for Spawn {
         Box::pin(async move {
             let mut children = Vec::with_capacity(self.batch as usize);
             loop {
-                let started = Instant::now();
                 for i in 0..self.batch {
                     children.push(tokio::spawn(async move { child(i) }));
                 }
@@ -98,7 +94,7 @@ impl Workload for Spawn {
                     // A child cannot fail; a join error would still mean it was spawned and is gone.
                     let _ = c.await;
                 }
-                self.tally(&unit, self.batch, started.elapsed());
+                self.tally(&unit, self.batch);
                 if unit.retire_if_surplus() {
                     return;
                 }
@@ -110,7 +106,6 @@ impl Workload for Spawn {
         let mut children = Vec::with_capacity(self.batch as usize);
         loop {
             self.admit_children(self.batch);
-            let started = Instant::now();
             for i in 0..self.batch {
                 match std::thread::Builder::new().spawn(move || child(i)) {
                     Ok(c) => children.push(c),
@@ -127,9 +122,8 @@ impl Workload for Spawn {
             for c in children.drain(..) {
                 let _ = c.join();
             }
-            let round = started.elapsed();
             self.release_children(self.batch);
-            self.tally(&unit, spawned, round);
+            self.tally(&unit, spawned);
             if unit.retire_if_surplus() {
                 return;
             }
@@ -141,20 +135,19 @@ impl Workload for Spawn {
     }
 
     /// spawns_per_sec: children spawned and joined per second over the last second, all units.
-    /// spawn_ns: mean ns per spawn+join, timed by the units around each round (Instant, no per-child clock).
+    /// spawn_ns: CPU time of the side's process (getrusage, user + system, all threads) / children
+    /// spawned and joined by all units together: a cost per spawn+join that holds at any unit count
+    /// and does not count time the machine gave to other processes.
     fn extra(&self) -> BTreeMap<String, f64> {
-        let totals = [
-            self.spawned.load(Ordering::Relaxed),
-            self.busy_ns.load(Ordering::Relaxed),
-        ];
+        let totals = [self.spawned.load(Ordering::Relaxed), sys::usage().cpu_us];
         let mut out = BTreeMap::new();
-        if let Some((secs, [spawned, busy_ns])) = self.window.lock().advance(Instant::now(), totals)
+        if let Some((secs, [spawned, cpu_us])) = self.window.lock().advance(Instant::now(), totals)
         {
             if secs > 0.0 {
                 out.insert("spawns_per_sec".into(), spawned as f64 / secs);
             }
             if spawned > 0 {
-                out.insert("spawn_ns".into(), busy_ns as f64 / spawned as f64);
+                out.insert("spawn_ns".into(), cpu_us as f64 * 1e3 / spawned as f64);
             }
         }
         out

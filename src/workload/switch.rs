@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use parking_lot::Mutex;
 
@@ -31,25 +31,20 @@ const ROUND_TRIPS_PER_TALLY: u64 = 256;
 
 struct Switch {
     round_trips: AtomicU64,
-    /// Time the pairs spent bouncing, summed over pairs.
-    busy_ns: AtomicU64,
-    /// (round trips, busy ns, OS context switches of the process)
+    /// (round trips, OS context switches of the process, CPU µs of the process)
     window: Mutex<TotalsWindow<3>>,
 }
 
 fn build(_ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
     Ok(Arc::new(Switch {
         round_trips: AtomicU64::new(0),
-        busy_ns: AtomicU64::new(0),
         window: Mutex::new(TotalsWindow::default()),
     }))
 }
 
 impl Switch {
-    fn tally(&self, unit: &Unit, round_trips: u64, spent: Duration) {
+    fn tally(&self, unit: &Unit, round_trips: u64) {
         self.round_trips.fetch_add(round_trips, Ordering::Relaxed);
-        self.busy_ns
-            .fetch_add(spent.as_nanos() as u64, Ordering::Relaxed);
         unit.add_ops(round_trips);
     }
 }
@@ -69,7 +64,6 @@ impl Workload for Switch {
             });
             let mut n = 0;
             loop {
-                let started = Instant::now();
                 let mut done = 0;
                 while done < ROUND_TRIPS_PER_TALLY {
                     if to_partner.send(n).await.is_err() {
@@ -81,7 +75,7 @@ impl Workload for Switch {
                     n = back;
                     done += 1;
                 }
-                self.tally(&unit, done, started.elapsed());
+                self.tally(&unit, done);
                 // A partner that is gone (it cannot fail, but a panic would do it) ends the pair too.
                 if done < ROUND_TRIPS_PER_TALLY || unit.retire_if_surplus() {
                     return;
@@ -114,7 +108,6 @@ impl Workload for Switch {
         };
         let mut n = 0;
         loop {
-            let started = Instant::now();
             let mut done = 0;
             while done < ROUND_TRIPS_PER_TALLY {
                 if to_partner.send(n).is_err() {
@@ -124,7 +117,7 @@ impl Workload for Switch {
                 n = back;
                 done += 1;
             }
-            self.tally(&unit, done, started.elapsed());
+            self.tally(&unit, done);
             // A partner that is gone (it cannot fail, but a panic would do it) ends the pair too.
             if done < ROUND_TRIPS_PER_TALLY || unit.retire_if_surplus() {
                 break;
@@ -135,24 +128,26 @@ impl Workload for Switch {
         let _ = partner.join();
     }
 
-    /// switch_ns: busy time / (2 × round trips), timed inside the pairs: one-way latency of a message
-    /// (with more pairs than cores it includes waiting for a turn).
+    /// switch_ns: CPU time of the side's process (getrusage, user + system, all threads) / switches
+    /// of all pairs together (switches = 2 × round trips), over about the last second: a cost per
+    /// switch that holds at any pair count (summing the pairs' own busy time grew with the pairs that
+    /// wait their turn) and does not count time the machine gave to other processes.
     /// os_switches_per_round_trip: Δ(ru_nvcsw + ru_nivcsw) of the whole process / Δ round trips.
     fn extra(&self) -> BTreeMap<String, f64> {
         let u = sys::usage();
         let totals = [
             self.round_trips.load(Ordering::Relaxed),
-            self.busy_ns.load(Ordering::Relaxed),
             u.ctx_voluntary + u.ctx_involuntary,
+            u.cpu_us,
         ];
         let mut out = BTreeMap::new();
-        if let Some((_, [round_trips, busy_ns, os_switches])) =
+        if let Some((_, [round_trips, os_switches, cpu_us])) =
             self.window.lock().advance(Instant::now(), totals)
             && round_trips > 0
         {
             out.insert(
                 "switch_ns".into(),
-                busy_ns as f64 / (2 * round_trips) as f64,
+                cpu_us as f64 * 1e3 / (2 * round_trips) as f64,
             );
             out.insert(
                 "os_switches_per_round_trip".into(),

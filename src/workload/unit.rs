@@ -25,6 +25,8 @@ pub struct SideShared {
     /// Units of work done (what counts as one is the workload's choice).
     pub ops: AtomicU64,
     lateness: Vec<Mutex<Histogram<u64>>>,
+    /// Wake-up − the moment the timer fired (see `timer`); async: stamped units only.
+    sched_delay: Vec<Mutex<Histogram<u64>>>,
     errors: Mutex<Vec<String>>,
     limit_hit: Mutex<Option<(String, Option<String>)>>,
 }
@@ -59,6 +61,7 @@ impl Default for SideShared {
             target: AtomicU64::new(0),
             ops: AtomicU64::new(0),
             lateness: (0..SHARDS).map(|_| Mutex::new(new_histogram())).collect(),
+            sched_delay: (0..SHARDS).map(|_| Mutex::new(new_histogram())).collect(),
             errors: Mutex::new(Vec::new()),
             limit_hit: Mutex::new(None),
         }
@@ -68,20 +71,22 @@ impl Default for SideShared {
 impl SideShared {
     /// Moves the lateness recorded since the last call into `into`.
     pub fn drain_lateness(&self, into: &mut Histogram<u64>) {
-        for shard in &self.lateness {
-            let mut h = shard.lock();
-            // Both histograms share bounds, so adding cannot fail; a failure would only lose a sample.
-            let _ = into.add(&*h);
-            h.reset();
-        }
+        drain(&self.lateness, into);
+    }
+
+    /// Moves the scheduling delay recorded since the last call into `into`.
+    pub fn drain_sched_delay(&self, into: &mut Histogram<u64>) {
+        drain(&self.sched_delay, into);
+    }
+
+    /// Records a scheduling delay: wake-up − the moment the timer fired.
+    pub fn record_sched_delay(&self, shard: u64, delay: Duration) {
+        record(&self.sched_delay, shard, delay);
     }
 
     /// Records a wake-up lateness from outside a unit (e.g. a helper task of a workload).
     pub fn record_lateness(&self, shard: u64, late: Duration) {
-        let us = (late.as_micros() as u64).clamp(1, MAX_LATENESS_US);
-        let _ = self.lateness[(shard % SHARDS as u64) as usize]
-            .lock()
-            .record(us);
+        record(&self.lateness, shard, late);
     }
 
     /// An error worth showing; kept until the reporter sends it (at most 100 per interval).
@@ -111,6 +116,22 @@ impl SideShared {
     pub fn clear_limit(&self) {
         *self.limit_hit.lock() = None;
     }
+}
+
+/// Adds every shard into `into` and empties the shards.
+fn drain(shards: &[Mutex<Histogram<u64>>], into: &mut Histogram<u64>) {
+    for shard in shards {
+        let mut h = shard.lock();
+        // Both histograms share bounds, so adding cannot fail; a failure would only lose a sample.
+        let _ = into.add(&*h);
+        h.reset();
+    }
+}
+
+/// Records `d` in µs (at least 1, at most MAX_LATENESS_US) in the shard of `shard`.
+fn record(shards: &[Mutex<Histogram<u64>>], shard: u64, d: Duration) {
+    let us = (d.as_micros() as u64).clamp(1, MAX_LATENESS_US);
+    let _ = shards[(shard % SHARDS as u64) as usize].lock().record(us);
 }
 
 /// One task or thread of a workload. Dropping it counts it as gone.
@@ -154,6 +175,17 @@ impl Unit {
     /// How late a wake-up was, measured by the unit itself.
     pub fn record_lateness(&self, late: Duration) {
         self.shared.record_lateness(self.index, late);
+    }
+
+    /// A timer wake-up for `deadline`, now: lateness against the deadline and, when the moment the
+    /// timer fired is known (`fired`), scheduling delay against that moment.
+    pub fn record_wake(&self, deadline: Instant, fired: Option<Instant>) {
+        let now = Instant::now();
+        self.record_lateness(now.saturating_duration_since(deadline));
+        if let Some(fired) = fired {
+            self.shared
+                .record_sched_delay(self.index, now.saturating_duration_since(fired));
+        }
     }
 }
 

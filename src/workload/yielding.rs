@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::timer::{TimerStamp, WakeStamp};
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
 use crate::protocol::ParamValue;
 use crate::workload::Unit;
@@ -152,10 +153,12 @@ impl Workload for Yielding {
                     tokio::time::sleep(self.tick).await;
                 }
             }
+            // Every timer unit is stamped here: this kind is about delay, not memory per task.
+            let stamp = Arc::new(WakeStamp::default());
             let mut deadline = self.first_deadline(&unit);
             loop {
-                tokio::time::sleep_until(deadline.into()).await;
-                unit.record_lateness(deadline.elapsed());
+                let fired = stamp.sleep_until(deadline).await;
+                unit.record_wake(deadline, fired);
                 unit.add_ops(1);
                 if unit.retire_if_surplus() {
                     return;
@@ -187,7 +190,8 @@ impl Workload for Yielding {
         let mut deadline = self.first_deadline(&unit);
         loop {
             std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
-            unit.record_lateness(deadline.elapsed());
+            // nanosleep has no tick: the timer could fire at the deadline itself.
+            unit.record_wake(deadline, Some(deadline));
             unit.add_ops(1);
             if unit.retire_if_surplus() {
                 return;

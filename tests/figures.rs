@@ -1,0 +1,124 @@
+//! Figures that must mean what their labels say at any unit count and after any scale change
+//! (issue 9): per-operation costs, per-unit memory, baselines, the timer tick. Real workers, headless,
+//! with margins safe on a busy 2-core machine.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::*;
+
+/// `key` of the async side of a one-side, current-thread run of `workload` at `units` units.
+fn async_figure(workload: &str, units: &str, key: &str) -> f64 {
+    let (code, doc) = headless(&[
+        "--workload",
+        workload,
+        "--duration",
+        "4s",
+        "--async-units",
+        units,
+        "--thread-units",
+        "0",
+        "--runtime",
+        "current-thread",
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    let a = side(&doc, "async");
+    assert_eq!(num(a, "units"), units.parse::<f64>().unwrap(), "{doc}");
+    num(a, key)
+}
+
+/// A per-operation cost is the side's CPU time over the operations of all its units: on one thread,
+/// 100 pairs switch no cheaper or dearer per switch than one pair. Summing the busy time of
+/// concurrent units (the old figure) grew ~70× from 1 to 100 pairs.
+#[test]
+fn ns_per_switch_holds_from_1_to_100_pairs() {
+    let one = async_figure("switch", "1", "switch_ns");
+    let hundred = async_figure("switch", "100", "switch_ns");
+    let r = hundred.max(one) / hundred.min(one);
+    assert!(
+        r < 2.5,
+        "switch_ns 1 pair {one:.0} vs 100 pairs {hundred:.0}"
+    );
+}
+
+#[test]
+fn ns_per_spawn_holds_from_1_to_100_units() {
+    let one = async_figure("spawn", "1", "spawn_ns");
+    let hundred = async_figure("spawn", "100", "spawn_ns");
+    let r = hundred.max(one) / hundred.min(one);
+    assert!(
+        r < 2.5,
+        "spawn_ns 1 unit {one:.0} vs 100 units {hundred:.0}"
+    );
+}
+
+/// Lateness keeps tokio's 1 ms tick in it; scheduling delay starts when the timer fired, so on the
+/// async side it sits well below lateness, and each side names its timer's tick.
+#[test]
+fn scheduling_delay_leaves_out_the_timer_tick() {
+    let (code, doc) = headless(&[
+        "--workload",
+        "sleep",
+        "--duration",
+        "4s",
+        "--async-units",
+        "200",
+        "--thread-units",
+        "200",
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    let (a, t) = (side(&doc, "async"), side(&doc, "threads"));
+    assert_eq!(num(a, "timer_tick_us"), 1000.0, "{doc}");
+    assert_eq!(num(t, "timer_tick_us"), 0.0, "{doc}");
+    // Per wake-up, lateness − delay is the timer's own part: on tokio ~0.5 ms for rounding the
+    // deadline up to the next ms, ~0.5 ms for parking in whole ms, whatever the load.
+    let (late, delay) = (num(a, "lateness_p50_us"), num(a, "sched_delay_p50_us"));
+    assert!(
+        late - delay >= 300.0,
+        "async lateness p50 {late} vs delay p50 {delay}: {doc}"
+    );
+    // A thread's timer has no tick: its delay is its lateness.
+    assert_eq!(
+        num(t, "sched_delay_p50_us"),
+        num(t, "lateness_p50_us"),
+        "{doc}"
+    );
+    assert!(num(t, "sched_delay_p99_us") >= num(t, "sched_delay_p50_us"));
+}
+
+/// The baseline is read once the worker's own threads have taken their malloc arenas, so it no
+/// longer depends on which thread allocated first (it came out 12.5 / 79.6 / 146.8 MB in three runs);
+/// the threads side's virtual size splits into its thread stacks and the rest.
+#[test]
+fn virtual_baseline_is_steady_and_stacks_are_split_out() {
+    let mut baselines = Vec::new();
+    for _ in 0..3 {
+        let (code, doc) = headless(&[
+            "--workload",
+            "sleep",
+            "--duration",
+            "2s",
+            "--async-units",
+            "20",
+            "--thread-units",
+            "20",
+        ]);
+        assert_eq!(code, Some(0), "{doc}");
+        let (a, t) = (side(&doc, "async"), side(&doc, "threads"));
+        baselines.push(num(a, "virtual_baseline_bytes"));
+        // Main, reporter and spawner; the async side adds its 2 runtime workers.
+        assert_eq!(num(t, "os_threads_baseline"), 3.0, "{doc}");
+        assert_eq!(num(a, "os_threads_baseline"), 5.0, "{doc}");
+        let unit_threads = num(t, "os_threads") - num(t, "os_threads_baseline");
+        let stack = (2 << 20) as f64 + 4096.0;
+        assert_eq!(
+            num(t, "virtual_stacks_bytes"),
+            unit_threads * stack,
+            "{doc}"
+        );
+        assert_eq!(num(a, "virtual_stacks_bytes"), 0.0, "{doc}");
+    }
+    let (lo, hi) = baselines
+        .iter()
+        .fold((f64::MAX, 0.0f64), |(lo, hi), &b| (lo.min(b), hi.max(b)));
+    assert!(hi / lo < 1.2, "async virtual baselines {baselines:?}");
+}
