@@ -73,6 +73,10 @@ pub enum Action {
     OneSide,
     /// Freeze the display; sampling goes on.
     Freeze,
+    /// Open or close the source view: the running workload's two halves side by side.
+    SourceView,
+    /// Scroll the open source view by this many rows (negative: up).
+    SourceScroll(i8),
     Help,
     Quit,
 }

@@ -210,6 +210,8 @@ impl Loop {
             Event::Input(TermEvent::Key(key)) if key.kind == KeyEventKind::Press => {
                 let action = if self.view.picker.is_some() {
                     ui::picker_action_for(&key)
+                } else if self.view.source.is_some() {
+                    ui::source_action_for(&key)
                 } else {
                     ui::action_for(&key)
                 };
@@ -233,6 +235,19 @@ impl Loop {
                 self.session.apply(action, sel);
             }
             Action::Caption => self.view.caption = !self.view.caption,
+            Action::SourceView => {
+                self.view.source = match self.view.source {
+                    Some(_) => None,
+                    None => Some(0),
+                };
+            }
+            Action::SourceScroll(rows) => {
+                let most = ui::source::rows_at_most(&self.session.cfg.workload);
+                self.view.source = self
+                    .view
+                    .source
+                    .map(|s| s.saturating_add_signed(i16::from(rows)).min(most));
+            }
             Action::OpenPicker => {
                 let current = self.session.scenario_index();
                 self.view.picker = Some(ui::Picker::new(&self.session.cfg.catalog, current));

@@ -167,6 +167,12 @@ pub const KEYS: &[KeyBinding] = &[
         action: Action::OneSide,
     },
     KeyBinding {
+        keys: &[Key::Char('v')],
+        label: "source",
+        help: "the workload's async and thread code side by side",
+        action: Action::SourceView,
+    },
+    KeyBinding {
         keys: &[Key::Char(' ')],
         label: "freeze",
         help: "freeze the display (sampling goes on); again to follow live",
@@ -227,6 +233,38 @@ pub const PICKER_KEYS: &[KeyBinding] = &[
 ];
 
 /// The action a key press asks for; repeats and releases (reported by some terminals) ask for nothing.
+/// Keys while the source view is open; the others wait until it closes.
+pub const SOURCE_KEYS: &[KeyBinding] = &[
+    KeyBinding {
+        keys: &[Key::Up, Key::Char('k')],
+        label: "up",
+        help: "scroll up",
+        action: Action::SourceScroll(-1),
+    },
+    KeyBinding {
+        keys: &[Key::Down, Key::Char('j')],
+        label: "down",
+        help: "scroll down",
+        action: Action::SourceScroll(1),
+    },
+    KeyBinding {
+        keys: &[Key::Char('v'), Key::Esc],
+        label: "close",
+        help: "close the source view",
+        action: Action::SourceView,
+    },
+    KeyBinding {
+        keys: &[Key::Char('q'), Key::Ctrl('c')],
+        label: "quit",
+        help: "quit",
+        action: Action::Quit,
+    },
+];
+
+pub fn source_action_for(ev: &KeyEvent) -> Option<Action> {
+    lookup(SOURCE_KEYS, ev)
+}
+
 pub fn action_for(ev: &KeyEvent) -> Option<Action> {
     lookup(KEYS, ev)
 }
@@ -280,6 +318,7 @@ mod tests {
             Action::FlipFlag,
             Action::OneSide,
             Action::Freeze,
+            Action::SourceView,
             Action::Help,
             Action::Quit,
         ];
@@ -300,6 +339,8 @@ mod tests {
                 | Action::FlipFlag
                 | Action::OneSide
                 | Action::Freeze
+                | Action::SourceView
+                | Action::SourceScroll(_)
                 | Action::Help
                 | Action::Quit => {}
             }

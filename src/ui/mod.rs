@@ -27,7 +27,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 pub use ascii::locale_is_utf8;
-pub use keys::{KEYS, KeyBinding, action_for, picker_action_for};
+pub use keys::{KEYS, KeyBinding, action_for, picker_action_for, source_action_for};
 pub use picker::Picker;
 
 use crate::action::Selection;
@@ -55,6 +55,8 @@ pub struct ViewState {
     pub ascii: bool,
     /// The scenario picker, when open.
     pub picker: Option<Picker>,
+    /// The source view, when open: rows scrolled down.
+    pub source: Option<u16>,
 }
 
 /// Draws one frame. Never panics, whatever the terminal size.
@@ -64,6 +66,9 @@ pub fn render(frame: &mut Frame, model: &Model, view: &ViewState) {
         render_too_small(frame, area);
     } else {
         render_main(frame, area, model, view);
+        if let Some(scroll) = view.source {
+            source::render(frame, area, &model.run.workload, scroll);
+        }
         if let Some(p) = &view.picker {
             picker::render(frame, area, p);
         }

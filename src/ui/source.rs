@@ -41,6 +41,13 @@ pub fn render(frame: &mut Frame, area: Rect, kind: &str, scroll: u16) {
     }
 }
 
+/// A bound for the scroll position: every line of both halves (wrapping only adds rows).
+pub fn rows_at_most(kind: &str) -> u16 {
+    source::halves(kind).map_or(0, |h| {
+        (h.async_half.len() + h.thread_half.len()).min(usize::from(u16::MAX)) as u16
+    })
+}
+
 /// One column's screen rows: each source line with its number and mark, indentation halved, and
 /// wrapped under itself when it is wider than the column, so no code is cut off.
 fn rows(halves: &Halves, side: Side, width: u16) -> Vec<Line<'static>> {
