@@ -133,6 +133,33 @@ pub const EXTRAS: &[Extra] = &[
         format: Format::PerSec,
         ..E
     },
+    // yield
+    Extra {
+        key: "yields_per_sec",
+        label: "yields",
+        format: Format::PerSec,
+        ..E
+    },
+    // deadlock: "deadlock  10 units in 5 cycles"
+    Extra {
+        key: "deadlocked_units",
+        label: "deadlock",
+        template: "{} units",
+        ..E
+    },
+    Extra {
+        key: "deadlock_cycles",
+        label: "deadlock",
+        template: "in {} cycles",
+        ..E
+    },
+    Extra {
+        key: "rounds_per_sec",
+        label: "rounds",
+        format: Format::PerSec,
+        minor: true,
+        ..E
+    },
     // echo: the load generator's request latency is what the generic lateness row would show
     Extra {
         key: "requests_per_sec",
