@@ -14,7 +14,7 @@ use super::timer::{TimerStamp, WakeStamp};
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
 use crate::protocol::ParamValue;
 use crate::workload::Unit;
-use crate::workload::unit::TotalsWindow;
+use crate::workload::unit::{Roles, TotalsWindow};
 
 pub const KIND: Kind = Kind {
     name: "blocking",
@@ -62,7 +62,7 @@ struct Blocking {
     tick: Duration,
     spawn_blocking: AtomicBool,
     /// Units that took the blocker role and still run.
-    blockers_alive: AtomicU64,
+    blocker_roles: Roles,
     blocking_calls: AtomicU64,
     window: Mutex<TotalsWindow<1>>,
 }
@@ -74,37 +74,13 @@ fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
         block: ms("block_ms"),
         tick: ms("tick_ms"),
         spawn_blocking: AtomicBool::new(ctx.params.flag("spawn_blocking")),
-        blockers_alive: AtomicU64::new(0),
+        blocker_roles: Roles::default(),
         blocking_calls: AtomicU64::new(0),
         window: Mutex::new(TotalsWindow::default()),
     }))
 }
 
-/// The blocker role, held while a unit plays it; a side keeps `blockers` of them across scaling.
-struct BlockerRole<'a>(&'a AtomicU64);
-
-impl Drop for BlockerRole<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 impl Blocking {
-    /// A new unit becomes a blocker while fewer than `blockers` of them run. By default there is one
-    /// per worker thread of the runtime: work stealing hides a blocked worker while another is free.
-    fn claim_blocker(&self, workers: usize) -> Option<BlockerRole<'_>> {
-        let blockers = if self.blockers == 0 {
-            workers as u64
-        } else {
-            self.blockers
-        };
-        let free = |n: u64| (n < blockers).then_some(n + 1);
-        self.blockers_alive
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, free)
-            .ok()?;
-        Some(BlockerRole(&self.blockers_alive))
-    }
-
     /// Timer units start spread over one period so they do not all wake at once.
     fn first_deadline(&self, unit: &Unit) -> Instant {
         let phase = (unit.index.wrapping_mul(7919) % 1000) as u32;
@@ -116,7 +92,7 @@ impl Workload for Blocking {
     fn task(self: Arc<Self>, mut unit: Unit) -> UnitFuture {
         Box::pin(async move {
             let workers = tokio::runtime::Handle::current().metrics().num_workers();
-            if let Some(_role) = self.claim_blocker(workers) {
+            if let Some(_role) = self.blocker_roles.claim(self.blockers, workers) {
                 loop {
                     if self.spawn_blocking.load(Ordering::Relaxed) {
                         let block = self.block;
@@ -150,7 +126,7 @@ impl Workload for Blocking {
 
     fn thread(self: Arc<Self>, mut unit: Unit) {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        if let Some(_role) = self.claim_blocker(cores) {
+        if let Some(_role) = self.blocker_roles.claim(self.blockers, cores) {
             loop {
                 // On its own thread a blocking call only blocks itself; spawn_blocking has no meaning here.
                 std::thread::sleep(self.block);

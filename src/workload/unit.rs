@@ -288,3 +288,54 @@ mod tests {
         assert!((secs - 1.0).abs() < 1e-9 && d == 50, "{secs} {d}");
     }
 }
+
+/// A role only some units play (blocker, spinner), counted so a side keeps `limit` of them across
+/// scaling: a unit claims one when it starts, and gives it back when it retires.
+#[derive(Debug, Default)]
+pub struct Roles(AtomicU64);
+
+/// A claimed role, given back on drop.
+#[derive(Debug)]
+pub struct Role<'a>(&'a AtomicU64);
+
+impl Roles {
+    /// A role while fewer than `limit` are held; `limit` 0 means one per worker thread (`workers`):
+    /// work stealing hides one busy worker while another is free, so it takes one on each.
+    pub fn claim(&self, limit: u64, workers: usize) -> Option<Role<'_>> {
+        let limit = if limit == 0 { workers as u64 } else { limit };
+        let free = |n: u64| (n < limit).then_some(n + 1);
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, free)
+            .ok()?;
+        Some(Role(&self.0))
+    }
+}
+
+impl Drop for Role<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::Roles;
+
+    #[test]
+    fn roles_stop_at_their_limit_and_come_back_on_drop() {
+        let roles = Roles::default();
+        let a = roles.claim(2, 8);
+        let b = roles.claim(2, 8);
+        assert!(a.is_some() && b.is_some());
+        assert!(
+            roles.claim(2, 8).is_none(),
+            "a third role past the limit of 2"
+        );
+        drop(a);
+        assert!(roles.claim(2, 8).is_some(), "a dropped role is free again");
+        // Limit 0: one per worker thread.
+        let per_worker = Roles::default();
+        let held: Vec<_> = (0..3).filter_map(|_| per_worker.claim(0, 2)).collect();
+        assert_eq!(held.len(), 2);
+    }
+}

@@ -15,7 +15,7 @@ use super::timer::{TimerStamp, WakeStamp};
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
 use crate::protocol::ParamValue;
 use crate::workload::Unit;
-use crate::workload::unit::TotalsWindow;
+use crate::workload::unit::{Roles, TotalsWindow};
 
 pub const KIND: Kind = Kind {
     name: "yield",
@@ -66,7 +66,7 @@ struct Yielding {
     tick: Duration,
     yield_now: AtomicBool,
     /// Units that took the spinner role and still run.
-    spinners_alive: AtomicU64,
+    spinner_roles: Roles,
     yields: AtomicU64,
     window: Mutex<TotalsWindow<1>>,
 }
@@ -80,36 +80,13 @@ fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
         yield_every: (every_us > 0).then(|| Duration::from_micros(every_us)),
         tick: ms("tick_ms"),
         yield_now: AtomicBool::new(ctx.params.flag("yield_now")),
-        spinners_alive: AtomicU64::new(0),
+        spinner_roles: Roles::default(),
         yields: AtomicU64::new(0),
         window: Mutex::new(TotalsWindow::default()),
     }))
 }
 
-/// The spinner role, held while a unit plays it; a side keeps `spinners` of them across scaling.
-struct SpinnerRole<'a>(&'a AtomicU64);
-
-impl Drop for SpinnerRole<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 impl Yielding {
-    /// A new unit becomes a spinner while fewer than `spinners` of them run.
-    fn claim_spinner(&self, workers: usize) -> Option<SpinnerRole<'_>> {
-        let spinners = if self.spinners == 0 {
-            workers as u64
-        } else {
-            self.spinners
-        };
-        let free = |n: u64| (n < spinners).then_some(n + 1);
-        self.spinners_alive
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, free)
-            .ok()?;
-        Some(SpinnerRole(&self.spinners_alive))
-    }
-
     /// How long to spin before the next yield point: the rest of the spin, or one yield period.
     fn slice(&self, left: Duration) -> Duration {
         match self.yield_every {
@@ -136,7 +113,7 @@ impl Workload for Yielding {
     fn task(self: Arc<Self>, mut unit: Unit) -> UnitFuture {
         Box::pin(async move {
             let workers = tokio::runtime::Handle::current().metrics().num_workers();
-            if let Some(_role) = self.claim_spinner(workers) {
+            if let Some(_role) = self.spinner_roles.claim(self.spinners, workers) {
                 loop {
                     let end = Instant::now() + self.spin;
                     while Instant::now() < end {
@@ -170,7 +147,7 @@ impl Workload for Yielding {
 
     fn thread(self: Arc<Self>, mut unit: Unit) {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        if let Some(_role) = self.claim_spinner(cores) {
+        if let Some(_role) = self.spinner_roles.claim(self.spinners, cores) {
             loop {
                 let end = Instant::now() + self.spin;
                 while Instant::now() < end {
