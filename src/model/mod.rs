@@ -320,7 +320,8 @@ mod tests {
     use super::*;
     use crate::protocol::WorkerSample;
 
-    fn run() -> RunInfo {
+    /// A sleep run on a 2-worker runtime, for the model's tests (per_unit's too).
+    pub(super) fn run() -> RunInfo {
         RunInfo {
             workload: "sleep".into(),
             scenario: None,

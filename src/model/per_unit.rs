@@ -42,22 +42,14 @@ mod tests {
     use super::*;
     use crate::controller::guard::projected_rss_bytes;
     use crate::model::{Model, OsStat, RunInfo, SideEvent, SideSample};
-    use crate::protocol::{RuntimeFlavor, Side, WorkerSample};
+    use crate::protocol::{Side, WorkerSample};
 
     const BASE: u64 = 4 << 20;
 
     fn model() -> Model {
         let run = RunInfo {
-            workload: "sleep".into(),
             scenario: Some("memory".into()),
-            caption: String::new(),
-            params: vec![],
-            runtime: RuntimeFlavor::MultiThread,
-            workers: 2,
-            interval_ms: 250,
-            mode: String::new(),
-            headline: Vec::new(),
-            one_side: None,
+            ..crate::model::tests::run()
         };
         Model::new(run, 10.0)
     }
