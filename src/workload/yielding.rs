@@ -87,12 +87,14 @@ fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
 }
 
 impl Yielding {
-    /// How long to spin before the next yield point: the rest of the spin, or one yield period.
-    fn slice(&self, left: Duration) -> Duration {
-        match self.yield_every {
-            Some(every) if self.yield_now.load(Ordering::Relaxed) => every.min(left),
-            _ => left,
-        }
+    /// The next moment a spinner yields: one yield period from now, if yielding is on and the
+    /// spin that ends at `end` lasts past it. None: spin to the end without yielding.
+    fn next_yield_point(&self, end: Instant) -> Option<Instant> {
+        let every = self
+            .yield_every
+            .filter(|_| self.yield_now.load(Ordering::Relaxed))?;
+        let point = Instant::now() + every;
+        (point < end).then_some(point)
     }
 
     /// Timer units start spread over one period so they do not all wake at once.
@@ -116,14 +118,13 @@ impl Workload for Yielding {
             if let Some(_role) = self.spinner_roles.claim(self.spinners, workers) {
                 loop {
                     let end = Instant::now() + self.spin;
-                    while Instant::now() < end {
-                        spin_until(Instant::now() + self.slice(end - Instant::now()));
-                        if Instant::now() < end {
-                            // The only point where this task lets others run.
-                            tokio::task::yield_now().await;
-                            self.yields.fetch_add(1, Ordering::Relaxed);
-                        }
+                    while let Some(point) = self.next_yield_point(end) {
+                        spin_until(point);
+                        // The only point where this task lets others run.
+                        tokio::task::yield_now().await;
+                        self.yields.fetch_add(1, Ordering::Relaxed);
                     }
+                    spin_until(end);
                     if unit.retire_if_surplus() {
                         return;
                     }
@@ -150,14 +151,13 @@ impl Workload for Yielding {
         if let Some(_role) = self.spinner_roles.claim(self.spinners, cores) {
             loop {
                 let end = Instant::now() + self.spin;
-                while Instant::now() < end {
-                    spin_until(Instant::now() + self.slice(end - Instant::now()));
-                    if Instant::now() < end {
-                        // The OS preempts this thread whether it yields or not.
-                        std::thread::yield_now();
-                        self.yields.fetch_add(1, Ordering::Relaxed);
-                    }
+                while let Some(point) = self.next_yield_point(end) {
+                    spin_until(point);
+                    // The OS preempts this thread whether it yields or not.
+                    std::thread::yield_now();
+                    self.yields.fetch_add(1, Ordering::Relaxed);
                 }
+                spin_until(end);
                 if unit.retire_if_surplus() {
                     return;
                 }
