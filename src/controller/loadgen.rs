@@ -178,8 +178,8 @@ impl Session {
 
 /// Makes an echo sample say what the side's connections cost: units are the connections the server
 /// has open, the target the connections asked for; the load generator's live figures go into `extra`
-/// (requests/s over the last second, latency over the last sample interval; the steady-state latency
-/// goes into `lateness_steady` for a final report) and its
+/// (requests/s over the last second, latency over the last sample interval; a final report takes
+/// their mean over the steady state, see `SideModel::final_figures`) and its
 /// request latency, timed on the load generator's clock, stands in for the lateness. Its limit becomes
 /// the side's, unless the server has one.
 fn merge(s: &mut SideSample, target_units: u64, load: Option<&LoadSideSample>) {

@@ -189,7 +189,7 @@ pub const THREAD_STACK_KEY: &str = "thread_stack_bytes";
 const WORKER_KEYS: [&str; 3] = [BASELINE_VIRTUAL_KEY, BASELINE_THREADS_KEY, THREAD_STACK_KEY];
 
 /// NaN and infinities are not JSON; they become null.
-fn json_number(v: f64) -> serde_json::Value {
+pub(crate) fn json_number(v: f64) -> serde_json::Value {
     serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 

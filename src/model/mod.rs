@@ -10,6 +10,8 @@ pub mod saturation;
 pub use figures::{Figures, OsStat, SideSample, ratio};
 pub use ring::Ring;
 
+use std::collections::BTreeMap;
+
 use crate::protocol::{RuntimeFlavor, Side};
 
 /// Errors kept per side (the newest).
@@ -77,6 +79,9 @@ pub struct SideModel {
     pub steady_from: Option<SideSample>,
     /// Per-unit memory as measured at the most units this side has had.
     pub peak: per_unit::PeakCost,
+    /// Workload figures (`extra`) summed over the steady state: (sum, samples) per key, only of
+    /// samples whose one-second window lies wholly inside it.
+    pub steady_extra: BTreeMap<String, (f64, u32)>,
     pub errors: Ring<String>,
     pub limit_hit: Option<String>,
     /// When this side's worker was launched, in seconds since the controller started.
@@ -95,6 +100,7 @@ impl SideModel {
             figures: None,
             steady_from: None,
             peak: per_unit::PeakCost::default(),
+            steady_extra: BTreeMap::new(),
             errors: Ring::new(MAX_ERRORS),
             limit_hit: None,
             launched_at_s: 0.0,
@@ -106,8 +112,10 @@ impl SideModel {
         self.recent.last()
     }
 
-    /// Figures over the steady state (since the unit count settled) for a final report;
-    /// falls back to the recent window when the steady state is shorter than a second.
+    /// Figures over the steady state (since the unit count settled) for a final report: rates and
+    /// lateness between its first and last samples, workload figures (`extra`, reported per second
+    /// by the worker) as their mean over it; falls back to the recent window when the steady state
+    /// is shorter than a second.
     pub fn final_figures(&self, workload: &str) -> Option<Figures> {
         let last = self.latest()?;
         let mut f = match &self.steady_from {
@@ -117,6 +125,12 @@ impl SideModel {
                 let sched = last.worker.sched_delay_steady.filter(|p| p.count > 0);
                 f.sched_delay_p50_us = sched.map(|p| p.p50_us);
                 f.sched_delay_p99_us = sched.map(|p| p.p99_us);
+                // Workload figures: the mean of their per-second values over the steady state.
+                for (k, v) in &mut f.extra {
+                    if let Some(&(sum, n)) = self.steady_extra.get(k).filter(|e| e.1 > 0) {
+                        *v = figures::json_number(sum / f64::from(n));
+                    }
+                }
                 f
             }
             _ => self.figures.clone()?,
@@ -167,6 +181,15 @@ impl SideModel {
             .map(|f| (f.worker.units, f.worker.target_units));
         if !settled || steady_units != Some((w.units, w.target_units)) {
             self.steady_from = settled.then(|| s.clone());
+            self.steady_extra.clear();
+        }
+        if let Some(from) = &self.steady_from
+            && w.t_us.saturating_sub(from.worker.t_us) as f64 >= RATE_WINDOW_S * 1e6
+        {
+            for (k, v) in w.extra.iter().filter(|(_, v)| v.is_finite()) {
+                let e = self.steady_extra.entry(k.clone()).or_insert((0.0, 0));
+                *e = (e.0 + v, e.1 + 1);
+            }
         }
         // Rates over the newest sample at least RATE_WINDOW_S older, else the oldest we have.
         let from = self
@@ -373,6 +396,42 @@ mod tests {
                 .map(|s| s.worker.t_us),
             Some(250_000)
         );
+    }
+
+    #[test]
+    fn workload_figures_in_the_final_report_cover_the_steady_state() {
+        let mut m = Model::new(run(), 10.0);
+        let mut with = |t_ms: u64, units: u64, switch_ns: f64| {
+            let mut s = SideSample {
+                worker: WorkerSample {
+                    t_us: t_ms * 1000,
+                    units,
+                    target_units: units,
+                    ..Default::default()
+                },
+                os: OsStat::default(),
+            };
+            s.worker.extra.insert("switch_ns".into(), switch_ns);
+            m.apply(
+                Side::Async,
+                SideEvent::Sample(Box::new(s)),
+                t_ms as f64 / 1e3,
+            );
+        };
+        // Before the count settles: left out. Then 1 s to fill the window, then 200 and 400 ns.
+        with(0, 5, 9_999.0);
+        for t in [250, 500, 750, 1000] {
+            with(t, 10, 9_999.0);
+        }
+        for (t, ns) in [(1250, 200.0), (1500, 400.0), (1750, 200.0), (2000, 400.0)] {
+            with(t, 10, ns);
+        }
+        let f = m
+            .side(Side::Async)
+            .final_figures("switch")
+            .expect("figures");
+        let ns = f.extra["switch_ns"].as_f64().expect("number");
+        assert!((ns - 300.0).abs() < 1e-9, "{ns}");
     }
 
     #[test]
