@@ -92,7 +92,8 @@ pub struct Cli {
     #[arg(long)]
     pub pin: bool,
 
-    /// One side at a time: only this side runs, the other is kept at 0 units (key o in the TUI)
+    /// One side at a time: only this side runs, the other is kept at 0 units (key o in the TUI);
+    /// turns: each side runs alone in turn and the two turns are compared
     #[arg(long, value_enum, value_name = "SIDE")]
     pub one_side: Option<OneSide>,
 
@@ -150,13 +151,16 @@ pub enum WorkerSched {
 pub enum OneSide {
     Async,
     Threads,
+    Turns,
 }
 
-impl From<OneSide> for Side {
-    fn from(s: OneSide) -> Side {
-        match s {
-            OneSide::Async => Side::Async,
-            OneSide::Threads => Side::Threads,
+impl OneSide {
+    /// The side that runs first, and whether the sides take turns.
+    pub fn settings(self) -> (Side, bool) {
+        match self {
+            OneSide::Async => (Side::Async, false),
+            OneSide::Threads => (Side::Threads, false),
+            OneSide::Turns => (Side::Async, true),
         }
     }
 }

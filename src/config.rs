@@ -29,6 +29,9 @@ pub struct RunConfig {
     pub stack_bytes: Option<usize>,
     /// One side at a time: only this side runs, the other is kept at 0 units.
     pub one_side: Option<Side>,
+    /// With `one_side`: the sides take turns of `turn` each, and the headline compares the turns.
+    pub turns: bool,
+    pub turn: Duration,
     pub launch: LaunchOpts,
     pub window: Duration,
     pub fps: u32,
@@ -38,6 +41,9 @@ pub struct RunConfig {
     /// Most RSS each side may use (see controller/guard.rs).
     pub memory_budget: crate::controller::guard::MemoryBudget,
 }
+
+/// How long each side runs alone when the sides take turns, in the TUI.
+pub const TUI_TURN: Duration = Duration::from_secs(10);
 
 /// Number of CPUs this process may run on.
 pub fn cores() -> usize {
@@ -104,7 +110,9 @@ fn starting_run(
         s.stack_bytes = Some(b);
     }
     if let Some(side) = cli.one_side {
-        s.one_side = Some(side.into());
+        let (side, turns) = side.settings();
+        s.one_side = Some(side);
+        s.turns = turns;
     }
     for item in &cli.set {
         let (name, value) = item
@@ -135,6 +143,12 @@ impl RunConfig {
             interval_ms: cli.interval_ms,
             stack_bytes: None,
             one_side: None,
+            turns: false,
+            // Headless: half the run each, so both sides get a turn; the TUI: long enough to read.
+            turn: match cli.duration {
+                Some(d) if cli.headless => d / 2,
+                _ => TUI_TURN,
+            },
             launch: LaunchOpts {
                 nice: cli.nice,
                 sched: match cli.sched {
@@ -169,6 +183,7 @@ impl RunConfig {
         self.workers = s.settings.workers.unwrap_or_else(cores);
         self.stack_bytes = s.settings.stack_bytes;
         self.one_side = s.settings.one_side;
+        self.turns = s.settings.turns && s.settings.one_side.is_some();
         Ok(())
     }
 
@@ -210,6 +225,11 @@ impl RunConfig {
         let list = |v: &Vec<usize>| v.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
         let pinned = !self.launch.cpus.iter().all(Vec::is_empty);
         let fairness = match (self.one_side, pinned) {
+            (Some(side), _) if self.turns => format!(
+                "taking turns of {} s: {} now",
+                self.turn.as_secs_f64(),
+                side.name()
+            ),
             (Some(side), false) => format!("one side at a time: {} only", side.name()),
             (Some(side), true) => format!(
                 "one side at a time: {} only, on cpu {}",
@@ -264,6 +284,7 @@ impl RunConfig {
                     |s| s.headline.clone(),
                 ),
             one_side: self.one_side,
+            turns: self.turns,
         }
     }
 }

@@ -72,7 +72,7 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
         .iter()
         .map(|&side| {
             let m = model.side(side);
-            m.final_figures(&cfg.workload).unwrap_or_else(|| {
+            model.report_figures(side).unwrap_or_else(|| {
                 let mut f = Figures::empty(side, &cfg.workload);
                 f.errors = m.error_list();
                 if f.errors.is_empty() {
@@ -106,8 +106,9 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
         .map(|(f, measured)| {
             let mut v = serde_json::to_value(f).unwrap_or_default();
             // Judged on the steady figures, and only for a side that ran to the end.
+            let m = model.side(f.side);
             let saturated = measured
-                .filter(|_| headline::steady(model.side(f.side)))
+                .filter(|_| headline::steady(m) || (model.run.turns && m.turn_figures.is_some()))
                 .and_then(|f| saturation(&model.run, f));
             if let Some(obj) = v.as_object_mut() {
                 obj.insert("saturated".into(), json!(saturated.is_some()));

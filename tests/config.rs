@@ -124,7 +124,7 @@ fn list_names_every_scenario_with_its_parameters_and_ranges() {
         "spawn_blocking  = false  (default; true or false)",
         "async_units   an integer from 0 to 10000000",
         "stack_kib     an integer from 16 to 1048576",
-        "one_side      \"async\", \"threads\" or \"off\"",
+        "one_side      \"async\", \"threads\", \"turns\" or \"off\"",
     ] {
         assert!(text.contains(needle), "{needle}: {text}");
     }
@@ -214,7 +214,8 @@ fn every_builtin_scenario_starts_headless_and_both_sides_report() {
             "--scenario",
             name,
             "--duration",
-            "1500ms",
+            // Sides taking turns get half the run each, and a turn counts once it was steady 1 s.
+            if *name == "parallel" { "5s" } else { "1500ms" },
             "--interval-ms",
             "100",
         ];

@@ -58,6 +58,8 @@ pub struct Session {
     pub(crate) guard: guard::Guard,
     /// CPU time spent by others on the machine, for the header.
     machine: collect::machine::MachineLoad,
+    /// When the running side's turn began (seconds since start), when the sides take turns.
+    pub(crate) turn_started_s: f64,
 }
 
 impl Session {
@@ -78,6 +80,7 @@ impl Session {
             loadgen: loadgen::Loadgen::default(),
             guard: guard::Guard::new(budget),
             machine: collect::machine::MachineLoad::default(),
+            turn_started_s: 0.0,
         };
         for side in Side::BOTH {
             s.launch(side);
@@ -157,6 +160,7 @@ impl Session {
     pub fn tick(&mut self) {
         let now = self.now_s();
         self.model.tick(now);
+        self.take_turns(now);
         // Ours: the controller, each worker as it reports itself, the load generator.
         let workers: f64 = Side::BOTH
             .iter()
@@ -261,6 +265,7 @@ impl Session {
     /// Relaunches both workers with the current configuration.
     pub fn restart_all(&mut self) {
         self.stop_workers();
+        self.turn_started_s = self.now_s();
         self.model = Model::new(self.cfg.run_info(), self.cfg.window.as_secs_f64());
         for side in Side::BOTH {
             self.launch(side);

@@ -141,11 +141,25 @@ impl Session {
         }
     }
 
+    /// Taking turns: once the running side has had its turn, its figures are kept and the other
+    /// side runs alone.
+    pub(crate) fn take_turns(&mut self, now_s: f64) {
+        let Some(run) = self.cfg.one_side.filter(|_| self.cfg.turns) else {
+            return;
+        };
+        if now_s - self.turn_started_s >= self.cfg.turn.as_secs_f64() {
+            self.model.end_turn(run);
+            self.run_alone(other(run));
+            self.refresh_run_info();
+        }
+    }
+
     /// On: only the selected side runs (async when both are selected). Off: both run again.
     pub fn toggle_one_side(&mut self, selection: Selection) {
         match self.cfg.one_side {
             Some(run) => {
                 self.cfg.one_side = None;
+                self.cfg.turns = false;
                 let stopped = other(run);
                 self.set_units(stopped, self.resume_units[stopped.index()]);
             }
@@ -176,6 +190,7 @@ impl Session {
     /// `run` goes (back) to its count, the other side to 0 units with its count kept.
     fn run_alone(&mut self, run: Side) {
         self.cfg.one_side = Some(run);
+        self.turn_started_s = self.now_s();
         let stopped = other(run);
         if self.cfg.units[stopped.index()] > 0 {
             self.set_units(stopped, 0);

@@ -241,7 +241,7 @@ impl Headline {
 
 /// Whether both sides are in a state to be compared; the reason when not.
 pub fn gate(run: &RunInfo, sides: &[SideModel; 2]) -> Result<(), String> {
-    if run.one_side.is_some() {
+    if run.one_side.is_some() && !run.turns {
         return Err("one side at a time".into());
     }
     for m in sides {
@@ -249,11 +249,13 @@ pub fn gate(run: &RunInfo, sides: &[SideModel; 2]) -> Result<(), String> {
         match &m.status {
             Status::Failed(_) => return Err(format!("{name} side failed")),
             Status::NotResponding => return Err(format!("{name} side not responding")),
+            // Taking turns, the idle side is compared by its last turn.
+            Status::Stopped if run.turns => {}
             Status::Stopped => return Err(format!("{name} side stopped")),
             Status::Starting | Status::Running => {}
         }
     }
-    if sides.iter().all(steady) {
+    if run.turns || sides.iter().all(steady) {
         Ok(())
     } else {
         Err("settling…".into())
@@ -276,17 +278,23 @@ pub fn steady(m: &SideModel) -> bool {
 fn judge(
     figure: &'static FigureDef,
     gate: &Result<(), String>,
+    turns: bool,
     values: [Option<f64>; 2],
     units: [u64; 2],
 ) -> Headline {
-    let reason = match gate {
-        Err(why) => Some(why.clone()),
-        Ok(()) if figure.total && units[0] != units[1] => Some(format!(
+    let unmeasured = Side::BOTH.into_iter().find(|s| values[s.index()].is_none());
+    let reason = match (gate, unmeasured) {
+        (Err(why), _) => Some(why.clone()),
+        (Ok(()), Some(side)) if turns => Some(format!(
+            "taking turns: {} side not measured yet",
+            side.name()
+        )),
+        (Ok(()), Some(_)) => Some("settling…".into()),
+        (Ok(()), None) if figure.total && units[0] != units[1] => Some(format!(
             "a total, and the sides run {} vs {} units",
             units[0], units[1]
         )),
-        Ok(()) if values.iter().any(Option::is_none) => Some("settling…".into()),
-        Ok(()) => None,
+        (Ok(()), None) => None,
     };
     Headline {
         figure,
@@ -303,12 +311,18 @@ pub fn final_line(
     figures: [Option<&Figures>; 2],
 ) -> Vec<Headline> {
     let gate = gate(run, sides);
+    // A side that is not running steadily (stopped, failed, idle) feeds no value at all, unless the
+    // sides take turns and the figures are those of its last turn.
+    let figures = [0, 1].map(|i| {
+        figures[i].filter(|_| steady(&sides[i]) || (run.turns && sides[i].turn_figures.is_some()))
+    });
     let units = figures.map(|f| f.map_or(0, |f| f.units));
-    // A side that is not running steadily (stopped, failed, idle) feeds no value at all.
-    let figures = [0, 1].map(|i| figures[i].filter(|_| steady(&sides[i])));
     figures_of(run)
         .into_iter()
-        .map(|def| judge(def, &gate, figures.map(|f| f.and_then(def.get)), units))
+        .map(|def| {
+            let values = figures.map(|f| f.and_then(def.get));
+            judge(def, &gate, run.turns, values, units)
+        })
         .collect()
 }
 
@@ -321,6 +335,8 @@ pub struct Tracker {
     series: Vec<[Ring<(f64, f64)>; 2]>,
     /// The steady start (worker clock) the series of each side belong to.
     steady_key: [Option<u64>; 2],
+    /// The unit count of each side's series (taking turns, the idle side's last turn).
+    series_units: [u64; 2],
     /// What the series were measured under: parameters and runtime (a live flip starts them over).
     run_key: Vec<String>,
     /// The gate as of the last update.
@@ -354,7 +370,9 @@ impl Tracker {
         self.follow(run);
         let i = m.side.index();
         let key = m.steady_from.as_ref().map(|s| s.worker.t_us);
-        if key != self.steady_key[i] || !steady(m) {
+        // Taking turns, an idle side keeps the series of its last turn until its next one settles.
+        let keep = run.turns && !steady(m);
+        if !keep && (key != self.steady_key[i] || !steady(m)) {
             // A new unit count is a new steady state: figures of the old one do not mix in.
             self.steady_key[i] = key;
             for s in &mut self.series {
@@ -364,6 +382,7 @@ impl Tracker {
         let Some(f) = m.figures.as_ref().filter(|_| steady(m)) else {
             return;
         };
+        self.series_units[i] = f.units;
         for (def, s) in self.figures.iter().zip(&mut self.series) {
             if let Some(v) = (def.get)(f).filter(|v| v.is_finite()) {
                 s[i].push((t_s, v));
@@ -379,12 +398,19 @@ impl Tracker {
         if !gate_changed && now_s - self.shown_at_s < UPDATE_S {
             return;
         }
-        let units = [0, 1].map(|i| sides[i].figures.as_ref().map_or(0, |f| f.units));
+        let units = if run.turns {
+            self.series_units
+        } else {
+            [0, 1].map(|i| sides[i].figures.as_ref().map_or(0, |f| f.units))
+        };
         self.shown = self
             .figures
             .iter()
             .zip(&self.series)
-            .map(|(&def, s)| judge(def, &gate, [0, 1].map(|i| smoothed(&s[i], now_s)), units))
+            .map(|(&def, s)| {
+                let values = [0, 1].map(|i| smoothed(&s[i], now_s));
+                judge(def, &gate, run.turns, values, units)
+            })
             .collect();
         self.shown_at_s = now_s;
         self.shown_gate = Some(gate);

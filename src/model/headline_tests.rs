@@ -19,6 +19,7 @@ fn run(one_side: Option<Side>) -> RunInfo {
         mode: String::new(),
         headline: vec![find("rss_per_unit").expect("listed")],
         one_side,
+        turns: false,
     }
 }
 
@@ -142,6 +143,42 @@ fn it_says_why_it_cannot_compare() {
     let mut m = launched(run(None));
     feed(&mut m, 0, 20, [1000, 0], 0.0);
     assert_eq!(first(&m).reason.as_deref(), Some("threads side stopped"));
+}
+
+#[test]
+fn taking_turns_compares_each_sides_last_turn() {
+    for figure in ["rss_per_unit", "ops_per_sec"] {
+        let mut r = run(Some(Side::Async));
+        r.turns = true;
+        r.headline = vec![find(figure).expect("listed")];
+        let mut m = launched(r);
+        // The async side's turn, the threads side idle at 0 units.
+        feed(&mut m, 0, 20, [1000, 0], 0.0);
+        assert_eq!(
+            first(&m).reason.as_deref(),
+            Some("taking turns: threads side not measured yet"),
+            "{figure}"
+        );
+        m.end_turn(Side::Async);
+        m.run.one_side = Some(Side::Threads);
+        // The threads side's turn: the async side idle, compared by its last turn, at 1000 units
+        // each although it runs 0 now (a total compares too).
+        feed(&mut m, 20, 40, [0, 1000], 0.0);
+        let h = first(&m);
+        assert!(h.comparable, "{figure}: {h:?}");
+        assert!(h.values.iter().all(Option::is_some), "{h:?}");
+        assert!(
+            m.report_figures(Side::Async)
+                .is_some_and(|f| f.units == 1000)
+        );
+        // A failed side never feeds it, turn or not.
+        m.apply(Side::Async, SideEvent::Failed("killed".into()), 10.1);
+        assert_eq!(first(&m).reason.as_deref(), Some("async side failed"));
+    }
+    // Without turns, the same states are one side at a time and never compared.
+    let mut m = launched(run(Some(Side::Threads)));
+    feed(&mut m, 0, 20, [0, 1000], 0.0);
+    assert_eq!(first(&m).reason.as_deref(), Some("one side at a time"));
 }
 
 #[test]

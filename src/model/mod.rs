@@ -84,6 +84,8 @@ pub struct SideModel {
     pub steady_extra: BTreeMap<String, (f64, u32)>,
     pub errors: Ring<String>,
     pub limit_hit: Option<String>,
+    /// When the sides take turns: this side's steady figures at the end of its last turn.
+    pub turn_figures: Option<Figures>,
     /// When this side's worker was launched, in seconds since the controller started.
     pub launched_at_s: f64,
     pub last_seen_s: f64,
@@ -103,6 +105,7 @@ impl SideModel {
             steady_extra: BTreeMap::new(),
             errors: Ring::new(MAX_ERRORS),
             limit_hit: None,
+            turn_figures: None,
             launched_at_s: 0.0,
             last_seen_s: 0.0,
         }
@@ -243,6 +246,8 @@ pub struct RunInfo {
     pub headline: Vec<&'static headline::FigureDef>,
     /// One side at a time: the side that runs.
     pub one_side: Option<Side>,
+    /// The sides take turns: each is measured alone and the headline compares the turns.
+    pub turns: bool,
 }
 
 /// The whole model.
@@ -317,6 +322,26 @@ impl Model {
         self.headline.refresh(&self.run, &self.sides, self.now_s);
     }
 
+    /// The sides take turns and `side`'s turn ends now: its steady figures are kept to compare with
+    /// the other side's turn (a turn too short to be steady keeps nothing).
+    pub fn end_turn(&mut self, side: Side) {
+        let m = &mut self.sides[side.index()];
+        if headline::steady(m) {
+            m.turn_figures = m.final_figures(&self.run.workload);
+        }
+    }
+
+    /// The figures a final report gives for `side`: those of its steady state, or, when the sides
+    /// take turns and this one is idle now, those of its last turn.
+    pub fn report_figures(&self, side: Side) -> Option<Figures> {
+        let m = self.side(side);
+        let idle = self.run.turns && !headline::steady(m);
+        match &m.turn_figures {
+            Some(f) if idle => Some(f.clone()),
+            _ => m.final_figures(&self.run.workload),
+        }
+    }
+
     /// Time passes: a side silent for 4 intervals (and at least 2 s) is marked not responding.
     pub fn tick(&mut self, now_s: f64) {
         self.now_s = self.now_s.max(now_s);
@@ -356,6 +381,7 @@ mod tests {
             mode: String::new(),
             headline: Vec::new(),
             one_side: None,
+            turns: false,
         }
     }
 

@@ -17,6 +17,8 @@ pub struct Settings {
     pub stack_bytes: Option<usize>,
     /// Only this side runs, the other is kept at 0 units (fairness on few cores).
     pub one_side: Option<Side>,
+    /// One side at a time, taking turns (async first): each side is measured alone, then compared.
+    pub turns: bool,
 }
 
 impl Default for Settings {
@@ -27,6 +29,7 @@ impl Default for Settings {
             workers: None,
             stack_bytes: None,
             one_side: None,
+            turns: false,
         }
     }
 }
@@ -129,19 +132,26 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting {
         name: "one_side",
-        allowed: "\"async\", \"threads\" or \"off\"",
-        help: "run only this side, the other kept at 0 units, so they do not share the cores",
+        allowed: "\"async\", \"threads\", \"turns\" or \"off\"",
+        help: "run only this side, the other kept at 0 units, so they do not share the cores; turns: each side alone in turn, then compared",
         ty: Type::Text,
         set: |s, t| {
-            s.one_side = match t.trim() {
-                "async" => Some(Side::Async),
-                "threads" => Some(Side::Threads),
-                "off" | "none" | "both" => None,
+            (s.one_side, s.turns) = match t.trim() {
+                "async" => (Some(Side::Async), false),
+                "threads" => (Some(Side::Threads), false),
+                "turns" => (Some(Side::Async), true),
+                "off" | "none" | "both" => (None, false),
                 _ => return None,
             };
             Some(())
         },
-        show: |s| s.one_side.map_or("off", Side::name).to_string(),
+        show: |s| {
+            if s.turns {
+                "turns".into()
+            } else {
+                s.one_side.map_or("off", Side::name).to_string()
+            }
+        },
     },
 ];
 

@@ -29,6 +29,7 @@ pub fn run_info() -> RunInfo {
         mode: "both sides share 2 cores · workers at nice 10".into(),
         headline: Vec::new(),
         one_side: None,
+        turns: false,
     }
 }
 

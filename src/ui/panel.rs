@@ -101,6 +101,14 @@ pub fn problems(model: &Model, m: &SideModel, width: u16) -> Vec<Line<'static>> 
                 theme::alarm(),
             );
         }
+        Status::Stopped if model.run.turns => push(
+            if m.turn_figures.is_some() {
+                "idle until its turn: headline from its last turn".into()
+            } else {
+                "idle until its turn (o runs both)".into()
+            },
+            theme::dim(),
+        ),
         Status::Stopped if model.run.one_side.is_some() => push(
             "idle: one side at a time (o runs both)".into(),
             theme::dim(),

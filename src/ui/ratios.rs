@@ -96,6 +96,10 @@ pub fn line(model: &Model, width_cells: usize) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     if head.comparable {
         spans.extend(compared(head));
+        if model.run.turns {
+            // Measured one after the other, never at once: said next to the figure it shapes.
+            spans.push(Span::styled(" (each alone, in turns)", theme::dim()));
+        }
     } else {
         spans.extend(withheld(head, model));
     }

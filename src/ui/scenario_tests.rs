@@ -41,12 +41,13 @@ fn every_scenario_screen_shows_its_name_parameters_and_caption() {
 }
 
 #[test]
-fn the_mode_says_one_side_at_a_time() {
+fn the_mode_says_the_sides_take_turns() {
     let text = screen(&scenario_model("parallel"), &ViewState::default(), 80, 24);
     assert!(
-        text.contains("tokio current-thread · one side at a time: async only · each side nice 10"),
+        text.contains("tokio current-thread · taking turns of 10 s: async now · each side nice 10"),
         "{text}"
     );
+    assert!(text.contains("idle until its turn"), "{text}");
 }
 
 fn picker() -> Picker {
