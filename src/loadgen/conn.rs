@@ -1,5 +1,6 @@
 //! One client connection of the load generator: connect, then send a request, wait for its whole
-//! echo, check it byte for byte and note the latency, at a fixed rate or back to back.
+//! echo, check it byte for byte and note the latency, at a fixed rate or back to back. At a fixed rate
+//! the latency is timed from the scheduled send (less the timer's 1 ms tick), not from the actual one.
 //! A connection that fails reports why and ends; it is not reopened until the next target.
 
 use std::net::Ipv4Addr;
@@ -19,6 +20,8 @@ use super::stats::{OpenGuard, SideStats};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// An echo that takes longer counts as lost: the connection reports it and ends.
 const ECHO_TIMEOUT: Duration = Duration::from_secs(10);
+/// tokio's timer fires up to this long after a deadline (its 1 ms tick): a send that late is on time.
+const TIMER_TICK: Duration = Duration::from_millis(1);
 
 /// What every connection of one side shares.
 pub struct Shared {
@@ -80,10 +83,14 @@ async fn exchange(conn: u64, mut stream: TcpStream, shared: &Shared) -> Result<(
         Instant::now() + p * phase / 1000
     });
     for seq in 0u64.. {
+        // How late this send is against its schedule, beyond the timer's own tick.
+        let mut behind = Duration::ZERO;
         if let (Some(at), Some(period)) = (next.as_mut(), shared.period) {
             tokio::time::sleep_until(*at).await;
-            // A connection that fell behind skips the missed sends rather than bursting.
-            *at = (*at + period).max(Instant::now());
+            behind = at.elapsed().saturating_sub(TIMER_TICK);
+            // The schedule is kept: a connection that fell behind (a slow echo) sends at once until it
+            // catches up, and each of those requests counts the wait (no coordinated omission).
+            *at += period;
         }
         fill_request(&mut request, conn, seq);
         let sent = Instant::now();
@@ -99,7 +106,9 @@ async fn exchange(conn: u64, mut stream: TcpStream, shared: &Shared) -> Result<(
             Ok(Err(e)) => return Err(format!("request failed: {}", fds::describe(&e))),
             Ok(Ok(_)) => {}
         }
-        let latency = sent.elapsed();
+        // Timed from the scheduled send: a server that stalls a connection is charged for the
+        // requests that could not go out meanwhile, not only for the one it stalled.
+        let latency = sent.elapsed() + behind;
         if echo != request {
             return Err("an echo differed from its request".into());
         }
@@ -125,5 +134,53 @@ mod tests {
         assert_eq!(a, b);
         let mut short = [0u8; 3];
         fill_request(&mut short, 1, 1);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_stalled_echo_is_charged_to_the_requests_that_waited_behind_it() {
+        use crate::protocol::Side;
+        use tokio::net::TcpListener;
+        // An echo server that holds its 5th echo for 300 ms and answers every other one at once.
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = [0u8; 16];
+            for n in 1.. {
+                if s.read_exact(&mut buf).await.is_err() {
+                    return;
+                }
+                if n == 5 {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                if s.write_all(&buf).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let stats = Arc::new(SideStats::new(Side::Async));
+        let shared = Arc::new(Shared {
+            stats: Arc::clone(&stats),
+            connecting: Arc::new(Semaphore::new(1)),
+            period: Some(Duration::from_millis(10)),
+            request_bytes: 16,
+        });
+        let client = tokio::spawn(run(0, port, shared));
+        // Until 60 echoes came back (the stall is over by then), however slow the machine.
+        while stats.requests.load(Ordering::Relaxed) < 60 {
+            assert!(!client.is_finished(), "the connection ended");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        client.abort();
+        let mut h = hdrhistogram::Histogram::<u64>::new(3).expect("histogram");
+        stats.drain_latency(&mut h);
+        // ~30 sends were due during the stall; timed from their schedule, each counts its wait
+        // (300, 290, ... ms). Timed from the actual send, only the stalled one would be slow.
+        let slow = h.count_between(100_000, u64::MAX);
+        assert!(slow >= 10, "{slow} requests over 100 ms of {}", h.len());
     }
 }

@@ -92,7 +92,7 @@ impl SideStats {
         *self.limit.lock() = None;
     }
 
-    fn drain_latency(&self, into: &mut Histogram<u64>) {
+    pub(super) fn drain_latency(&self, into: &mut Histogram<u64>) {
         for shard in &self.latency {
             let mut h = shard.lock();
             let _ = into.add(&*h);
