@@ -34,6 +34,12 @@ const ASKS: &[Ask] = &[
         param: "tick_ms",
         pace: Pace::PeriodMs { counted: false },
     },
+    // The spinners never wake on the timer either; the timer units keep `tick_ms`.
+    Ask {
+        workload: "yield",
+        param: "tick_ms",
+        pace: Pace::PeriodMs { counted: false },
+    },
     Ask {
         workload: "echo",
         param: "rate",
@@ -92,5 +98,65 @@ fn per_sec(v: f64) -> String {
         format!("{:.0}k/s", v / 1e3)
     } else {
         format!("{v:.0}/s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Side;
+
+    fn run(workload: &str, params: &[(&str, &str)]) -> RunInfo {
+        let mut r = crate::model::tests::run();
+        r.workload = workload.into();
+        r.params = params
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        r
+    }
+
+    fn figures(workload: &str, units: u64, ops_per_sec: f64, p50_us: u64) -> Figures {
+        let mut f = Figures::empty(Side::Async, workload);
+        f.units = units;
+        f.ops_per_sec = ops_per_sec;
+        f.lateness_p50_us = Some(p50_us);
+        f
+    }
+
+    #[test]
+    fn timer_units_late_by_more_than_their_period_are_saturated() {
+        for workload in ["yield", "blocking"] {
+            let r = run(workload, &[("tick_ms", "10")]);
+            let held = saturation(&r, &figures(workload, 100, 0.0, 97_000));
+            assert!(
+                held.as_deref()
+                    .is_some_and(|w| w.contains("97 ms > 10 ms period")),
+                "{workload}: {held:?}"
+            );
+            // The spinners' own ops count nothing asked: a yielding run on time is not saturated.
+            assert_eq!(
+                saturation(&r, &figures(workload, 100, 0.0, 1_100)),
+                None,
+                "{workload}"
+            );
+        }
+    }
+
+    #[test]
+    fn sleepers_that_wake_less_than_asked_are_saturated() {
+        let r = run("sleep", &[("sleep_ms", "1")]);
+        // 10,000 units at 1 ms ask 10M wake-ups a second.
+        let why = saturation(&r, &figures("sleep", 10_000, 2e6, 500));
+        assert_eq!(
+            why.as_deref(),
+            Some("saturated: 2.0M/s of 10.0M/s wake-ups asked")
+        );
+        assert_eq!(saturation(&r, &figures("sleep", 10_000, 9.5e6, 500)), None);
+        // A workload that asks no pace is never saturated.
+        assert_eq!(
+            saturation(&run("cpu", &[]), &figures("cpu", 4, 1.0, 0)),
+            None
+        );
     }
 }
