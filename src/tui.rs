@@ -199,6 +199,7 @@ impl Loop {
         self.trace.frame(due_ns, start_ns, flushed_ns, run_delay_ns);
         self.starvation
             .frame(Instant::now(), late, start.elapsed(), run_delay_ns);
+        self.session.relieve_overload(self.starvation.last);
         Ok(())
     }
 

@@ -88,6 +88,8 @@ pub fn own_run_delay_ns() -> u64 {
 /// took (a terminal that does not read blocks the write), and how long the loop waited to run.
 #[derive(Debug)]
 pub struct Starvation {
+    /// How far behind the latest frame was.
+    pub last: Duration,
     worst: Duration,
     last_seen: Option<Instant>,
     last_run_delay_ns: u64,
@@ -97,6 +99,7 @@ impl Starvation {
     /// Starts counting the run-queue wait from now, not from the thread's start.
     pub fn starting_now() -> Starvation {
         Starvation {
+            last: Duration::ZERO,
             worst: Duration::ZERO,
             last_seen: None,
             last_run_delay_ns: own_run_delay_ns(),
@@ -109,6 +112,7 @@ impl Starvation {
         let waited = Duration::from_nanos(run_delay_ns.saturating_sub(self.last_run_delay_ns));
         self.last_run_delay_ns = run_delay_ns;
         let behind = late.max(write).max(waited);
+        self.last = behind;
         let showing = self
             .last_seen
             .is_some_and(|t| now.duration_since(t) < STARVED_SHOWN_FOR);

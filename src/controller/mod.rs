@@ -3,6 +3,7 @@
 
 pub mod guard;
 mod loadgen;
+pub mod overload;
 mod scenario;
 
 use std::sync::mpsc::Sender;
@@ -60,6 +61,8 @@ pub struct Session {
     machine: collect::machine::MachineLoad,
     /// When the running side's turn began (seconds since start), when the sides take turns.
     pub(crate) turn_started_s: f64,
+    /// When a side was last scaled down to give the screen back (`overload`).
+    pub(crate) last_relief_s: Option<f64>,
 }
 
 impl Session {
@@ -81,6 +84,7 @@ impl Session {
             guard: guard::Guard::new(budget),
             machine: collect::machine::MachineLoad::default(),
             turn_started_s: 0.0,
+            last_relief_s: None,
         };
         for side in Side::BOTH {
             s.launch(side);

@@ -1,0 +1,120 @@
+//! Overload relief for the stage: when the screen falls far behind while a side cannot keep up with
+//! what its units ask (10,000 threads each waking every millisecond ask 10M wake-ups a second, which
+//! the kernel serves from timer interrupts that no nice level or scheduling group outranks), that side
+//! is scaled down ÷10 and the screen says why. The TUI only; a headless run has no screen to lose.
+
+use std::time::Duration;
+
+use super::Session;
+use crate::model::saturation::saturation;
+use crate::model::{Model, Status};
+use crate::protocol::Side;
+
+/// Frames this far behind, and the speaker has lost the stage.
+pub const RELIEF_AFTER: Duration = Duration::from_secs(1);
+/// After a relief, the machine gets this long to catch up before the next one.
+const RELIEF_EVERY_S: f64 = 5.0;
+/// Fewer OS threads and a side's wake-ups are made by its own threads (tokio's timer), weighed by the
+/// scheduler like any work of that side: it cannot take the screen, however saturated (a million
+/// sleeping tasks stay a million).
+const MIN_OS_THREADS: u64 = 500;
+
+/// The side to scale down and why: a running side that is not keeping up with what its units ask,
+/// judged on its latest figures (during a ramp too: a ramp that never ends is the overload). Of two,
+/// the one with the most OS threads, whose wake-ups the kernel makes in interrupt context.
+pub fn overloaded(model: &Model) -> Option<(Side, String)> {
+    model
+        .sides
+        .iter()
+        .filter(|m| m.status == Status::Running)
+        .filter_map(|m| {
+            let f = m
+                .figures
+                .as_ref()
+                .filter(|f| f.os_threads >= MIN_OS_THREADS)?;
+            Some((f.os_threads, m.side, saturation(&model.run, f)?))
+        })
+        .max_by_key(|(threads, _, _)| *threads)
+        .map(|(_, side, why)| (side, why))
+}
+
+impl Session {
+    /// Called after each frame with how far behind it was.
+    pub fn relieve_overload(&mut self, behind: Duration) {
+        let now = self.now_s();
+        let recent = self.last_relief_s.is_some_and(|t| now - t < RELIEF_EVERY_S);
+        if behind < RELIEF_AFTER || recent {
+            return;
+        }
+        let Some((side, why)) = overloaded(&self.model) else {
+            return;
+        };
+        let alive = self
+            .model
+            .side(side)
+            .figures
+            .as_ref()
+            .map_or(0, |f| f.units);
+        let units = alive / 10;
+        self.set_units(side, units);
+        self.last_relief_s = Some(now);
+        self.notice = Some(format!(
+            "{} side scaled down to {units} units: the screen fell {:.1} s behind ({why})",
+            side.name(),
+            behind.as_secs_f64()
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Figures, RunInfo};
+
+    fn model(sleep_ms: &str, figures: [(u64, u64, f64); 2]) -> Model {
+        let run = RunInfo {
+            workload: "sleep".into(),
+            scenario: None,
+            caption: String::new(),
+            params: vec![("sleep_ms".into(), sleep_ms.into())],
+            runtime: crate::protocol::RuntimeFlavor::MultiThread,
+            workers: 2,
+            interval_ms: 250,
+            mode: String::new(),
+            headline: Vec::new(),
+            one_side: None,
+            turns: false,
+        };
+        let mut m = Model::new(run, 10.0);
+        for side in Side::BOTH {
+            let (units, os_threads, ops_per_sec) = figures[side.index()];
+            let s = &mut m.sides[side.index()];
+            s.status = Status::Running;
+            let mut f = Figures::empty(side, "sleep");
+            (f.units, f.os_threads, f.ops_per_sec) = (units, os_threads, ops_per_sec);
+            s.figures = Some(f);
+        }
+        m
+    }
+
+    #[test]
+    fn the_side_that_cannot_keep_up_is_the_one_relieved() {
+        // 1 ms sleepers: async keeps up with 1,000 tasks, 2,154 threads do a fifth of their wake-ups.
+        let m = model("1", [(1_000, 3, 990_000.0), (2_154, 2_157, 400_000.0)]);
+        let (side, why) = overloaded(&m).expect("the threads side is overloaded");
+        assert_eq!(side, Side::Threads);
+        assert!(why.contains("wake-ups asked"), "{why}");
+        // Both saturated: the async side's 3 threads cannot take the screen; the threads side can.
+        let m = model("1", [(10_000, 3, 500_000.0), (2_154, 2_157, 400_000.0)]);
+        assert_eq!(overloaded(&m).map(|o| o.0), Some(Side::Threads));
+        let m = model("1", [(1_000_000, 3, 500_000.0), (100, 103, 90_000.0)]);
+        assert_eq!(overloaded(&m), None, "a million saturated tasks stay");
+        // Both keep up: nothing to relieve, however late the screen (the lag is someone else's).
+        let m = model("100", [(1_000, 3, 10_000.0), (1_000, 1_003, 10_000.0)]);
+        assert_eq!(overloaded(&m), None);
+        // A stopped side is never scaled.
+        let mut m = model("1", [(1_000, 3, 990_000.0), (2_154, 2_157, 400_000.0)]);
+        m.sides[1].status = Status::Stopped;
+        assert_eq!(overloaded(&m), None);
+    }
+}
