@@ -81,3 +81,41 @@ fn locks_taken_in_opposite_order_deadlock_both_sides_and_in_one_order_they_do_no
         assert!(num(s, "ops_per_sec") > 10.0, "{name}: no work flowed: {s}");
     }
 }
+
+/// The OS sees threads, not tasks: in a default run the threads side's 1,000 threads sleep in one
+/// kernel function, and the async side's 1,000 tasks are a handful of threads (issue 13).
+#[test]
+fn the_os_sees_a_thread_per_thread_and_a_handful_of_threads_for_a_thousand_tasks() {
+    let (code, doc) = headless(&["--duration", "4s"]);
+    assert_eq!(code, Some(0), "{doc}");
+    let top = |s: &serde_json::Value| {
+        let channels = s["wait_channels"].as_array().unwrap();
+        assert!(channels.len() <= 5, "{s}");
+        let counts: Vec<f64> = channels.iter().map(|c| num(c, "count")).collect();
+        assert!(
+            counts.windows(2).all(|w| w[0] >= w[1]),
+            "not largest first: {s}"
+        );
+        channels.first().map_or(0.0, |c| num(c, "count"))
+    };
+    let states_sum = |s: &serde_json::Value| -> f64 {
+        let states = s["thread_states"].as_object().unwrap();
+        states.values().map(|v| v.as_f64().unwrap()).sum()
+    };
+    let threads = side(&doc, "threads");
+    assert_reported(threads);
+    assert_eq!(num(threads, "units"), 1000.0, "{threads}");
+    assert_eq!(threads["threads_sampled"], false, "{threads}");
+    assert!(top(threads) >= 900.0, "threads side: {threads}");
+    assert_eq!(
+        states_sum(threads),
+        num(threads, "threads_read"),
+        "{threads}"
+    );
+    let tasks = side(&doc, "async");
+    assert_reported(tasks);
+    assert_eq!(num(tasks, "units"), 1000.0, "{tasks}");
+    assert!(num(tasks, "threads_read") >= 1.0, "no census: {tasks}");
+    assert!(num(tasks, "threads_read") <= 10.0, "async side: {tasks}");
+    assert!(top(tasks) <= 10.0, "async side: {tasks}");
+}

@@ -5,7 +5,7 @@ use std::io::{BufReader, Read};
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use super::{Incoming, WorkerEvent, procstat};
+use super::{Incoming, WorkerEvent, procstat, threads};
 use crate::model::SideSample;
 use crate::protocol::{self, DecodeError, FromWorker, PROTOCOL_VERSION, Side};
 
@@ -49,6 +49,7 @@ pub fn read_stdout<E: From<WorkerEvent>>(
 ) {
     let mut r = BufReader::new(out);
     let mut buf = Vec::new();
+    let mut census = threads::Pacer::default();
     loop {
         let incoming = match protocol::read_line_bounded(&mut r, &mut buf) {
             Ok(None) | Err(_) => {
@@ -61,9 +62,15 @@ pub fn read_stdout<E: From<WorkerEvent>>(
                 Ok(FromWorker::Sample(worker)) => {
                     // Read right away so the OS figures and the worker's counters describe one moment.
                     let os = procstat::read(pid).unwrap_or_default();
+                    // What the OS sees of the threads: at most once a second, bounded, here on
+                    // the reader thread and never on the render path.
+                    let threads = census
+                        .run(|| threads::census(pid, threads::MAX_READ, threads::TOP).ok())
+                        .flatten();
                     Incoming::Sample(Box::new(SideSample {
                         worker: *worker,
                         os,
+                        threads,
                     }))
                 }
                 Ok(FromWorker::Hello { version, .. }) if version == PROTOCOL_VERSION => continue,

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use crate::collect::threads::ThreadCensus;
 use crate::protocol::{Percentiles, Side, WorkerSample};
 
 /// What the controller reads from /proc/<pid>/statm and /proc/<pid>/status of a worker.
@@ -22,6 +23,16 @@ pub struct OsStat {
 pub struct SideSample {
     pub worker: WorkerSample,
     pub os: OsStat,
+    /// The worker's threads by state and wait channel, on the samples a census was due (at most
+    /// one a second, `collect::threads`); None on the others.
+    pub threads: Option<ThreadCensus>,
+}
+
+/// One kernel wait channel and how many of the threads read sleep in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaitChannel {
+    pub name: String,
+    pub count: u64,
 }
 
 /// The headline figures of one side; the headless JSON prints exactly this per side.
@@ -78,6 +89,17 @@ pub struct Figures {
     pub limit_name: Option<String>,
     /// Seconds between the two samples the rates were taken over.
     pub window_s: f64,
+    /// Threads by scheduler state letter (R running, S sleeping, D uninterruptible, ...), from
+    /// /proc/<pid>/task/*/stat at the side's last census (at most one a second,
+    /// `collect::threads`); empty before the first. Counts of the threads read, never scaled up.
+    pub thread_states: BTreeMap<char, u64>,
+    /// The kernel functions those threads sleep in (/proc/<pid>/task/*/wchan), top five, largest
+    /// first: what the OS, and every debugger and profiler built on it, sees.
+    pub wait_channels: Vec<WaitChannel>,
+    /// Threads the census read: all of them, or above `collect::threads::MAX_READ` an even stride.
+    pub threads_read: u64,
+    /// True when the census read only a stride of the threads (`threads_read` < threads listed).
+    pub threads_sampled: bool,
     pub errors: Vec<String>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -157,6 +179,10 @@ impl Figures {
             limit_hit: b.limit_hit.clone(),
             limit_name: b.limit_name.clone(),
             window_s: dt_s,
+            thread_states: BTreeMap::new(),
+            wait_channels: Vec::new(),
+            threads_read: 0,
+            threads_sampled: false,
             errors: Vec::new(),
             extra: b
                 .extra
@@ -165,6 +191,24 @@ impl Figures {
                 .map(|(k, v)| (k.clone(), json_number(*v)))
                 .collect(),
         }
+    }
+}
+
+impl Figures {
+    /// Puts a side's last thread census (if any) into the figures.
+    pub fn apply_census(&mut self, census: Option<&ThreadCensus>) {
+        let Some(c) = census else { return };
+        self.thread_states.clone_from(&c.states);
+        self.wait_channels = c
+            .wait_channels
+            .iter()
+            .map(|(name, count)| WaitChannel {
+                name: name.clone(),
+                count: *count,
+            })
+            .collect();
+        self.threads_read = c.threads_read;
+        self.threads_sampled = c.sampled();
     }
 }
 
@@ -221,6 +265,7 @@ mod tests {
                 virtual_bytes: 0,
                 os_threads: 3,
             },
+            threads: None,
         }
     }
 

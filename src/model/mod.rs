@@ -7,7 +7,7 @@ pub mod per_unit;
 pub mod ring;
 pub mod saturation;
 
-pub use figures::{Figures, OsStat, SideSample, ratio};
+pub use figures::{Figures, OsStat, SideSample, ThreadCensus, WaitChannel, ratio};
 pub use ring::Ring;
 
 use crate::protocol::{RuntimeFlavor, Side};
@@ -79,6 +79,8 @@ pub struct SideModel {
     pub peak: per_unit::PeakCost,
     pub errors: Ring<String>,
     pub limit_hit: Option<String>,
+    /// The side's threads as the OS sees them, at the last census (at most one a second).
+    pub census: Option<ThreadCensus>,
     /// When this side's worker was launched, in seconds since the controller started.
     pub launched_at_s: f64,
     pub last_seen_s: f64,
@@ -97,6 +99,7 @@ impl SideModel {
             peak: per_unit::PeakCost::default(),
             errors: Ring::new(MAX_ERRORS),
             limit_hit: None,
+            census: None,
             launched_at_s: 0.0,
             last_seen_s: 0.0,
         }
@@ -123,6 +126,7 @@ impl SideModel {
         };
         let mut peak = self.peak;
         peak.apply(&mut f);
+        f.apply_census(self.census.as_ref());
         f.errors = self.error_list();
         Some(f)
     }
@@ -147,6 +151,9 @@ impl SideModel {
         s: SideSample,
         now_s: f64,
     ) {
+        if let Some(c) = &s.threads {
+            self.census = Some(c.clone());
+        }
         let w = &s.worker;
         self.last_seen_s = now_s;
         self.status = if w.target_units == 0 && w.units == 0 {
@@ -179,6 +186,7 @@ impl SideModel {
         if let Some(from) = from {
             let mut f = Figures::derive(self.side, workload, &from, &s, w.lateness);
             self.peak.apply(&mut f);
+            f.apply_census(self.census.as_ref());
             self.history.push(Point {
                 t_s: self.launched_at_s + w.t_us as f64 / 1e6,
                 units: w.units as f64,
@@ -345,6 +353,7 @@ mod tests {
                 ..Default::default()
             },
             os: OsStat::default(),
+            threads: None,
         }))
     }
 

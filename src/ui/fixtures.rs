@@ -449,5 +449,6 @@ fn sample(shape: &SideShape, i: u64) -> SideSample {
             virtual_bytes: BASELINE_VIRTUAL + units * c.virtual_per_unit,
             os_threads: shape.fixed_threads + units * c.os_threads_per_unit,
         },
+        threads: None,
     }
 }

@@ -173,6 +173,12 @@ pub const KEYS: &[KeyBinding] = &[
         action: Action::SourceView,
     },
     KeyBinding {
+        keys: &[Key::Char('d')],
+        label: "OS view",
+        help: "what the OS sees: threads by state and kernel wait channel",
+        action: Action::OsView,
+    },
+    KeyBinding {
         keys: &[Key::Char(' ')],
         label: "freeze",
         help: "freeze the display (sampling goes on); again to follow live",
@@ -319,6 +325,7 @@ mod tests {
             Action::OneSide,
             Action::Freeze,
             Action::SourceView,
+            Action::OsView,
             Action::Help,
             Action::Quit,
         ];
@@ -341,6 +348,7 @@ mod tests {
                 | Action::Freeze
                 | Action::SourceView
                 | Action::SourceScroll(_)
+                | Action::OsView
                 | Action::Help
                 | Action::Quit => {}
             }
