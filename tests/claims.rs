@@ -119,3 +119,67 @@ fn the_os_sees_a_thread_per_thread_and_a_handful_of_threads_for_a_thousand_tasks
     assert!(num(tasks, "threads_read") <= 10.0, "async side: {tasks}");
     assert!(top(tasks) <= 10.0, "async side: {tasks}");
 }
+
+/// tokio's own count of live tasks matches the async side's units (issue 13: within 2 %).
+#[test]
+fn the_runtime_counts_the_tasks_the_async_side_runs() {
+    let (code, doc) = headless(&["--duration", "4s", "--one-side", "async"]);
+    assert_eq!(code, Some(0), "{doc}");
+    let s = side(&doc, "async");
+    assert_reported(s);
+    let units = num(s, "units");
+    assert_eq!(units, 1000.0, "{s}");
+    let alive = num(&s["runtime"], "tasks_alive");
+    assert!(
+        (alive - units).abs() <= 0.02 * units,
+        "tasks_alive {alive} for {units} units: {s}"
+    );
+    assert_eq!(
+        s["runtime"]["workers_busy_percent"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{s}"
+    );
+    assert!(side(&doc, "threads")["runtime"].is_null(), "{doc}");
+}
+
+/// The busiest tokio worker's busy % in the blocking scenario, with spawn_blocking off or on.
+fn busiest_worker_percent(spawn_blocking: bool) -> f64 {
+    let set = format!("spawn_blocking={spawn_blocking}");
+    let (code, doc) = headless(&[
+        "--scenario",
+        "blocking",
+        "--one-side",
+        "async",
+        "--duration",
+        "4s",
+        "--set",
+        "block_ms=200",
+        "--set",
+        &set,
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    let s = side(&doc, "async");
+    assert_reported(s);
+    let busy: Vec<f64> = s["runtime"]["workers_busy_percent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(!busy.is_empty(), "{s}");
+    busy.into_iter().fold(0.0, f64::max)
+}
+
+/// A blocking call holds its worker: tokio counts it busy the whole 200 ms call (200 of every 210 ms,
+/// so ~95 %), whatever the load on the machine. Through spawn_blocking the call leaves the worker,
+/// and the same worker is busy a small fraction of the time.
+#[test]
+fn a_blocking_call_pins_a_tokio_worker_busy() {
+    let held = busiest_worker_percent(false);
+    let moved = busiest_worker_percent(true);
+    assert!(held >= 80.0, "blocking call: busiest worker {held}%");
+    assert!(moved <= 40.0, "spawn_blocking: busiest worker {moved}%");
+}

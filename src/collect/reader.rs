@@ -59,6 +59,11 @@ pub fn read_stdout<E: From<WorkerEvent>>(
             }
             Ok(Some(Err(e))) => Incoming::Protocol(e.to_string()),
             Ok(Some(Ok(()))) => match protocol::decode::<FromWorker>(&buf) {
+                Ok(FromWorker::Sample(worker))
+                    if let Some(Err(e)) = worker.runtime.as_ref().map(|r| r.check()) =>
+                {
+                    Incoming::Protocol(e)
+                }
                 Ok(FromWorker::Sample(worker)) => {
                     // Read right away so the OS figures and the worker's counters describe one moment.
                     let os = procstat::read(pid).unwrap_or_default();

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use crate::collect::threads::ThreadCensus;
-use crate::protocol::{Percentiles, Side, WorkerSample};
+use crate::protocol::{Percentiles, RuntimeCounters, Side, WorkerSample};
 
 /// What the controller reads from /proc/<pid>/statm and /proc/<pid>/status of a worker.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
@@ -100,6 +100,8 @@ pub struct Figures {
     pub threads_read: u64,
     /// True when the census read only a stride of the threads (`threads_read` < threads listed).
     pub threads_sampled: bool,
+    /// tokio's own figures of the async side's runtime; null on threads.
+    pub runtime: Option<RuntimeFigures>,
     pub errors: Vec<String>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -183,6 +185,7 @@ impl Figures {
             wait_channels: Vec::new(),
             threads_read: 0,
             threads_sampled: false,
+            runtime: RuntimeFigures::derive(a.runtime.as_ref(), b.runtime.as_ref(), dt_s),
             errors: Vec::new(),
             extra: b
                 .extra
@@ -191,6 +194,57 @@ impl Figures {
                 .map(|(k, v)| (k.clone(), json_number(*v)))
                 .collect(),
         }
+    }
+}
+
+/// tokio's own figures of the async side, from its stable `RuntimeMetrics` (`RuntimeCounters`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuntimeFigures {
+    /// Tasks alive as the runtime counts them (num_alive_tasks), at the later sample.
+    pub tasks_alive: u64,
+    /// Tasks in the runtime's shared queue (global_queue_depth), at the later sample.
+    pub global_queue_depth: u64,
+    /// Per worker thread: its busy time (worker_total_busy_duration) over the window ÷ the window, %.
+    /// Empty when the earlier sample has no counters of the same workers.
+    pub workers_busy_percent: Vec<f64>,
+    /// Times the worker threads parked (worker_park_count, summed) over the window, per second.
+    pub parks_per_sec: Option<f64>,
+}
+
+impl RuntimeFigures {
+    fn derive(
+        from: Option<&RuntimeCounters>,
+        to: Option<&RuntimeCounters>,
+        dt_s: f64,
+    ) -> Option<RuntimeFigures> {
+        let to = to?;
+        let from = from.filter(|f| {
+            dt_s > 0.0
+                && f.workers_busy_us.len() == to.workers_busy_us.len()
+                && f.workers_parks.len() == to.workers_parks.len()
+        });
+        let busy = from.map_or_else(Vec::new, |f| {
+            f.workers_busy_us
+                .iter()
+                .zip(&to.workers_busy_us)
+                .map(|(a, b)| b.saturating_sub(*a) as f64 / (dt_s * 1e6) * 100.0)
+                .collect()
+        });
+        let parks = from.map(|f| {
+            let sum = |v: &[u64]| v.iter().sum::<u64>();
+            sum(&to.workers_parks).saturating_sub(sum(&f.workers_parks)) as f64 / dt_s
+        });
+        Some(RuntimeFigures {
+            tasks_alive: to.tasks_alive,
+            global_queue_depth: to.global_queue_depth,
+            workers_busy_percent: busy,
+            parks_per_sec: parks,
+        })
+    }
+
+    /// The busiest worker's busy %, None before two samples.
+    pub fn busiest_percent(&self) -> Option<f64> {
+        self.workers_busy_percent.iter().copied().reduce(f64::max)
     }
 }
 
@@ -283,6 +337,35 @@ mod tests {
         assert_eq!(f.cpu_percent, 50.0);
         assert_eq!(f.ops_per_sec, 100.0);
         assert_eq!(f.window_s, 2.0);
+    }
+
+    #[test]
+    fn tokio_figures_are_rates_over_the_window_and_null_on_threads() {
+        let counters = |busy: [u64; 2], parks: [u64; 2]| RuntimeCounters {
+            tasks_alive: 1000,
+            global_queue_depth: 3,
+            workers_busy_us: busy.to_vec(),
+            workers_parks: parks.to_vec(),
+        };
+        let mut a = sample(1, 10, 0, 0, 0);
+        let mut b = sample(3, 10, 0, 0, 0);
+        a.worker.runtime = Some(counters([0, 100], [5, 5]));
+        b.worker.runtime = Some(counters([2_000_000, 200_100], [5, 45]));
+        let f = Figures::derive(Side::Async, "blocking", &a, &b, None);
+        let r = f.runtime.expect("runtime figures");
+        assert_eq!((r.tasks_alive, r.global_queue_depth), (1000, 3));
+        assert_eq!(r.workers_busy_percent, vec![100.0, 10.0]);
+        assert_eq!(r.busiest_percent(), Some(100.0));
+        assert_eq!(r.parks_per_sec, Some(20.0));
+        // One sample alone: levels, no rates.
+        let r = Figures::derive(Side::Async, "sleep", &b, &b, None).runtime;
+        assert_eq!(r.as_ref().map(|r| r.workers_busy_percent.len()), Some(0));
+        assert_eq!(r.and_then(|r| r.parks_per_sec), None);
+        let t = sample(3, 10, 0, 0, 0);
+        assert_eq!(
+            Figures::derive(Side::Threads, "sleep", &t, &t, None).runtime,
+            None
+        );
     }
 
     #[test]

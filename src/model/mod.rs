@@ -7,7 +7,7 @@ pub mod per_unit;
 pub mod ring;
 pub mod saturation;
 
-pub use figures::{Figures, OsStat, SideSample, ThreadCensus, WaitChannel, ratio};
+pub use figures::{Figures, OsStat, RuntimeFigures, SideSample, ThreadCensus, WaitChannel, ratio};
 pub use ring::Ring;
 
 use crate::protocol::{RuntimeFlavor, Side};
