@@ -58,6 +58,8 @@ pub struct Session {
     pub(crate) guard: guard::Guard,
     /// CPU time spent by others on the machine, for the header.
     machine: collect::machine::MachineLoad,
+    /// The non-zero value an integer flipped off by `f` had, to flip back to.
+    pub(crate) flip_memory: std::collections::BTreeMap<&'static str, i64>,
 }
 
 impl Session {
@@ -78,6 +80,7 @@ impl Session {
             loadgen: loadgen::Loadgen::default(),
             guard: guard::Guard::new(budget),
             machine: collect::machine::MachineLoad::default(),
+            flip_memory: std::collections::BTreeMap::new(),
         };
         for side in Side::BOTH {
             s.launch(side);
@@ -261,6 +264,7 @@ impl Session {
     /// Relaunches both workers with the current configuration.
     pub fn restart_all(&mut self) {
         self.stop_workers();
+        self.flip_memory.clear();
         self.model = Model::new(self.cfg.run_info(), self.cfg.window.as_secs_f64());
         for side in Side::BOTH {
             self.launch(side);

@@ -184,7 +184,10 @@ pub fn scenario_extras(name: &str) -> &'static [(&'static str, [f64; 2])] {
             ("blocking_calls_per_sec", [33.6, 32.0]),
             ("spawn_blocking", [0.0, 0.0]),
         ],
-        "yield" => &[("yields_per_sec", [0.0, 0.0]), ("yield_now", [0.0, 0.0])],
+        "yield" => &[
+            ("yields_per_sec", [0.0, 0.0]),
+            ("yield_every_us", [0.0, 0.0]),
+        ],
         "deadlock" => &[
             ("deadlocked_units", [10.0, 10.0]),
             ("deadlock_cycles", [5.0, 5.0]),

@@ -157,7 +157,7 @@ pub const KEYS: &[KeyBinding] = &[
     KeyBinding {
         keys: &[Key::Char('f')],
         label: "flip",
-        help: "flip spawn_blocking (blocking) or parking_lot (contention) live",
+        help: "flip spawn_blocking, parking_lot or yield_every_us (0 / 500) live",
         action: Action::FlipFlag,
     },
     KeyBinding {
