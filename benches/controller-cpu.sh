@@ -3,7 +3,7 @@
 # waits 5 s for the sides to settle, then reads the app's utime+stime from /proc over SECONDS.
 # Exits 1 when the controller takes MAX_PERCENT of one core or more (the README's target: 3% with
 # 10,000 units a side; set MAX_PERCENT=1 for the default launch's 1%).
-# usage: benches/controller-cpu.sh [SECONDS] [versus ARGS...]   (default: 20 s, 10,000 units a side)
+# usage: [KEYS=d] benches/controller-cpu.sh [SECONDS] [versus ARGS...]   (default: 20 s, 10,000 units a side)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
@@ -15,6 +15,11 @@ sock="versus-cpu-$$"
 tmux -L "$sock" -f /dev/null new-session -d -s t -x 120 -y 40 "$PWD/target/release/versus ${args[*]}"
 trap 'tmux -L "$sock" kill-server 2>/dev/null || true' EXIT
 sleep 5
+# KEYS: keys pressed once the sides have settled, e.g. KEYS=d for the "what the OS sees" view.
+if [ -n "${KEYS:-}" ]; then
+    tmux -L "$sock" send-keys -t t $KEYS
+    sleep 2
+fi
 pid=$(tmux -L "$sock" display -p -t t '#{pane_pid}')
 ticks=$(getconf CLK_TCK)
 before=$(awk '{print $14+$15}' "/proc/$pid/stat")

@@ -77,6 +77,8 @@ pub enum Action {
     SourceView,
     /// Scroll the open source view by this many rows (negative: up).
     SourceScroll(i8),
+    /// Open or close "what the OS sees": each side's threads by state and wait channel.
+    OsView,
     Help,
     Quit,
 }

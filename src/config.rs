@@ -259,7 +259,11 @@ impl RunConfig {
             .params
             .0
             .iter()
-            .map(|(k, v)| (k.clone(), v.to_string()))
+            .map(|(k, v)| {
+                let def = crate::workload::find(&self.workload)
+                    .and_then(|kind| kind.params.iter().find(|d| d.name == k));
+                (k.clone(), def.map_or_else(|| v.to_string(), |d| d.show(v)))
+            })
             .collect();
         if let Some(bytes) = self.stack_bytes {
             params.push(("stack".into(), format!("{} KiB", bytes >> 10)));
@@ -375,7 +379,7 @@ mod tests {
         assert!(
             cfg(&["--scenario", "switch", "--set", "sleep_ms=5"])
                 .unwrap_err()
-                .starts_with("--set sleep_ms=5: unknown parameter sleep_ms (known: the switch")
+                .starts_with("--set sleep_ms=5: unknown parameter sleep_ms (known: switch: via")
         );
     }
 

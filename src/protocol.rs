@@ -194,6 +194,46 @@ pub struct WorkerSample {
     pub extra: BTreeMap<String, f64>,
     /// Errors since the last sample.
     pub errors: Vec<String>,
+    /// tokio's own counters, async side only (`RuntimeCounters`); None on threads.
+    #[serde(default)]
+    pub runtime: Option<RuntimeCounters>,
+}
+
+/// Workers a runtime report may list at most; a longer list is a malformed message.
+pub const MAX_RUNTIME_WORKERS: usize = 1024;
+
+/// tokio's own view of the async side's runtime, from the stable `tokio::runtime::RuntimeMetrics`
+/// (tokio 1.54), read by the reporter thread. Totals since the runtime started; rates are derived by
+/// the model.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeCounters {
+    /// RuntimeMetrics::num_alive_tasks: tasks spawned and not yet completed, as the runtime counts them.
+    pub tasks_alive: u64,
+    /// RuntimeMetrics::global_queue_depth: tasks waiting in the runtime's shared (injection) queue.
+    pub global_queue_depth: u64,
+    /// RuntimeMetrics::worker_total_busy_duration per worker thread, µs.
+    pub workers_busy_us: Vec<u64>,
+    /// RuntimeMetrics::worker_park_count per worker thread: times it went to sleep for want of work.
+    pub workers_parks: Vec<u64>,
+}
+
+impl RuntimeCounters {
+    /// Why these counters cannot be from a real runtime; Ok when they can.
+    pub fn check(&self) -> Result<(), String> {
+        let (busy, parks) = (self.workers_busy_us.len(), self.workers_parks.len());
+        if busy != parks {
+            return Err(format!(
+                "runtime counters list {busy} busy times for {parks} park counts"
+            ));
+        }
+        if busy > MAX_RUNTIME_WORKERS {
+            return Err(format!(
+                "runtime counters list {busy} workers, more than {MAX_RUNTIME_WORKERS}"
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Worker -> controller.

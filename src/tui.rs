@@ -242,6 +242,7 @@ impl Loop {
                     None => Some(0),
                 };
             }
+            Action::OsView => self.view.os_view = !self.view.os_view,
             Action::SourceScroll(rows) => {
                 let most = ui::source::rows_at_most(&self.session.cfg.workload);
                 self.view.source = self

@@ -4,28 +4,37 @@
 mod common;
 use common::*;
 
-/// (lateness p50 µs, lateness p99 µs, yields/s) of the async side of the yield scenario, on one
-/// runtime thread with 200 ms spins: a stall that long stands out of any load the machine adds.
-fn yield_run(yield_now: bool) -> (f64, f64, f64) {
-    let set = format!("yield_now={yield_now}");
-    let (code, doc) = headless(&[
+/// Tests whose figures suffer from a busy CPU (lateness of timers beside spinners, CPU time per
+/// switch) take this first, so the test harness does not run them beside each other.
+static CPU_BOUND: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn cpu_bound() -> std::sync::MutexGuard<'static, ()> {
+    CPU_BOUND
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// (lateness p50 µs, lateness p99 µs, yields/s) of the async side of the yield scenario with
+/// `yield_every_us` = `every_us` (0 = never) and `extra` arguments.
+fn yield_run(every_us: u64, extra: &[&str]) -> (f64, f64, f64) {
+    let set = format!("yield_every_us={every_us}");
+    let mut args = vec![
         "--scenario",
         "yield",
         "--one-side",
         "async",
-        "--runtime",
-        "current-thread",
         "--duration",
         "6s",
         "--set",
-        "spin_ms=200",
-        "--set",
         &set,
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let (code, doc) = headless(&args);
     assert_eq!(code, Some(0), "{doc}");
     let s = side(&doc, "async");
     assert_reported(s);
     assert!(num(s, "units") >= 100.0, "{s}");
+    assert_eq!(num(s, "yield_every_us"), every_us as f64, "{s}");
     (
         num(s, "lateness_p50_us"),
         num(s, "lateness_p99_us"),
@@ -34,14 +43,17 @@ fn yield_run(yield_now: bool) -> (f64, f64, f64) {
 }
 
 /// A task that never yields holds its worker: the timers behind it fire up to a spin (200 ms) late,
-/// half a spin in the median. With yield_now the spinner yields every 500 µs and the timers run at
-/// its next yield. Load on the machine adds OS delay to both runs, never takes the stall away.
+/// half a spin in the median. With yield_every_us=500 the spinner yields every 500 µs and the timers
+/// run at its next yield. On one runtime thread with 200 ms spins: a stall that long stands out of
+/// any load the machine adds, which adds OS delay to both runs and never takes the stall away.
 #[test]
 fn a_spinning_task_delays_the_timers_unless_it_yields() {
-    let (p50_held, p99_held, yields_held) = yield_run(false);
-    let (p50_yielding, _, yields) = yield_run(true);
-    assert_eq!(yields_held, 0.0, "yield_now=false still yielded");
-    assert!(yields > 100.0, "yield_now=true yielded {yields}/s");
+    let _alone = cpu_bound();
+    let one_thread = ["--runtime", "current-thread", "--set", "spin_ms=200"];
+    let (p50_held, p99_held, yields_held) = yield_run(0, &one_thread);
+    let (p50_yielding, _, yields) = yield_run(500, &one_thread);
+    assert_eq!(yields_held, 0.0, "yield_every_us=0 still yielded");
+    assert!(yields > 100.0, "yield_every_us=500 yielded {yields}/s");
     assert!(
         p99_held >= 20_000.0,
         "no stall without yielding: p99 {p99_held} µs"
@@ -49,6 +61,22 @@ fn a_spinning_task_delays_the_timers_unless_it_yields() {
     assert!(
         p50_held >= 3.0 * p50_yielding,
         "yielding did not help: p50 {p50_held} µs held vs {p50_yielding} µs yielding"
+    );
+    // The scenario as shipped (50 ms spins, one spinner per worker of a 2-thread runtime), run
+    // after the above and not beside it (two runs at once would put 3 spinners on 2 cores): p99 of
+    // tens of ms when nothing yields (issue 13: >= 20 ms). Yielding every 500 µs brings it to a few
+    // ms on a quiet machine (issue 13: <= 5 ms), but a loaded machine preempts the spinning workers
+    // themselves (p99 8.7 and 18 ms beside 1.4 cores of other load, README): the p99 is only
+    // asserted lower, the median (1.5 ms vs 10 ms there) at least halved.
+    let (p50_never, p99_never, yields_never) = yield_run(0, &[]);
+    let (p50_yielding, p99_yielding, yields) = yield_run(500, &[]);
+    assert_eq!(yields_never, 0.0);
+    assert!(yields > 100.0, "{yields}/s");
+    assert!(p99_never >= 20_000.0, "never yielding: p99 {p99_never} µs");
+    assert!(
+        p99_yielding < p99_never && p50_yielding * 2.0 <= p50_never,
+        "yielding every 500 µs: p50 {p50_yielding} / p99 {p99_yielding} µs \
+         vs p50 {p50_never} / p99 {p99_never} µs never"
     );
 }
 
@@ -80,4 +108,137 @@ fn locks_taken_in_opposite_order_deadlock_both_sides_and_in_one_order_they_do_no
         assert_eq!(num(s, "deadlocked_units"), 0.0, "{name}: {s}");
         assert!(num(s, "ops_per_sec") > 10.0, "{name}: no work flowed: {s}");
     }
+}
+
+/// The OS sees threads, not tasks: in a default run the threads side's 1,000 threads sleep in one
+/// kernel function, and the async side's 1,000 tasks are a handful of threads (issue 13).
+#[test]
+fn the_os_sees_a_thread_per_thread_and_a_handful_of_threads_for_a_thousand_tasks() {
+    let (code, doc) = headless(&["--duration", "4s"]);
+    assert_eq!(code, Some(0), "{doc}");
+    let top = |s: &serde_json::Value| {
+        let channels = s["wait_channels"].as_array().unwrap();
+        assert!(channels.len() <= 5, "{s}");
+        let counts: Vec<f64> = channels.iter().map(|c| num(c, "count")).collect();
+        assert!(
+            counts.windows(2).all(|w| w[0] >= w[1]),
+            "not largest first: {s}"
+        );
+        channels.first().map_or(0.0, |c| num(c, "count"))
+    };
+    let states_sum = |s: &serde_json::Value| -> f64 {
+        let states = s["thread_states"].as_object().unwrap();
+        states.values().map(|v| v.as_f64().unwrap()).sum()
+    };
+    let threads = side(&doc, "threads");
+    assert_reported(threads);
+    assert_eq!(num(threads, "units"), 1000.0, "{threads}");
+    assert_eq!(threads["threads_sampled"], false, "{threads}");
+    assert!(top(threads) >= 900.0, "threads side: {threads}");
+    assert_eq!(
+        states_sum(threads),
+        num(threads, "threads_read"),
+        "{threads}"
+    );
+    let tasks = side(&doc, "async");
+    assert_reported(tasks);
+    assert_eq!(num(tasks, "units"), 1000.0, "{tasks}");
+    assert!(num(tasks, "threads_read") >= 1.0, "no census: {tasks}");
+    assert!(num(tasks, "threads_read") <= 10.0, "async side: {tasks}");
+    assert!(top(tasks) <= 10.0, "async side: {tasks}");
+}
+
+/// tokio's own count of live tasks matches the async side's units (issue 13: within 2 %).
+#[test]
+fn the_runtime_counts_the_tasks_the_async_side_runs() {
+    let (code, doc) = headless(&["--duration", "4s", "--one-side", "async"]);
+    assert_eq!(code, Some(0), "{doc}");
+    let s = side(&doc, "async");
+    assert_reported(s);
+    let units = num(s, "units");
+    assert_eq!(units, 1000.0, "{s}");
+    let alive = num(&s["runtime"], "tasks_alive");
+    assert!(
+        (alive - units).abs() <= 0.02 * units,
+        "tasks_alive {alive} for {units} units: {s}"
+    );
+    assert_eq!(
+        s["runtime"]["workers_busy_percent"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{s}"
+    );
+    assert!(side(&doc, "threads")["runtime"].is_null(), "{doc}");
+}
+
+/// The busiest tokio worker's busy % in the blocking scenario, with spawn_blocking off or on.
+fn busiest_worker_percent(spawn_blocking: bool) -> f64 {
+    let set = format!("spawn_blocking={spawn_blocking}");
+    let (code, doc) = headless(&[
+        "--scenario",
+        "blocking",
+        "--one-side",
+        "async",
+        "--duration",
+        "4s",
+        "--set",
+        "block_ms=200",
+        "--set",
+        &set,
+    ]);
+    assert_eq!(code, Some(0), "{doc}");
+    let s = side(&doc, "async");
+    assert_reported(s);
+    let busy: Vec<f64> = s["runtime"]["workers_busy_percent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(!busy.is_empty(), "{s}");
+    busy.into_iter().fold(0.0, f64::max)
+}
+
+/// A blocking call holds its worker: tokio counts it busy the whole 200 ms call (200 of every 210 ms,
+/// so ~95 %), whatever the load on the machine. Through spawn_blocking the call leaves the worker,
+/// and the same worker is busy a small fraction of the time.
+#[test]
+fn a_blocking_call_pins_a_tokio_worker_busy() {
+    let _alone = cpu_bound();
+    let held = busiest_worker_percent(false);
+    let moved = busiest_worker_percent(true);
+    assert!(held >= 80.0, "blocking call: busiest worker {held}%");
+    assert!(moved <= 40.0, "spawn_blocking: busiest worker {moved}%");
+}
+
+/// (async, threads) per-hop time of the switch scenario with `via`, ns of CPU time per switch.
+fn switch_ns(via: &str) -> (f64, f64) {
+    let set = format!("via={via}");
+    let (code, doc) = headless(&["--scenario", "switch", "--duration", "4s", "--set", &set]);
+    assert_eq!(code, Some(0), "{doc}");
+    let [a, t] = ["async", "threads"].map(|name| {
+        let s = side(&doc, name);
+        assert_reported(s);
+        num(s, "switch_ns")
+    });
+    (a, t)
+}
+
+/// Over in-memory channels a task switch costs a fraction of a thread switch (13× here, 40× on a
+/// quiet machine); when every hop waits on a pipe's readiness both sides pay the kernel, and the
+/// per-hop times come close (1.03× here; jimblandy/context-switch: both near 1.7 µs).
+#[test]
+fn switching_over_pipes_costs_both_sides_about_the_same() {
+    let _alone = cpu_bound();
+    let (channel_async, channel_threads) = switch_ns("channel");
+    let (pipe_async, pipe_threads) = switch_ns("pipe");
+    let channel = channel_threads / channel_async;
+    let pipe = pipe_threads / pipe_async;
+    assert!(
+        channel >= 3.0 * pipe && pipe < 3.0,
+        "threads/async per hop: {channel:.1}× over channels, {pipe:.2}× over pipes \
+         ({channel_async:.0}/{channel_threads:.0} ns, {pipe_async:.0}/{pipe_threads:.0} ns)"
+    );
 }

@@ -78,8 +78,12 @@ fn bad_sets_and_names_are_refused_naming_what_was_given() {
         &["--scenario", "switch", "--set", "batch=3"],
         &[
             "--set batch=3: unknown parameter batch",
-            "the switch workload takes none",
+            "(known: switch: via;",
         ],
+    );
+    refused(
+        &["--scenario", "switch", "--set", "via=carrier-pigeon"],
+        &["via=carrier-pigeon is not allowed: via takes one of channel, pipe"],
     );
     refused(
         &["--scenario", "spawn", "--set", "async_units=-1"],

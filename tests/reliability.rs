@@ -698,6 +698,7 @@ fn a_failed_side_keeps_its_last_figures_and_history() {
                 virtual_bytes: 1 << 30,
                 os_threads: 53,
             },
+            threads: None,
         };
         m.apply(
             Side::Threads,

@@ -5,7 +5,7 @@ use std::io::{BufReader, Read};
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use super::{Incoming, WorkerEvent, procstat};
+use super::{Incoming, WorkerEvent, procstat, threads};
 use crate::model::SideSample;
 use crate::protocol::{self, DecodeError, FromWorker, PROTOCOL_VERSION, Side};
 
@@ -49,6 +49,7 @@ pub fn read_stdout<E: From<WorkerEvent>>(
 ) {
     let mut r = BufReader::new(out);
     let mut buf = Vec::new();
+    let mut census = threads::Pacer::default();
     loop {
         let incoming = match protocol::read_line_bounded(&mut r, &mut buf) {
             Ok(None) | Err(_) => {
@@ -58,12 +59,23 @@ pub fn read_stdout<E: From<WorkerEvent>>(
             }
             Ok(Some(Err(e))) => Incoming::Protocol(e.to_string()),
             Ok(Some(Ok(()))) => match protocol::decode::<FromWorker>(&buf) {
+                Ok(FromWorker::Sample(worker))
+                    if let Some(Err(e)) = worker.runtime.as_ref().map(|r| r.check()) =>
+                {
+                    Incoming::Protocol(e)
+                }
                 Ok(FromWorker::Sample(worker)) => {
                     // Read right away so the OS figures and the worker's counters describe one moment.
                     let os = procstat::read(pid).unwrap_or_default();
+                    // What the OS sees of the threads: at most once a second, bounded, here on
+                    // the reader thread and never on the render path.
+                    let threads = census
+                        .run(|| threads::census(pid, threads::MAX_READ, threads::TOP).ok())
+                        .flatten();
                     Incoming::Sample(Box::new(SideSample {
                         worker: *worker,
                         os,
+                        threads,
                     }))
                 }
                 Ok(FromWorker::Hello { version, .. }) if version == PROTOCOL_VERSION => continue,

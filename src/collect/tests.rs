@@ -82,6 +82,34 @@ fn garbage_is_a_protocol_error_and_reading_stops() {
     assert!(h.stop(Duration::from_millis(100)).contains("SIGKILL"));
 }
 
+/// tokio's counters that no runtime could send (lists of different lengths, far too many workers)
+/// are a protocol error, not a panic in the model's rates.
+#[test]
+fn runtime_counters_that_do_not_add_up_are_a_protocol_error() {
+    let line = |busy: Vec<u64>, parks: Vec<u64>| {
+        protocol::encode(&FromWorker::Sample(Box::new(WorkerSample {
+            runtime: Some(protocol::RuntimeCounters {
+                tasks_alive: 1,
+                global_queue_depth: 0,
+                workers_busy_us: busy,
+                workers_parks: parks,
+            }),
+            ..WorkerSample::default()
+        })))
+    };
+    let good = line(vec![1, 2], vec![3, 4]);
+    let uneven = line(vec![1, 2], vec![3]);
+    let n = protocol::MAX_RUNTIME_WORKERS + 1;
+    let many = line(vec![0; n], vec![0; n]);
+    for (bad, says) in [(uneven, "1 park counts"), (many, "more than")] {
+        let script = format!("printf '%s' '{good}{bad}'; exec sleep 5");
+        let (_h, rx) = fake(&script);
+        let events = until_last(&rx, T);
+        assert!(matches!(events[0], Incoming::Sample(_)), "{events:?}");
+        assert!(protocol_error(&events).contains(says), "{events:?}");
+    }
+}
+
 #[test]
 fn an_oversized_line_is_refused_without_buffering_it() {
     // 1 MiB on one line: four times the protocol's bound.

@@ -8,6 +8,51 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Threads read at most per census: above it an even stride is read and the census says "sampled".
+/// Above the default 1,000 units plus a side's own threads, so a default run is read whole; at
+/// 10,000 threads one census reads 1 thread in 6 (README "What the OS sees": the controller's CPU).
+pub const MAX_READ: usize = 2_000;
+/// Wait channels kept, largest first.
+pub const TOP: usize = 5;
+/// A side's threads are read at most this often.
+pub const EVERY: Duration = Duration::from_secs(1);
+/// ... and never more than 1/`COST_SHARE` of the time: a census that took 15 ms (10,000 threads on
+/// a loaded machine) waits 3 s for the next, so the reader stays under 0.5 % of a core for it.
+pub const COST_SHARE: u32 = 200;
+
+/// When the next census of one worker is due: at most one per `EVERY`, and spaced so that censuses
+/// take at most 1/`COST_SHARE` of the wall clock.
+#[derive(Debug, Default)]
+pub struct Pacer {
+    last: Option<Instant>,
+    /// Wall time the last census took (preemption included, so a loaded machine reads less often).
+    cost: Duration,
+}
+
+impl Pacer {
+    /// True, and the clock restarts, when the next census is due (the first one always is).
+    pub fn due(&mut self, now: Instant) -> bool {
+        let gap = EVERY.max(self.cost * COST_SHARE);
+        let due = self.last.is_none_or(|t| now.duration_since(t) >= gap);
+        if due {
+            self.last = Some(now);
+        }
+        due
+    }
+
+    /// Runs `read` if a census is due, noting how long it took.
+    pub fn run<T>(&mut self, read: impl FnOnce() -> T) -> Option<T> {
+        let start = Instant::now();
+        if !self.due(start) {
+            return None;
+        }
+        let out = read();
+        self.cost = start.elapsed();
+        Some(out)
+    }
+}
 
 /// How many threads of each state and wait channel one read saw.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -59,6 +104,10 @@ fn census_at(proc_dir: &Path, max_read: usize, top: usize) -> std::io::Result<Th
         };
         census.threads_read += 1;
         *census.states.entry(state).or_default() += 1;
+        // A running thread waits in nothing: its wchan is "0", not worth a read.
+        if state == 'R' {
+            continue;
+        }
         if let Ok(wchan) = std::fs::read_to_string(task.join("wchan")) {
             let wchan = wchan.trim();
             if !wchan.is_empty() && wchan != "0" {
@@ -170,6 +219,23 @@ mod tests {
         assert!(c.threads_read <= 8 && c.threads_read > 0, "{c:?}");
         assert!(c.sampled());
         assert_eq!(c.states.values().sum::<u64>(), c.threads_read);
+    }
+
+    #[test]
+    fn a_census_is_due_at_most_once_per_period() {
+        let mut p = Pacer::default();
+        let t0 = Instant::now();
+        assert!(p.due(t0));
+        assert!(!p.due(t0 + EVERY / 2));
+        assert!(p.due(t0 + EVERY));
+        assert!(!p.due(t0 + EVERY + EVERY / 2));
+        // A census that took 10 ms spaces the next 2 s out.
+        p.cost = Duration::from_millis(10);
+        assert!(!p.due(t0 + EVERY * 2 + Duration::from_millis(500)));
+        assert!(p.due(t0 + EVERY * 3));
+        let mut fresh = Pacer::default();
+        assert_eq!(fresh.run(|| 7), Some(7));
+        assert_eq!(fresh.run(|| 8), None);
     }
 
     #[test]

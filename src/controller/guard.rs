@@ -270,6 +270,7 @@ mod tests {
                 rss_bytes,
                 ..OsStat::default()
             },
+            threads: None,
         };
         Figures::derive(Side::Threads, "sleep", &s, &s, None)
     }

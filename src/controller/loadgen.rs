@@ -246,6 +246,7 @@ mod tests {
                 rss_bytes,
                 ..Default::default()
             },
+            threads: None,
         }
     }
 

@@ -63,6 +63,8 @@ pub struct Session {
     pub(crate) turn_started_s: f64,
     /// When a side was last scaled down to give the screen back (`overload`).
     pub(crate) last_relief_s: Option<f64>,
+    /// The non-zero value an integer flipped off by `f` had, to flip back to.
+    pub(crate) flip_memory: std::collections::BTreeMap<&'static str, i64>,
 }
 
 impl Session {
@@ -85,6 +87,7 @@ impl Session {
             machine: collect::machine::MachineLoad::default(),
             turn_started_s: 0.0,
             last_relief_s: None,
+            flip_memory: std::collections::BTreeMap::new(),
         };
         for side in Side::BOTH {
             s.launch(side);
@@ -270,6 +273,7 @@ impl Session {
     pub fn restart_all(&mut self) {
         self.stop_workers();
         self.turn_started_s = self.now_s();
+        self.flip_memory.clear();
         self.model = Model::new(self.cfg.run_info(), self.cfg.window.as_secs_f64());
         for side in Side::BOTH {
             self.launch(side);

@@ -110,12 +110,13 @@ impl Session {
         ));
     }
 
-    /// Flips the workload's first on/off parameter on both sides, live (no restart).
+    /// Flips the workload's first on/off parameter on both sides, live (no restart): a flag, or an
+    /// integer between 0 and its last non-zero value (`ParamDef::flips_to`).
     pub fn flip_flag(&mut self) {
         let flag = workload::find(&self.cfg.workload).and_then(|k| {
             k.params
                 .iter()
-                .find(|d| matches!(d.default, ParamValue::Bool(_)))
+                .find(|d| matches!(d.default, ParamValue::Bool(_)) || d.flips_to.is_some())
         });
         let Some(def) = flag else {
             self.notice = Some(format!(
@@ -124,7 +125,18 @@ impl Session {
             ));
             return;
         };
-        let value = ParamValue::Bool(!self.cfg.params.flag(def.name));
+        let value = match def.flips_to {
+            Some(on) => {
+                let now = self.cfg.params.int(def.name);
+                if now != 0 {
+                    self.flip_memory.insert(def.name, now);
+                    ParamValue::Int(0)
+                } else {
+                    ParamValue::Int(self.flip_memory.get(def.name).copied().unwrap_or(on))
+                }
+            }
+            None => ParamValue::Bool(!self.cfg.params.flag(def.name)),
+        };
         self.cfg.params.0.insert(def.name.to_string(), value);
         self.refresh_run_info();
         for side in Side::BOTH {

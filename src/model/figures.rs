@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::protocol::{Percentiles, Side, WorkerSample};
+pub use crate::collect::threads::ThreadCensus;
+use crate::protocol::{Percentiles, RuntimeCounters, Side, WorkerSample};
 
 /// What the controller reads from /proc/<pid>/statm and /proc/<pid>/status of a worker.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
@@ -22,6 +23,16 @@ pub struct OsStat {
 pub struct SideSample {
     pub worker: WorkerSample,
     pub os: OsStat,
+    /// The worker's threads by state and wait channel, on the samples a census was due (at most
+    /// one a second, `collect::threads`); None on the others.
+    pub threads: Option<ThreadCensus>,
+}
+
+/// One kernel wait channel and how many of the threads read sleep in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaitChannel {
+    pub name: String,
+    pub count: u64,
 }
 
 /// The headline figures of one side; the headless JSON prints exactly this per side.
@@ -78,6 +89,19 @@ pub struct Figures {
     pub limit_name: Option<String>,
     /// Seconds between the two samples the rates were taken over.
     pub window_s: f64,
+    /// Threads by scheduler state letter (R running, S sleeping, D uninterruptible, ...), from
+    /// /proc/<pid>/task/*/stat at the side's last census (at most one a second,
+    /// `collect::threads`); empty before the first. Counts of the threads read, never scaled up.
+    pub thread_states: BTreeMap<char, u64>,
+    /// The kernel functions those threads sleep in (/proc/<pid>/task/*/wchan), top five, largest
+    /// first: what the OS, and every debugger and profiler built on it, sees.
+    pub wait_channels: Vec<WaitChannel>,
+    /// Threads the census read: all of them, or above `collect::threads::MAX_READ` an even stride.
+    pub threads_read: u64,
+    /// True when the census read only a stride of the threads (`threads_read` < threads listed).
+    pub threads_sampled: bool,
+    /// tokio's own figures of the async side's runtime; null on threads.
+    pub runtime: Option<RuntimeFigures>,
     pub errors: Vec<String>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -157,6 +181,11 @@ impl Figures {
             limit_hit: b.limit_hit.clone(),
             limit_name: b.limit_name.clone(),
             window_s: dt_s,
+            thread_states: BTreeMap::new(),
+            wait_channels: Vec::new(),
+            threads_read: 0,
+            threads_sampled: false,
+            runtime: RuntimeFigures::derive(a.runtime.as_ref(), b.runtime.as_ref(), dt_s),
             errors: Vec::new(),
             extra: b
                 .extra
@@ -165,6 +194,75 @@ impl Figures {
                 .map(|(k, v)| (k.clone(), json_number(*v)))
                 .collect(),
         }
+    }
+}
+
+/// tokio's own figures of the async side, from its stable `RuntimeMetrics` (`RuntimeCounters`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuntimeFigures {
+    /// Tasks alive as the runtime counts them (num_alive_tasks), at the later sample.
+    pub tasks_alive: u64,
+    /// Tasks in the runtime's shared queue (global_queue_depth), at the later sample.
+    pub global_queue_depth: u64,
+    /// Per worker thread: its busy time (worker_total_busy_duration) over the window ÷ the window, %.
+    /// Empty when the earlier sample has no counters of the same workers.
+    pub workers_busy_percent: Vec<f64>,
+    /// Times the worker threads parked (worker_park_count, summed) over the window, per second.
+    pub parks_per_sec: Option<f64>,
+}
+
+impl RuntimeFigures {
+    fn derive(
+        from: Option<&RuntimeCounters>,
+        to: Option<&RuntimeCounters>,
+        dt_s: f64,
+    ) -> Option<RuntimeFigures> {
+        let to = to?;
+        let from = from.filter(|f| {
+            dt_s > 0.0
+                && f.workers_busy_us.len() == to.workers_busy_us.len()
+                && f.workers_parks.len() == to.workers_parks.len()
+        });
+        let busy = from.map_or_else(Vec::new, |f| {
+            f.workers_busy_us
+                .iter()
+                .zip(&to.workers_busy_us)
+                .map(|(a, b)| b.saturating_sub(*a) as f64 / (dt_s * 1e6) * 100.0)
+                .collect()
+        });
+        let parks = from.map(|f| {
+            let sum = |v: &[u64]| v.iter().sum::<u64>();
+            sum(&to.workers_parks).saturating_sub(sum(&f.workers_parks)) as f64 / dt_s
+        });
+        Some(RuntimeFigures {
+            tasks_alive: to.tasks_alive,
+            global_queue_depth: to.global_queue_depth,
+            workers_busy_percent: busy,
+            parks_per_sec: parks,
+        })
+    }
+
+    /// The busiest worker's busy %, None before two samples.
+    pub fn busiest_percent(&self) -> Option<f64> {
+        self.workers_busy_percent.iter().copied().reduce(f64::max)
+    }
+}
+
+impl Figures {
+    /// Puts a side's last thread census (if any) into the figures.
+    pub fn apply_census(&mut self, census: Option<&ThreadCensus>) {
+        let Some(c) = census else { return };
+        self.thread_states.clone_from(&c.states);
+        self.wait_channels = c
+            .wait_channels
+            .iter()
+            .map(|(name, count)| WaitChannel {
+                name: name.clone(),
+                count: *count,
+            })
+            .collect();
+        self.threads_read = c.threads_read;
+        self.threads_sampled = c.sampled();
     }
 }
 
@@ -221,6 +319,7 @@ mod tests {
                 virtual_bytes: 0,
                 os_threads: 3,
             },
+            threads: None,
         }
     }
 
@@ -238,6 +337,35 @@ mod tests {
         assert_eq!(f.cpu_percent, 50.0);
         assert_eq!(f.ops_per_sec, 100.0);
         assert_eq!(f.window_s, 2.0);
+    }
+
+    #[test]
+    fn tokio_figures_are_rates_over_the_window_and_null_on_threads() {
+        let counters = |busy: [u64; 2], parks: [u64; 2]| RuntimeCounters {
+            tasks_alive: 1000,
+            global_queue_depth: 3,
+            workers_busy_us: busy.to_vec(),
+            workers_parks: parks.to_vec(),
+        };
+        let mut a = sample(1, 10, 0, 0, 0);
+        let mut b = sample(3, 10, 0, 0, 0);
+        a.worker.runtime = Some(counters([0, 100], [5, 5]));
+        b.worker.runtime = Some(counters([2_000_000, 200_100], [5, 45]));
+        let f = Figures::derive(Side::Async, "blocking", &a, &b, None);
+        let r = f.runtime.expect("runtime figures");
+        assert_eq!((r.tasks_alive, r.global_queue_depth), (1000, 3));
+        assert_eq!(r.workers_busy_percent, vec![100.0, 10.0]);
+        assert_eq!(r.busiest_percent(), Some(100.0));
+        assert_eq!(r.parks_per_sec, Some(20.0));
+        // One sample alone: levels, no rates.
+        let r = Figures::derive(Side::Async, "sleep", &b, &b, None).runtime;
+        assert_eq!(r.as_ref().map(|r| r.workers_busy_percent.len()), Some(0));
+        assert_eq!(r.and_then(|r| r.parks_per_sec), None);
+        let t = sample(3, 10, 0, 0, 0);
+        assert_eq!(
+            Figures::derive(Side::Threads, "sleep", &t, &t, None).runtime,
+            None
+        );
     }
 
     #[test]

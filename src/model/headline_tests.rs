@@ -40,6 +40,7 @@ fn sample(i: u64, units: u64, per_unit: f64) -> SideEvent {
             virtual_bytes: 0,
             os_threads: 3,
         },
+        threads: None,
     }))
 }
 

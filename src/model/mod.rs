@@ -7,7 +7,7 @@ pub mod per_unit;
 pub mod ring;
 pub mod saturation;
 
-pub use figures::{Figures, OsStat, SideSample, ratio};
+pub use figures::{Figures, OsStat, RuntimeFigures, SideSample, ThreadCensus, WaitChannel, ratio};
 pub use ring::Ring;
 
 use std::collections::BTreeMap;
@@ -86,6 +86,8 @@ pub struct SideModel {
     pub limit_hit: Option<String>,
     /// When the sides take turns: this side's steady figures at the end of its last turn.
     pub turn_figures: Option<Figures>,
+    /// The side's threads as the OS sees them, at the last census (at most one a second).
+    pub census: Option<ThreadCensus>,
     /// When this side's worker was launched, in seconds since the controller started.
     pub launched_at_s: f64,
     pub last_seen_s: f64,
@@ -106,6 +108,7 @@ impl SideModel {
             errors: Ring::new(MAX_ERRORS),
             limit_hit: None,
             turn_figures: None,
+            census: None,
             launched_at_s: 0.0,
             last_seen_s: 0.0,
         }
@@ -140,6 +143,7 @@ impl SideModel {
         };
         let mut peak = self.peak;
         peak.apply(&mut f);
+        f.apply_census(self.census.as_ref());
         f.errors = self.error_list();
         Some(f)
     }
@@ -164,6 +168,9 @@ impl SideModel {
         s: SideSample,
         now_s: f64,
     ) {
+        if let Some(c) = &s.threads {
+            self.census = Some(c.clone());
+        }
         let w = &s.worker;
         self.last_seen_s = now_s;
         self.status = if w.target_units == 0 && w.units == 0 {
@@ -205,6 +212,7 @@ impl SideModel {
         if let Some(from) = from {
             let mut f = Figures::derive(self.side, workload, &from, &s, w.lateness);
             self.peak.apply(&mut f);
+            f.apply_census(self.census.as_ref());
             self.history.push(Point {
                 t_s: self.launched_at_s + w.t_us as f64 / 1e6,
                 units: w.units as f64,
@@ -394,6 +402,7 @@ mod tests {
                 ..Default::default()
             },
             os: OsStat::default(),
+            threads: None,
         }))
     }
 
@@ -436,6 +445,7 @@ mod tests {
                     ..Default::default()
                 },
                 os: OsStat::default(),
+                threads: None,
             };
             s.worker.extra.insert("switch_ns".into(), switch_ns);
             m.apply(

@@ -68,6 +68,7 @@ mod tests {
                 virtual_bytes: rss_bytes * 2,
                 os_threads: 5,
             },
+            threads: None,
         };
         m.apply(
             Side::Async,

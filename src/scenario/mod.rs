@@ -146,6 +146,10 @@ impl Scenario {
             .ok_or_else(|| unknown_parameter(self.kind, name))?;
         let value = match given {
             Given::Text(text) => def.parse(text)?,
+            // A choice goes by its name in TOML too: via = "pipe".
+            Given::Toml(Node::Value(toml::Value::String(text))) if !def.choices.is_empty() => {
+                def.parse(text)?
+            }
             Given::Toml(node) => {
                 let value = param_value(node).ok_or_else(|| {
                     format!("{name} takes {}, not {}", def.allowed(), node.kind())

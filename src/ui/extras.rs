@@ -18,6 +18,8 @@ pub enum Format {
     Ratio,
     Bytes,
     Count,
+    /// percent: "98%"
+    Percent,
 }
 
 impl Format {
@@ -32,6 +34,7 @@ impl Format {
             Format::Ratio => format::fraction(v),
             Format::Bytes => format::bytes(v),
             Format::Count => format::count(v.round() as u64),
+            Format::Percent => format::percent(v),
         }
     }
 }
@@ -62,6 +65,34 @@ const E: Extra = Extra {
 
 /// Every extra figure a column can show, in row order; keys not in the figures are not shown.
 pub const EXTRAS: &[Extra] = &[
+    // tokio's own figures (`Figures.runtime`), async side only
+    Extra {
+        key: RUNTIME_TASKS,
+        label: "tokio",
+        template: "{} tasks alive",
+        ..E
+    },
+    Extra {
+        key: RUNTIME_QUEUE,
+        label: "tokio",
+        template: "queue {}",
+        ..E
+    },
+    Extra {
+        key: RUNTIME_BUSIEST,
+        label: "tokio busy",
+        template: "busiest worker {}",
+        format: Format::Percent,
+        ..E
+    },
+    Extra {
+        key: RUNTIME_PARKS,
+        label: "tokio busy",
+        template: "parks {}",
+        format: Format::PerSec,
+        minor: true,
+        ..E
+    },
     // switch
     Extra {
         key: "switch_ns",
@@ -219,14 +250,38 @@ pub const EXTRAS: &[Extra] = &[
     },
 ];
 
+/// Keys of tokio's own figures, read from `Figures.runtime` rather than `extra`.
+const RUNTIME_TASKS: &str = "runtime.tasks_alive";
+const RUNTIME_QUEUE: &str = "runtime.global_queue_depth";
+const RUNTIME_BUSIEST: &str = "runtime.busiest_worker_percent";
+const RUNTIME_PARKS: &str = "runtime.parks_per_sec";
+
+/// A figure of `Figures.runtime`; the outer None: `key` is not one of them.
+fn runtime_value(f: &Figures, key: &str) -> Option<Option<f64>> {
+    let r = f.runtime.as_ref();
+    Some(match key {
+        RUNTIME_TASKS => r.map(|r| r.tasks_alive as f64),
+        RUNTIME_QUEUE => r.map(|r| r.global_queue_depth as f64),
+        RUNTIME_BUSIEST => r.and_then(|r| r.busiest_percent()),
+        RUNTIME_PARKS => r.and_then(|r| r.parks_per_sec),
+        _ => return None,
+    })
+}
+
 /// The value of `key` on a side; None when absent or null (not measured yet).
 pub fn value(f: &Figures, key: &str) -> Option<f64> {
-    f.extra.get(key).and_then(serde_json::Value::as_f64)
+    runtime_value(f, key).unwrap_or_else(|| f.extra.get(key).and_then(serde_json::Value::as_f64))
 }
 
 /// Whether either side reports `key` at all (null counts: the figure exists, it is just not in yet).
 fn reported(figures: [Option<&Figures>; 2], key: &str) -> bool {
-    figures.iter().flatten().any(|f| f.extra.contains_key(key))
+    figures
+        .iter()
+        .flatten()
+        .any(|f| match runtime_value(f, key) {
+            Some(_) => f.runtime.is_some(),
+            None => f.extra.contains_key(key),
+        })
 }
 
 /// An extra row: the entries of `EXTRAS` under one label.

@@ -185,7 +185,10 @@ pub fn scenario_extras(name: &str) -> &'static [(&'static str, [f64; 2])] {
             ("blocking_calls_per_sec", [33.6, 32.0]),
             ("spawn_blocking", [0.0, 0.0]),
         ],
-        "yield" => &[("yields_per_sec", [0.0, 0.0]), ("yield_now", [0.0, 0.0])],
+        "yield" => &[
+            ("yields_per_sec", [0.0, 0.0]),
+            ("yield_every_us", [0.0, 0.0]),
+        ],
         "deadlock" => &[
             ("deadlocked_units", [10.0, 10.0]),
             ("deadlock_cycles", [5.0, 5.0]),
@@ -450,5 +453,6 @@ fn sample(shape: &SideShape, i: u64) -> SideSample {
             virtual_bytes: BASELINE_VIRTUAL + units * c.virtual_per_unit,
             os_threads: shape.fixed_threads + units * c.os_threads_per_unit,
         },
+        threads: None,
     }
 }

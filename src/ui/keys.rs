@@ -157,7 +157,7 @@ pub const KEYS: &[KeyBinding] = &[
     KeyBinding {
         keys: &[Key::Char('f')],
         label: "flip",
-        help: "flip spawn_blocking (blocking) or parking_lot (contention) live",
+        help: "flip spawn_blocking, parking_lot or yield_every_us (0 / 500) live",
         action: Action::FlipFlag,
     },
     KeyBinding {
@@ -171,6 +171,12 @@ pub const KEYS: &[KeyBinding] = &[
         label: "source",
         help: "the workload's async and thread code side by side",
         action: Action::SourceView,
+    },
+    KeyBinding {
+        keys: &[Key::Char('d')],
+        label: "OS view",
+        help: "what the OS sees: threads by state and kernel wait channel",
+        action: Action::OsView,
     },
     KeyBinding {
         keys: &[Key::Char(' ')],
@@ -319,6 +325,7 @@ mod tests {
             Action::OneSide,
             Action::Freeze,
             Action::SourceView,
+            Action::OsView,
             Action::Help,
             Action::Quit,
         ];
@@ -341,6 +348,7 @@ mod tests {
                 | Action::Freeze
                 | Action::SourceView
                 | Action::SourceScroll(_)
+                | Action::OsView
                 | Action::Help
                 | Action::Quit => {}
             }

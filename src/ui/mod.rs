@@ -9,6 +9,7 @@ mod format;
 mod header;
 mod help;
 pub mod keys;
+mod osview;
 mod panel;
 pub mod picker;
 mod ratios;
@@ -57,6 +58,8 @@ pub struct ViewState {
     pub picker: Option<Picker>,
     /// The source view, when open: rows scrolled down.
     pub source: Option<u16>,
+    /// "What the OS sees" is open (key `d`).
+    pub os_view: bool,
 }
 
 /// Draws one frame. Never panics, whatever the terminal size.
@@ -66,6 +69,16 @@ pub fn render(frame: &mut Frame, model: &Model, view: &ViewState) {
         render_too_small(frame, area);
     } else {
         render_main(frame, area, model, view);
+        if view.os_view {
+            // Over the columns; the header stays in sight.
+            let top = header::HEIGHT + 1;
+            let below = Rect {
+                y: area.y + top,
+                height: area.height.saturating_sub(top + 1),
+                ..area
+            };
+            osview::render(frame, below, model);
+        }
         if let Some(scroll) = view.source {
             source::render(frame, area, &model.run.workload, scroll);
         }

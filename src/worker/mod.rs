@@ -123,6 +123,10 @@ impl Running {
             interval: Duration::from_millis(spec.interval_ms.max(10)),
             started,
             baseline: reporter::Baseline::default(),
+            runtime: match &launcher {
+                spawner::Launcher::Async(handle) => Some(handle.clone()),
+                spawner::Launcher::Threads { .. } => None,
+            },
         };
         let r = ready.clone();
         std::thread::Builder::new()

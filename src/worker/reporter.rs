@@ -8,7 +8,9 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crate::model::figures::{BASELINE_THREADS_KEY, BASELINE_VIRTUAL_KEY, THREAD_STACK_KEY};
-use crate::protocol::{FromWorker, Side, WorkerSample, encode};
+use crate::protocol::{
+    FromWorker, MAX_RUNTIME_WORKERS, RuntimeCounters, Side, WorkerSample, encode,
+};
 use crate::workload::timer;
 use crate::workload::unit::{new_histogram, percentiles};
 use crate::workload::{SideShared, Workload};
@@ -25,6 +27,23 @@ pub struct Reporter {
     pub started: Instant,
     /// Filled in by `run` from the worker's main thread.
     pub baseline: Baseline,
+    /// The async side's runtime, whose own counters go in each sample; None on threads.
+    pub runtime: Option<tokio::runtime::Handle>,
+}
+
+/// tokio's counters of `rt` now (stable `RuntimeMetrics`, no `tokio_unstable` needed). Read from
+/// this thread, not the runtime's: a worker stuck in a blocking call is still reported.
+fn runtime_counters(rt: &tokio::runtime::Handle) -> RuntimeCounters {
+    let m = rt.metrics();
+    let workers = m.num_workers().min(MAX_RUNTIME_WORKERS);
+    RuntimeCounters {
+        tasks_alive: m.num_alive_tasks() as u64,
+        global_queue_depth: m.global_queue_depth() as u64,
+        workers_busy_us: (0..workers)
+            .map(|w| m.worker_total_busy_duration(w).as_micros() as u64)
+            .collect(),
+        workers_parks: (0..workers).map(|w| m.worker_park_count(w)).collect(),
+    }
 }
 
 /// The side before any unit, once its own threads have allocated.
@@ -120,6 +139,7 @@ impl Reporter {
             limit_name,
             extra,
             errors: s.take_errors(),
+            runtime: self.runtime.as_ref().map(runtime_counters),
         }
     }
 }

@@ -13,6 +13,12 @@ pub struct ParamDef {
     pub min: f64,
     pub max: f64,
     pub help: &'static str,
+    /// An integer the `f` key flips between 0 (off) and this value, or the last non-zero value it
+    /// had (`flipping`); None: `f` flips only on/off flags.
+    pub flips_to: Option<i64>,
+    /// Names the values of an integer parameter go by (`choice`): value i is `choices[i]`.
+    /// Empty for plain numbers.
+    pub choices: &'static [&'static str],
 }
 
 impl ParamDef {
@@ -29,6 +35,8 @@ impl ParamDef {
             min: min as f64,
             max: max as f64,
             help,
+            flips_to: None,
+            choices: &[],
         }
     }
 
@@ -45,7 +53,42 @@ impl ParamDef {
             min,
             max,
             help,
+            flips_to: None,
+            choices: &[],
         }
+    }
+
+    /// A parameter that takes one of `choices` by name (`--set via=pipe`), kept as its index.
+    pub const fn choice(
+        name: &'static str,
+        choices: &'static [&'static str],
+        default: i64,
+        help: &'static str,
+    ) -> Self {
+        ParamDef {
+            name,
+            default: ParamValue::Int(default),
+            min: 0.0,
+            max: choices.len().saturating_sub(1) as f64,
+            help,
+            flips_to: None,
+            choices,
+        }
+    }
+
+    /// A value as the user names it: the choice's name, else the number or flag.
+    pub fn show(&self, value: &ParamValue) -> String {
+        usize::try_from(value.as_i64())
+            .ok()
+            .and_then(|i| self.choices.get(i))
+            .filter(|_| !self.choices.is_empty())
+            .map_or_else(|| value.to_string(), |c| (*c).to_string())
+    }
+
+    /// The same parameter, flipped by `f` between 0 and `on` (see `flips_to`).
+    pub const fn flipping(mut self, on: i64) -> Self {
+        self.flips_to = Some(on);
+        self
     }
 
     pub const fn flag(name: &'static str, default: bool, help: &'static str) -> Self {
@@ -55,11 +98,16 @@ impl ParamDef {
             min: 0.0,
             max: 1.0,
             help,
+            flips_to: None,
+            choices: &[],
         }
     }
 
     /// "integer 1..=10000" and the like, for error messages and `--list`.
     pub fn allowed(&self) -> String {
+        if !self.choices.is_empty() {
+            return format!("one of {}", self.choices.join(", "));
+        }
         match self.default {
             ParamValue::Bool(_) => "true or false".into(),
             ParamValue::Int(_) => format!("an integer from {} to {}", self.min, self.max),
@@ -70,6 +118,12 @@ impl ParamDef {
     /// Parses text given on the command line.
     pub fn parse(&self, text: &str) -> Result<ParamValue, String> {
         let text = text.trim();
+        if !self.choices.is_empty() {
+            let i = self.choices.iter().position(|c| *c == text);
+            return i
+                .map(|i| ParamValue::Int(i as i64))
+                .ok_or_else(|| self.complaint(text));
+        }
         let value = match self.default {
             ParamValue::Bool(_) => match text {
                 "true" | "on" | "yes" | "1" => ParamValue::Bool(true),
@@ -104,7 +158,7 @@ impl ParamDef {
         if ok {
             Ok(*value)
         } else {
-            Err(self.complaint(&value.to_string()))
+            Err(self.complaint(&self.show(value)))
         }
     }
 
@@ -163,6 +217,16 @@ pub fn live_flag(
     name: &str,
     value: &ParamValue,
 ) -> Result<bool, String> {
+    live_param(defs, live, name, value).map(|v| v.as_bool())
+}
+
+/// `live_flag` for a parameter of any kind: the checked new value.
+pub fn live_param(
+    defs: &[ParamDef],
+    live: &str,
+    name: &str,
+    value: &ParamValue,
+) -> Result<ParamValue, String> {
     let def = defs
         .iter()
         .find(|d| d.name == name)
@@ -170,7 +234,7 @@ pub fn live_flag(
     if name != live {
         return Err(format!("parameter {name} cannot change while running"));
     }
-    Ok(def.check(value)?.as_bool())
+    def.check(value)
 }
 
 /// "unknown parameter x (known: a, b)".
@@ -186,6 +250,17 @@ pub fn unknown(defs: &[ParamDef], name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_choice_is_named_on_the_way_in_and_out() {
+        let via = ParamDef::choice("via", &["channel", "pipe"], 0, "how");
+        assert_eq!(via.parse("pipe"), Ok(ParamValue::Int(1)));
+        assert_eq!(via.show(&ParamValue::Int(1)), "pipe");
+        let err = via.parse("carrier-pigeon").err().unwrap_or_default();
+        assert!(err.contains("one of channel, pipe"), "{err}");
+        assert!(via.check(&ParamValue::Int(2)).is_err());
+        assert!(via.parse("1").is_err(), "a choice goes by its name");
+    }
 
     const DEFS: &[ParamDef] = &[
         ParamDef::int("sleep_ms", 100, 1, 60_000, "ms"),

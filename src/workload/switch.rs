@@ -1,5 +1,7 @@
 //! `switch`: the cost of handing control to another unit. A unit is a pair that bounces a number back
 //! and forth over two channels: tokio::sync::mpsc between two tasks, std::sync::mpsc between two threads.
+//! With `via=pipe` the pair passes one byte through two pipes instead, as in jimblandy/context-switch:
+//! every hop is a write and a read woken by I/O readiness (tokio's reactor, or a blocking read).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,25 +20,36 @@ pub const KIND: Kind = Kind {
     summary: "pairs of units that bounce a message back and forth (the cost of a switch)",
     caption: "A task switch is a poll of another future on the same thread; a thread switch goes through the \
               kernel scheduler. Compare ns per switch and OS context switches per round trip: ~0 for a pair \
-              of tasks on a current-thread runtime, ~2 for a pair of threads.",
+              of tasks on a current-thread runtime, ~2 for a pair of threads. With via=pipe the byte goes \
+              through pipes and every hop waits on I/O readiness: then both sides pay the kernel and \
+              their per-hop times come close.",
     params: PARAMS,
     build,
 };
 
-const PARAMS: &[ParamDef] = &[];
+const PARAMS: &[ParamDef] = &[ParamDef::choice(
+    "via",
+    &["channel", "pipe"],
+    0,
+    "channel: in-memory channels; pipe: one byte through two pipes, each hop a write and a read \
+     woken by I/O readiness",
+)];
 
 /// Round trips between two reads of the clock and one update of the shared counters, so the
 /// probe costs well under 1 ns per round trip, not the ~25 ns an Instant::now() each time would.
 const ROUND_TRIPS_PER_TALLY: u64 = 256;
 
 struct Switch {
+    /// `via=pipe`: the pair talks through pipes, not channels.
+    via_pipe: bool,
     round_trips: AtomicU64,
     /// (round trips, OS context switches of the process, CPU µs of the process)
     window: Mutex<TotalsWindow<3>>,
 }
 
-fn build(_ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
+fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
     Ok(Arc::new(Switch {
+        via_pipe: ctx.params.int("via") == 1,
         round_trips: AtomicU64::new(0),
         window: Mutex::new(TotalsWindow::default()),
     }))
@@ -51,6 +64,9 @@ impl Switch {
 
 impl Workload for Switch {
     fn task(self: Arc<Self>, mut unit: Unit) -> UnitFuture {
+        if self.via_pipe {
+            return Box::pin(pipe_task(self, unit));
+        }
         Box::pin(async move {
             let (to_partner, mut partner_rx) = tokio::sync::mpsc::channel::<u64>(1);
             let (to_unit, mut unit_rx) = tokio::sync::mpsc::channel::<u64>(1);
@@ -85,6 +101,9 @@ impl Workload for Switch {
     }
 
     fn thread(self: Arc<Self>, mut unit: Unit) {
+        if self.via_pipe {
+            return pipe_thread(&self, unit);
+        }
         let (to_partner, partner_rx) = std::sync::mpsc::channel::<u64>();
         let (to_unit, unit_rx) = std::sync::mpsc::channel::<u64>();
         // The partner ends when the unit drops its sender.
@@ -156,4 +175,88 @@ impl Workload for Switch {
         }
         out
     }
+}
+
+/// `via=pipe`, async half: the unit writes a byte into one pipe, its partner task reads it (woken by
+/// tokio's reactor when the pipe is readable) and writes it back through the other.
+async fn pipe_task(sw: Arc<Switch>, mut unit: Unit) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::unix::pipe;
+    let pipes = pipe::pipe().and_then(|a| Ok((a, pipe::pipe()?)));
+    let ((mut to_partner, mut partner_rx), (mut to_unit, mut unit_rx)) = match pipes {
+        Ok(p) => p,
+        Err(e) => return unit.shared.push_error(format!("switch pipe: {e}")),
+    };
+    // The partner ends when the unit closes its end of the first pipe.
+    tokio::spawn(async move {
+        let mut byte = [0u8; 1];
+        while partner_rx.read_exact(&mut byte).await.is_ok() {
+            if to_unit.write_all(&byte).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut byte = [0u8; 1];
+    loop {
+        let mut done = 0;
+        while done < ROUND_TRIPS_PER_TALLY {
+            if to_partner.write_all(&byte).await.is_err()
+                || unit_rx.read_exact(&mut byte).await.is_err()
+            {
+                break;
+            }
+            done += 1;
+        }
+        sw.tally(&unit, done);
+        if done < ROUND_TRIPS_PER_TALLY || unit.retire_if_surplus() {
+            return;
+        }
+    }
+}
+
+/// `via=pipe`, thread half: the same byte through two std pipes, a blocking write and read each hop.
+fn pipe_thread(sw: &Switch, mut unit: Unit) {
+    use std::io::{Read, Write};
+    let pipes = std::io::pipe().and_then(|a| Ok((a, std::io::pipe()?)));
+    let ((mut partner_rx, mut to_partner), (mut unit_rx, mut to_unit)) = match pipes {
+        Ok(p) => p,
+        Err(e) => return unit.shared.push_error(format!("switch pipe: {e}")),
+    };
+    // The partner ends when the unit closes its end of the first pipe.
+    let partner = std::thread::Builder::new()
+        .name("switch-partner".into())
+        .spawn(move || {
+            let mut byte = [0u8; 1];
+            while partner_rx.read_exact(&mut byte).is_ok() {
+                if to_unit.write_all(&byte).is_err() {
+                    return;
+                }
+            }
+        });
+    let partner = match partner {
+        Ok(p) => p,
+        Err(e) => {
+            return unit.shared.push_error(format!(
+                "switch partner: {}",
+                crate::limits::explain_spawn_error(&e)
+            ));
+        }
+    };
+    let mut byte = [0u8; 1];
+    loop {
+        let mut done = 0;
+        while done < ROUND_TRIPS_PER_TALLY {
+            if to_partner.write_all(&byte).is_err() || unit_rx.read_exact(&mut byte).is_err() {
+                break;
+            }
+            done += 1;
+        }
+        sw.tally(&unit, done);
+        if done < ROUND_TRIPS_PER_TALLY || unit.retire_if_surplus() {
+            break;
+        }
+    }
+    drop(to_partner);
+    // Joined so the partner thread is gone before the unit counts as gone.
+    let _ = partner.join();
 }

@@ -1,12 +1,13 @@
 //! `yield`: cooperative scheduling. A few units spin on the CPU for `spin_ms` at a time; all others
 //! keep a timer and note how late it fires. A task is never preempted: a spinner that does not yield
-//! holds its worker thread, and every timer behind it waits. With `yield_now` on, the spinners call
-//! `tokio::task::yield_now().await` every `yield_every_us` of spinning. The threads side runs the same
-//! spin and calls `std::thread::yield_now()` at the same points, though the OS preempts it anyway.
+//! holds its worker thread, and every timer behind it waits. With `yield_every_us` above 0 the spinners
+//! call `tokio::task::yield_now().await` every `yield_every_us` of spinning (live: `f` flips it between
+//! 0 and the period). The threads side runs the same spin and calls `std::thread::yield_now()` at the
+//! same points, though the OS preempts it anyway.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -21,9 +22,9 @@ pub const KIND: Kind = Kind {
     name: "yield",
     summary: "a few units spin on the CPU, the others keep a timer (cooperative yielding)",
     caption: "Tasks are never preempted: a spinning task holds its worker thread until it yields. By \
-              default one unit per worker thread spins for spin_ms, and the async side's lateness p99 \
-              grows to about spin_ms. Turn yield_now on (f, live): the spinners yield every \
-              yield_every_us and the timers fire on time again. Threads are preempted by the OS either way.",
+              default one unit per worker thread spins for spin_ms and never yields (yield_every_us=0), \
+              and the async side's lateness p99 grows to about spin_ms. Press f (live): the spinners \
+              yield every 500 µs and the timers fire on time again. Threads are preempted by the OS either way.",
     params: PARAMS,
     build,
 };
@@ -37,18 +38,15 @@ const PARAMS: &[ParamDef] = &[
         "units that spin, the others keep a timer; 0 = one per async worker thread",
     ),
     ParamDef::int("spin_ms", 50, 1, 10_000, "how long each spin lasts, ms"),
-    ParamDef::flag(
-        "yield_now",
-        false,
-        "spinners yield every yield_every_us while they spin; live",
-    ),
     ParamDef::int(
         "yield_every_us",
-        500,
+        0,
         0,
         1_000_000,
-        "spin time between two yields when yield_now is on, µs; 0 = never yield",
-    ),
+        "spin time between two yields, µs; 0 = never yield; live, f flips it between 0 and 500 \
+         (or the last period set)",
+    )
+    .flipping(500),
     ParamDef::int(
         "tick_ms",
         10,
@@ -62,9 +60,9 @@ struct Yielding {
     /// 0: one per worker thread of the async runtime (per core on the threads side).
     spinners: u64,
     spin: Duration,
-    yield_every: Option<Duration>,
+    /// Spin time between two yields, µs; 0 = never. Live.
+    yield_every_us: AtomicU64,
     tick: Duration,
-    yield_now: AtomicBool,
     /// Units that took the spinner role and still run.
     spinner_roles: Roles,
     yields: AtomicU64,
@@ -73,13 +71,11 @@ struct Yielding {
 
 fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
     let ms = |name| Duration::from_millis(ctx.params.int(name).max(1) as u64);
-    let every_us = ctx.params.int("yield_every_us").max(0) as u64;
     Ok(Arc::new(Yielding {
         spinners: ctx.params.int("spinners").max(0) as u64,
         spin: ms("spin_ms"),
-        yield_every: (every_us > 0).then(|| Duration::from_micros(every_us)),
+        yield_every_us: AtomicU64::new(ctx.params.int("yield_every_us").max(0) as u64),
         tick: ms("tick_ms"),
-        yield_now: AtomicBool::new(ctx.params.flag("yield_now")),
         spinner_roles: Roles::default(),
         yields: AtomicU64::new(0),
         window: Mutex::new(TotalsWindow::default()),
@@ -87,13 +83,14 @@ fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
 }
 
 impl Yielding {
-    /// The next moment a spinner yields: one yield period from now, if yielding is on and the
-    /// spin that ends at `end` lasts past it. None: spin to the end without yielding.
+    /// The next moment a spinner yields: one yield period from now, if yielding is on (a period
+    /// above 0) and the spin that ends at `end` lasts past it. None: spin to the end without yielding.
     fn next_yield_point(&self, end: Instant) -> Option<Instant> {
-        let every = self
-            .yield_every
-            .filter(|_| self.yield_now.load(Ordering::Relaxed))?;
-        let point = Instant::now() + every;
+        let every_us = self.yield_every_us.load(Ordering::Relaxed);
+        if every_us == 0 {
+            return None;
+        }
+        let point = Instant::now() + Duration::from_micros(every_us);
         (point < end).then_some(point)
     }
 
@@ -186,16 +183,18 @@ impl Workload for Yielding {
         {
             out.insert("yields_per_sec".into(), yields as f64 / secs);
         }
+        // The period in force now: it changes live, so the scenario's parameter may be stale.
         out.insert(
-            "yield_now".into(),
-            f64::from(u8::from(self.yield_now.load(Ordering::Relaxed))),
+            "yield_every_us".into(),
+            self.yield_every_us.load(Ordering::Relaxed) as f64,
         );
         out
     }
 
     fn set_param(&self, name: &str, value: &ParamValue) -> Result<(), String> {
-        let on = super::params::live_flag(PARAMS, "yield_now", name, value)?;
-        self.yield_now.store(on, Ordering::Relaxed);
+        let every_us = super::params::live_param(PARAMS, "yield_every_us", name, value)?;
+        self.yield_every_us
+            .store(every_us.as_i64().max(0) as u64, Ordering::Relaxed);
         Ok(())
     }
 }

@@ -1,0 +1,58 @@
+//! Issue 13's keys in a real terminal: `d` shows what the OS sees of each side and closes again;
+//! `f` in the yield scenario flips yield_every_us between 0 and 500 live, and the worker takes it.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::tmux;
+
+use std::time::Duration;
+
+use tmux::Tmux;
+
+const T: Duration = Duration::from_secs(20);
+
+#[test]
+fn d_shows_threads_by_wait_channel_and_closes_again() {
+    let t = Tmux::start(
+        "osview",
+        100,
+        30,
+        &["--async-units", "50", "--thread-units", "50"],
+    );
+    t.wait_for("both sides running", T, |s| {
+        s.matches("running").count() >= 2 && s.contains("OS threads")
+    });
+    t.keys(&["d"]);
+    let s = t.wait_for("the threads asleep in nanosleep", T, |s| {
+        s.contains("sees threads, not tasks") && s.contains("hrtimer_nanosleep")
+    });
+    assert!(s.contains("what the OS sees"), "{s}");
+    assert!(!s.contains("ctx switch"), "the panels are covered: {s}");
+    t.keys(&["d"]);
+    t.wait_for("the panels again", T, |s| {
+        s.contains("ctx switch") && !s.contains("sees threads, not tasks")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(T), 0);
+    t.assert_restored();
+}
+
+#[test]
+fn f_flips_the_yield_period_between_never_and_500_us_live() {
+    let t = Tmux::start("yieldflip", 120, 40, &["--scenario", "yield"]);
+    t.wait_for("the scenario never yielding", T, |s| {
+        s.contains("yield_every_us=0") && s.matches("running").count() >= 2
+    });
+    t.keys(&["f"]);
+    t.wait_for("the period set live", T, |s| {
+        s.contains("yield_every_us=500, changed live")
+    });
+    t.keys(&["f"]);
+    let s = t.wait_for("back to never", T, |s| {
+        s.contains("yield_every_us=0, changed live")
+    });
+    assert!(!s.contains("cannot change"), "a worker refused it: {s}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(T), 0);
+    t.assert_restored();
+}
