@@ -77,6 +77,8 @@ pub enum Action {
     SourceView,
     /// Scroll the open source view by this many rows (negative: up).
     SourceScroll(i8),
+    /// Write the screen as drawn now to an SVG and a text file in the working directory.
+    Export,
     Help,
     Quit,
 }

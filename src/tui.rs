@@ -2,6 +2,7 @@
 //! come and drawn at most `fps` times a second (only when something changed). Nothing here blocks on
 //! a worker, and every way out goes through the same clean-up: workers stopped, terminal restored.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -76,6 +77,7 @@ pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
         panic_in_ui: fault == "ui-panic",
         trace,
         starvation: Starvation::starting_now(),
+        size: (0, 0),
     };
     let exit = lp.run(&mut term, &rx, frame_time, deadline);
     // Workers first (they may take a moment), then the terminal, then report.
@@ -99,6 +101,8 @@ struct Loop {
     trace: Trace,
     /// How far behind the frames are, said on screen when it is too far.
     starvation: Starvation,
+    /// The terminal's size at the last frame: what `e` exports.
+    size: (u16, u16),
 }
 
 impl Loop {
@@ -186,13 +190,16 @@ impl Loop {
         let model = self.frozen.as_ref().unwrap_or(&self.session.model);
         let view = &self.view;
         let panic_now = self.panic_in_ui && model.sides.iter().all(|s| s.figures.is_some());
+        let mut size = self.size;
         term.draw(|f| {
+            size = (f.area().width, f.area().height);
             assert!(
                 !panic_now,
                 "{FAULT_VAR}=ui-panic: a panic in the UI injected for the tests"
             );
             ui::render(f, model, view)
         })?;
+        self.size = size;
         let flushed_ns = uitrace::monotonic_ns();
         let run_delay_ns = uitrace::own_run_delay_ns();
         let due_ns = start_ns.saturating_sub(late.as_nanos() as u64);
@@ -275,6 +282,7 @@ impl Loop {
                 };
                 self.view.frozen = self.frozen.is_some();
             }
+            Action::Export => self.session.notice = Some(self.export()),
             _ => self.session.apply(action, self.view.selection),
         }
         // One side at a time: the keys act on the side that runs.
@@ -282,5 +290,16 @@ impl Loop {
             self.view.selection = Selection::of(side);
         }
         None
+    }
+
+    /// Key `e`: the screen as last drawn (frozen or live) into the working directory.
+    fn export(&self) -> String {
+        let model = self.frozen.as_ref().unwrap_or(&self.session.model);
+        let (w, h) = self.size;
+        let buf = ui::export::screen(model, &self.view, w, h);
+        let run = &model.run;
+        let name = run.scenario.as_deref().unwrap_or(&run.workload);
+        let stem = ui::export::file_stem(name, ui::export::unix_now_s());
+        ui::export::export_notice(&ui::export::write(Path::new("."), &stem, &buf))
     }
 }

@@ -179,6 +179,12 @@ pub const KEYS: &[KeyBinding] = &[
         action: Action::Freeze,
     },
     KeyBinding {
+        keys: &[Key::Char('e')],
+        label: "export",
+        help: "save the screen as an SVG and a text file in the working directory",
+        action: Action::Export,
+    },
+    KeyBinding {
         keys: &[Key::Char('?')],
         label: "help",
         help: "show or close this help",
@@ -319,6 +325,7 @@ mod tests {
             Action::OneSide,
             Action::Freeze,
             Action::SourceView,
+            Action::Export,
             Action::Help,
             Action::Quit,
         ];
@@ -341,6 +348,7 @@ mod tests {
                 | Action::Freeze
                 | Action::SourceView
                 | Action::SourceScroll(_)
+                | Action::Export
                 | Action::Help
                 | Action::Quit => {}
             }

@@ -3,6 +3,7 @@
 
 mod ascii;
 mod charts;
+pub mod export;
 mod extras;
 pub mod fixtures;
 mod format;
@@ -15,6 +16,7 @@ mod ratios;
 pub mod source;
 pub mod svg;
 mod theme;
+pub mod xml;
 
 #[cfg(test)]
 mod scenario_tests;
