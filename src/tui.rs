@@ -4,17 +4,23 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
+use ratatui::crossterm::event::{
+    self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
+};
 
 use crate::action::{Action, Selection};
+use crate::collect::replay::Recording;
 use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
 use crate::model::Model;
+use crate::record::Note;
 use crate::term::{self, Term};
 use crate::ui::picker::Outcome;
+use crate::ui::replay_bar::ReplayView;
 use crate::ui::{self, ViewState};
 use crate::uitrace::{self, Starvation, Trace};
 
@@ -35,6 +41,31 @@ enum Exit {
 }
 
 pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
+    let recorder = crate::record::open(&cfg, false)?;
+    drive(
+        cfg,
+        |cfg, tx| Ok(Session::start_with(cfg, tx, recorder)),
+        ui::action_for,
+    )
+}
+
+/// `versus replay FILE`: the same loop and screen, fed by the recording.
+pub fn replay(mut cfg: RunConfig, rec: Arc<Recording>) -> anyhow::Result<ExitCode> {
+    // The recorded run's --duration is not the replay's.
+    cfg.duration = None;
+    drive(
+        cfg,
+        |cfg, tx| Ok(Session::replaying(cfg, tx, rec)?),
+        ui::replay_keys::replay_action_for,
+    )
+}
+
+/// Runs the loop on the session `start` makes, with `keys` turning key presses into actions.
+fn drive(
+    cfg: RunConfig,
+    start: impl FnOnce(RunConfig, mpsc::Sender<Event>) -> anyhow::Result<Session>,
+    keys: fn(&KeyEvent) -> Option<Action>,
+) -> anyhow::Result<ExitCode> {
     term::install_panic_hook();
     let (tx, rx) = mpsc::channel();
     forward_signals(tx.clone())?;
@@ -57,7 +88,7 @@ pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
         })?;
     let frame_time = Duration::from_secs(1) / cfg.fps.max(1);
     let deadline = cfg.duration.map(|d| Instant::now() + d);
-    let session = Session::start(cfg, tx);
+    let session = start(cfg, tx)?;
     let fault = std::env::var(FAULT_VAR).unwrap_or_default();
     if fault == "startup-error" {
         // Dropping the session and the terminal on the way out is the clean-up under test.
@@ -78,6 +109,7 @@ pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
         trace,
         starvation: Starvation::starting_now(),
         size: (0, 0),
+        keys,
     };
     let exit = lp.run(&mut term, &rx, frame_time, deadline);
     // Workers first (they may take a moment), then the terminal, then report.
@@ -103,6 +135,8 @@ struct Loop {
     starvation: Starvation,
     /// The terminal's size at the last frame: what `e` exports.
     size: (u16, u16),
+    /// The key table: live or replay.
+    keys: fn(&KeyEvent) -> Option<Action>,
 }
 
 impl Loop {
@@ -142,7 +176,7 @@ impl Loop {
                 Err(RecvTimeoutError::Disconnected) => return Ok(Exit::Quit),
             };
             for ev in first.into_iter().chain(rx.try_iter()) {
-                let gap = if matches!(ev, Event::Worker(_) | Event::Loadgen(_)) {
+                let gap = if matches!(ev, Event::Worker(_) | Event::Loadgen(_) | Event::Replay(_)) {
                     data_time
                 } else {
                     frame_time
@@ -187,6 +221,10 @@ impl Loop {
             .notice
             .clone()
             .or_else(|| self.starvation.notice());
+        self.view.replay = self.session.replay.as_ref().map(|r| {
+            let p = &r.position;
+            ReplayView::new(&r.recorded, p.at_us, p.end_us, p.paused, p.speed)
+        });
         let model = self.frozen.as_ref().unwrap_or(&self.session.model);
         let view = &self.view;
         let panic_now = self.panic_in_ui && model.sides.iter().all(|s| s.figures.is_some());
@@ -213,6 +251,7 @@ impl Loop {
         match ev {
             Event::Worker(w) => self.session.on_worker(w),
             Event::Loadgen(l) => self.session.on_loadgen(l),
+            Event::Replay(r) => self.session.on_replay(r),
             Event::Signal(sig) => return Some(Exit::Signal(sig)),
             Event::Input(TermEvent::Key(key)) if key.kind == KeyEventKind::Press => {
                 let action = if self.view.picker.is_some() {
@@ -220,8 +259,14 @@ impl Loop {
                 } else if self.view.source.is_some() {
                     ui::source_action_for(&key)
                 } else {
-                    ui::action_for(&key)
+                    (self.keys)(&key)
                 };
+                if let Some(a) = action {
+                    self.session.note(Note::Key {
+                        key: key_name(&key),
+                        action: format!("{a:?}"),
+                    });
+                }
                 if self.view.help && action != Some(Action::Quit) {
                     self.view.help = false;
                     return None;
@@ -249,7 +294,7 @@ impl Loop {
                 };
             }
             Action::SourceScroll(rows) => {
-                let most = ui::source::rows_at_most(&self.session.cfg.workload);
+                let most = ui::source::rows_at_most(&self.session.model.run.workload);
                 self.view.source = self
                     .view
                     .source
@@ -299,7 +344,20 @@ impl Loop {
         let buf = ui::export::screen(model, &self.view, w, h);
         let run = &model.run;
         let name = run.scenario.as_deref().unwrap_or(&run.workload);
-        let stem = ui::export::file_stem(name, ui::export::unix_now_s());
+        let stem = ui::export::file_stem(name, crate::utc::now_s());
         ui::export::export_notice(&ui::export::write(Path::new("."), &stem, &buf))
+    }
+}
+
+/// A key as a recording names it: `+`, `ctrl-c`, `Left`.
+fn key_name(key: &KeyEvent) -> String {
+    let name = match key.code {
+        KeyCode::Char(c) => c.to_string(),
+        other => format!("{other:?}"),
+    };
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        format!("ctrl-{name}")
+    } else {
+        name
     }
 }

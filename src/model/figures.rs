@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::protocol::{Percentiles, Side, WorkerSample};
 
 /// What the controller reads from /proc/<pid>/statm and /proc/<pid>/status of a worker.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct OsStat {
     /// /proc/<pid>/statm resident × page size
     pub rss_bytes: u64,
@@ -18,7 +18,7 @@ pub struct OsStat {
 }
 
 /// One worker report joined with the OS figures read when it arrived.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SideSample {
     pub worker: WorkerSample,
     pub os: OsStat,

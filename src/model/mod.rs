@@ -3,11 +3,13 @@
 
 pub mod figures;
 pub mod headline;
+pub mod input;
 pub mod per_unit;
 pub mod ring;
 pub mod saturation;
 
 pub use figures::{Figures, OsStat, SideSample, ratio};
+pub use input::Input;
 pub use ring::Ring;
 
 use crate::protocol::{RuntimeFlavor, Side};
@@ -202,7 +204,7 @@ impl SideModel {
 }
 
 /// What runs, for the header.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunInfo {
     pub workload: String,
     /// Scenario name when one was picked.
@@ -217,6 +219,7 @@ pub struct RunInfo {
     /// Fairness mode in words, e.g. "both sides share 2 cores · workers at nice 10".
     pub mode: String,
     /// The figures the scenario is about, its headline first; empty: the workload's (`headline`).
+    #[serde(with = "input::figure_names")]
     pub headline: Vec<&'static headline::FigureDef>,
     /// One side at a time: the side that runs.
     pub one_side: Option<Side>,

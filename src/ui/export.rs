@@ -10,6 +10,7 @@ use ratatui::buffer::Buffer;
 
 use super::{ViewState, render, svg};
 use crate::model::Model;
+use crate::utc;
 
 /// The screen as `render` draws it at `width`×`height`.
 pub fn screen(model: &Model, view: &ViewState, width: u16, height: u16) -> Buffer {
@@ -43,51 +44,7 @@ pub fn file_stem(name: &str, unix_s: u64) -> String {
     } else {
         clean
     };
-    format!("versus-{clean}-{}", utc_stamp(unix_s))
-}
-
-/// `yyyymmdd-hhmmss` in UTC.
-pub fn utc_stamp(unix_s: u64) -> String {
-    let (y, m, d) = civil_from_days((unix_s / 86_400) as i64);
-    let s = unix_s % 86_400;
-    format!(
-        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
-}
-
-/// `yyyy-mm-dd hh:mm UTC`, for the replay banner.
-pub fn utc_readable(unix_s: u64) -> String {
-    let (y, m, d) = civil_from_days((unix_s / 86_400) as i64);
-    let s = unix_s % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        s / 3600,
-        s / 60 % 60
-    )
-}
-
-/// Days since 1970-01-01 as (year, month, day): H. Hinnant's `civil_from_days`.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// Seconds since the epoch now (0 if the clock is before 1970).
-pub fn unix_now_s() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    format!("versus-{clean}-{}", utc::stamp(unix_s))
 }
 
 /// Writes `<dir>/<stem>.svg` and `<dir>/<stem>.txt`; an existing file is never overwritten (`-2`,
@@ -147,14 +104,15 @@ mod tests {
             file_stem("switch", 1_795_953_898),
             "versus-switch-20261129-120458"
         );
-        assert_eq!(utc_stamp(0), "19700101-000000");
-        assert_eq!(utc_stamp(951_782_400), "20000229-000000", "a leap day");
+        assert_eq!(utc::stamp(0), "19700101-000000");
+        assert_eq!(utc::stamp(951_782_400), "20000229-000000", "a leap day");
         assert_eq!(
             file_stem("../../etc/x y", 0),
             "versus-______etc_x_y-19700101-000000"
         );
         assert_eq!(file_stem("", 0), "versus-run-19700101-000000");
-        assert_eq!(utc_readable(1_795_953_898), "2026-11-29 12:04 UTC");
+        assert_eq!(utc::readable(1_795_953_898), "2026-11-29 12:04 UTC");
+        assert_eq!(utc::rfc3339(1_795_953_898), "2026-11-29T12:04:58Z");
     }
 
     #[test]
