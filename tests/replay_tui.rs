@@ -25,16 +25,32 @@ fn a_recorded_tui_session_replays_in_the_same_screen() {
         "rec",
         100,
         30,
-        &["--async-units", "10", "--thread-units", "10", "--record", rec_s],
+        &[
+            "--async-units",
+            "10",
+            "--thread-units",
+            "10",
+            "--record",
+            rec_s,
+        ],
     );
-    t.wait_for("both sides running", T, |s| s.matches("running").count() >= 2);
+    t.wait_for("both sides running", T, |s| {
+        s.matches("running").count() >= 2
+    });
     t.keys(&["t", "+"]);
-    t.wait_for("100 threads", T, |s| tmux::figures(s, "units") == vec![10, 100]);
+    t.wait_for("100 threads", T, |s| {
+        tmux::figures(s, "units") == vec![10, 100]
+    });
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(T), 0);
     drop(t);
     let body = std::fs::read_to_string(&rec).unwrap();
-    assert!(body.lines().next().unwrap().contains("\"format\":\"versus-recording\""));
+    assert!(
+        body.lines()
+            .next()
+            .unwrap()
+            .contains("\"format\":\"versus-recording\"")
+    );
     assert!(
         body.contains(r#""kind":"key","key":"+","action":"ScaleUp""#),
         "the key and its action are recorded"
@@ -46,7 +62,9 @@ fn a_recorded_tui_session_replays_in_the_same_screen() {
 
     // Replay it.
     let t = Tmux::start("play", 100, 30, &["replay", rec_s]);
-    let s = t.wait_for("the banner", T, |s| s.contains("REPLAY") && s.contains(" / 0:"));
+    let s = t.wait_for("the banner", T, |s| {
+        s.contains("REPLAY") && s.contains(" / 0:")
+    });
     assert!(s.contains("recorded 20"), "when: {s}");
     assert!(s.contains("core"), "where: {s}");
     t.keys(&["End"]);
