@@ -52,6 +52,18 @@ pub const REPLAY_KEYS: &[KeyBinding] = &[
         action: Action::Replay(ReplayStep::End),
     },
     KeyBinding {
+        keys: &[Key::Char('c')],
+        label: "caption",
+        help: "show or hide what to look for",
+        action: Action::Caption,
+    },
+    KeyBinding {
+        keys: &[Key::Char('v')],
+        label: "source",
+        help: "the workload's async and thread code side by side",
+        action: Action::SourceView,
+    },
+    KeyBinding {
         keys: &[Key::Char('e')],
         label: "export",
         help: "save the screen as an SVG and a text file in the working directory",
@@ -60,7 +72,7 @@ pub const REPLAY_KEYS: &[KeyBinding] = &[
     KeyBinding {
         keys: &[Key::Char('?')],
         label: "help",
-        help: "show or close the help",
+        help: "show or close this help (keys that would change what runs do nothing here)",
         action: Action::Help,
     },
     KeyBinding {
@@ -161,6 +173,22 @@ mod tests {
                 ),
                 "{c}"
             );
+        }
+    }
+
+    #[test]
+    fn no_replay_key_is_bound_twice_and_each_row_answers_to_its_keys() {
+        let keys: Vec<Key> = REPLAY_KEYS
+            .iter()
+            .flat_map(|b| b.keys.iter().copied())
+            .collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(!keys[i + 1..].contains(k), "{k:?} is bound twice");
+        }
+        for b in REPLAY_KEYS {
+            if let Some(Key::Char(c)) = b.keys.first() {
+                assert_eq!(replay_action_for(&press(KeyCode::Char(*c))), Some(b.action));
+            }
         }
     }
 }
