@@ -79,6 +79,10 @@ pub enum Action {
     SourceScroll(i8),
     /// Open or close "what the OS sees": each side's threads by state and wait channel.
     OsView,
+    /// Write the screen as drawn now to an SVG and a text file in the working directory.
+    Export,
+    /// A key of `versus replay` (`ui::replay_keys`).
+    Replay(ReplayStep),
     Help,
     Quit,
 }
@@ -90,6 +94,20 @@ pub enum PickerStep {
     Down,
     Choose,
     Close,
+}
+
+/// What a key does in a replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayStep {
+    PlayPause,
+    Back,
+    Forward,
+    Slower,
+    Faster,
+    Home,
+    End,
+    /// A key that would change what runs, named by its label: it says it does nothing.
+    Inert(&'static str),
 }
 
 /// ×10 / ÷10 steps; 0 ↑ 1 so a stopped side can be started by scaling.

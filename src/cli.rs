@@ -109,6 +109,10 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
 
+    /// Record every sample and event to FILE (JSON Lines) as they arrive; play it with `versus replay FILE`
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
+
     /// Most frames drawn per second
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=60))]
     pub fps: u32,
@@ -129,12 +133,61 @@ pub enum Command {
     },
     /// Print the man page as roff (read it with: versus man | man -l -)
     Man,
+    /// Play a recording made with --record: the same screen (space, arrows, [ ] move through it),
+    /// or its final figures (--headless), or one moment as SVG (--at 30s --svg OUT.svg)
+    Replay(ReplayArgs),
     /// Runs one side; started by the controller, speaks JSON lines on stdin/stdout.
     #[command(hide = true)]
     Worker,
     /// Opens the `echo` workload's connections to both servers; started by the controller.
     #[command(hide = true)]
     Loadgen,
+}
+
+/// `versus replay FILE ...`
+#[derive(clap::Args, Debug, Clone, PartialEq)]
+pub struct ReplayArgs {
+    /// A recording made with --record
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+    /// Print what the live headless run printed, without a terminal
+    #[arg(long, conflicts_with_all = ["at", "svg"])]
+    pub headless: bool,
+    /// Headless output: json (final figures) or csv (every sample)
+    #[arg(long, value_enum, default_value_t = Format::Json, requires = "headless")]
+    pub format: Format,
+    /// The moment to draw, from the start of the recording (e.g. 30s, 1m); with --svg
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "svg")]
+    pub at: Option<Duration>,
+    /// Write the screen at --at (default: the end) to this SVG file, and a .txt beside it
+    #[arg(long, value_name = "OUT.svg")]
+    pub svg: Option<std::path::PathBuf>,
+    /// Screen size for --svg, columns x rows
+    #[arg(long, value_name = "WxH", default_value = "100x30", value_parser = parse_size, requires = "svg")]
+    pub size: (u16, u16),
+}
+
+/// "100x30": columns × rows, within what the screen can be drawn in.
+pub fn parse_size(text: &str) -> Result<(u16, u16), String> {
+    let (w, h) = text
+        .split_once(['x', 'X', '×'])
+        .ok_or_else(|| format!("'{text}' is not a size (try 100x30)"))?;
+    let (w, h): (u16, u16) = (
+        w.trim()
+            .parse()
+            .map_err(|_| format!("'{text}' is not a size (try 100x30)"))?,
+        h.trim()
+            .parse()
+            .map_err(|_| format!("'{text}' is not a size (try 100x30)"))?,
+    );
+    if !(crate::ui::MIN_WIDTH..=500).contains(&w) || !(crate::ui::MIN_HEIGHT..=200).contains(&h) {
+        return Err(format!(
+            "'{text}': the size must be from {}x{} to 500x200",
+            crate::ui::MIN_WIDTH,
+            crate::ui::MIN_HEIGHT
+        ));
+    }
+    Ok((w, h))
 }
 
 /// The workers' scheduling class (`--sched`).

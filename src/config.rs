@@ -40,6 +40,8 @@ pub struct RunConfig {
     pub catalog: Catalog,
     /// Most RSS each side may use (see controller/guard.rs).
     pub memory_budget: crate::controller::guard::MemoryBudget,
+    /// `--record FILE`: every input of the model goes there too (see record/).
+    pub record: Option<std::path::PathBuf>,
 }
 
 /// How long each side runs alone when the sides take turns, in the TUI.
@@ -166,6 +168,7 @@ impl RunConfig {
             duration: cli.duration,
             catalog,
             memory_budget: cli.memory_budget.unwrap_or_default(),
+            record: cli.record.clone(),
         };
         cfg.apply_scenario(&run)?;
         Ok(cfg)

@@ -17,13 +17,14 @@ use crate::model::saturation::saturation;
 use crate::model::{Figures, Model};
 use crate::protocol::Side;
 
-const CSV_HEADER: &str = "t_s,side,workload,units,os_threads,rss_bytes,virtual_bytes,cpu_percent,ctx_voluntary,ctx_involuntary,ctx_switches_per_sec,ops_per_sec,lateness_p50_us,lateness_p99_us,lateness_max_us";
+pub const CSV_HEADER: &str = "t_s,side,workload,units,os_threads,rss_bytes,virtual_bytes,cpu_percent,ctx_voluntary,ctx_involuntary,ctx_switches_per_sec,ops_per_sec,lateness_p50_us,lateness_p99_us,lateness_max_us";
 
 pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
     let duration = cfg.duration.unwrap_or(Duration::from_secs(10));
     let (tx, rx) = mpsc::channel();
     forward_signals(tx.clone())?;
-    let mut session = Session::start(cfg, tx);
+    let recorder = crate::record::open(&cfg, true)?;
+    let mut session = Session::start_with(cfg, tx, recorder);
     let mut out = std::io::stdout().lock();
     if format == Format::Csv {
         writeln!(out, "{CSV_HEADER}")?;
@@ -48,7 +49,7 @@ pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
             }
             Ok(Event::Signal(sig)) => signal = Some(sig),
             Ok(Event::Loadgen(ev)) => session.on_loadgen(ev),
-            Ok(Event::Input(_)) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Ok(Event::Input(_) | Event::Replay(_)) | Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
         session.tick();
@@ -125,7 +126,8 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
         "interval_ms": cfg.interval_ms,
         "runtime": cfg.runtime.name(),
         "workers": cfg.workers,
-        "mode": cfg.mode(),
+        // As the model has it: a replay gives the recorded machine's words, not this one's.
+        "mode": model.run.mode,
         "params": cfg.params.0,
         "headline": headline,
         "outside_load_cores": model.outside_cores,
@@ -133,7 +135,7 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
     })
 }
 
-fn csv_row(t_s: f64, f: &Figures) -> String {
+pub fn csv_row(t_s: f64, f: &Figures) -> String {
     let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
     format!(
         "{t_s:.3},{},{},{},{},{},{},{:.1},{},{},{:.1},{:.1},{},{},{}",

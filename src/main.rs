@@ -36,6 +36,7 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Completions { shell }) => return versus::ship::completions(*shell),
         Some(Command::Man) => return versus::ship::man_page(),
+        Some(Command::Replay(args)) => return versus::replay::run(args),
         _ => {}
     }
     if cli.command == Some(Command::Worker) {
@@ -63,6 +64,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(path) = &cfg.record
+        && let Err(e) = std::fs::File::create(path)
+    {
+        eprintln!("versus: --record {}: {e}", path.display());
+        return ExitCode::from(2);
+    }
     let result = if cli.headless {
         versus::headless::run(cfg, cli.format)
     } else {

@@ -2,18 +2,25 @@
 //! come and drawn at most `fps` times a second (only when something changed). Nothing here blocks on
 //! a worker, and every way out goes through the same clean-up: workers stopped, terminal restored.
 
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
+use ratatui::crossterm::event::{
+    self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
+};
 
 use crate::action::{Action, Selection};
+use crate::collect::replay::Recording;
 use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
 use crate::model::Model;
+use crate::record::Note;
 use crate::term::{self, Term};
 use crate::ui::picker::Outcome;
+use crate::ui::replay_bar::ReplayView;
 use crate::ui::{self, ViewState};
 use crate::uitrace::{self, Starvation, Trace};
 
@@ -34,6 +41,31 @@ enum Exit {
 }
 
 pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
+    let recorder = crate::record::open(&cfg, false)?;
+    drive(
+        cfg,
+        |cfg, tx| Ok(Session::start_with(cfg, tx, recorder)),
+        ui::action_for,
+    )
+}
+
+/// `versus replay FILE`: the same loop and screen, fed by the recording.
+pub fn replay(mut cfg: RunConfig, rec: Arc<Recording>) -> anyhow::Result<ExitCode> {
+    // The recorded run's --duration is not the replay's.
+    cfg.duration = None;
+    drive(
+        cfg,
+        |cfg, tx| Ok(Session::replaying(cfg, tx, rec)?),
+        ui::replay_keys::replay_action_for,
+    )
+}
+
+/// Runs the loop on the session `start` makes, with `keys` turning key presses into actions.
+fn drive(
+    cfg: RunConfig,
+    start: impl FnOnce(RunConfig, mpsc::Sender<Event>) -> anyhow::Result<Session>,
+    keys: fn(&KeyEvent) -> Option<Action>,
+) -> anyhow::Result<ExitCode> {
     term::install_panic_hook();
     let (tx, rx) = mpsc::channel();
     forward_signals(tx.clone())?;
@@ -56,7 +88,7 @@ pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
         })?;
     let frame_time = Duration::from_secs(1) / cfg.fps.max(1);
     let deadline = cfg.duration.map(|d| Instant::now() + d);
-    let session = Session::start(cfg, tx);
+    let session = start(cfg, tx)?;
     let fault = std::env::var(FAULT_VAR).unwrap_or_default();
     if fault == "startup-error" {
         // Dropping the session and the terminal on the way out is the clean-up under test.
@@ -76,6 +108,8 @@ pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
         panic_in_ui: fault == "ui-panic",
         trace,
         starvation: Starvation::starting_now(),
+        size: (0, 0),
+        keys,
     };
     let exit = lp.run(&mut term, &rx, frame_time, deadline);
     // Workers first (they may take a moment), then the terminal, then report.
@@ -99,6 +133,10 @@ struct Loop {
     trace: Trace,
     /// How far behind the frames are, said on screen when it is too far.
     starvation: Starvation,
+    /// The terminal's size at the last frame: what `e` exports.
+    size: (u16, u16),
+    /// The key table: live or replay.
+    keys: fn(&KeyEvent) -> Option<Action>,
 }
 
 impl Loop {
@@ -138,7 +176,7 @@ impl Loop {
                 Err(RecvTimeoutError::Disconnected) => return Ok(Exit::Quit),
             };
             for ev in first.into_iter().chain(rx.try_iter()) {
-                let gap = if matches!(ev, Event::Worker(_) | Event::Loadgen(_)) {
+                let gap = if matches!(ev, Event::Worker(_) | Event::Loadgen(_) | Event::Replay(_)) {
                     data_time
                 } else {
                     frame_time
@@ -183,16 +221,23 @@ impl Loop {
             .notice
             .clone()
             .or_else(|| self.starvation.notice());
+        self.view.replay = self.session.replay.as_ref().map(|r| {
+            let p = &r.position;
+            ReplayView::new(&r.recorded, p.at_us, p.end_us, p.paused, p.speed)
+        });
         let model = self.frozen.as_ref().unwrap_or(&self.session.model);
         let view = &self.view;
         let panic_now = self.panic_in_ui && model.sides.iter().all(|s| s.figures.is_some());
+        let mut size = self.size;
         term.draw(|f| {
+            size = (f.area().width, f.area().height);
             assert!(
                 !panic_now,
                 "{FAULT_VAR}=ui-panic: a panic in the UI injected for the tests"
             );
             ui::render(f, model, view)
         })?;
+        self.size = size;
         let flushed_ns = uitrace::monotonic_ns();
         let run_delay_ns = uitrace::own_run_delay_ns();
         let due_ns = start_ns.saturating_sub(late.as_nanos() as u64);
@@ -207,6 +252,7 @@ impl Loop {
         match ev {
             Event::Worker(w) => self.session.on_worker(w),
             Event::Loadgen(l) => self.session.on_loadgen(l),
+            Event::Replay(r) => self.session.on_replay(r),
             Event::Signal(sig) => return Some(Exit::Signal(sig)),
             Event::Input(TermEvent::Key(key)) if key.kind == KeyEventKind::Press => {
                 let action = if self.view.picker.is_some() {
@@ -214,8 +260,14 @@ impl Loop {
                 } else if self.view.source.is_some() {
                     ui::source_action_for(&key)
                 } else {
-                    ui::action_for(&key)
+                    (self.keys)(&key)
                 };
+                if let Some(a) = action {
+                    self.session.note(Note::Key {
+                        key: key_name(&key),
+                        action: format!("{a:?}"),
+                    });
+                }
                 if self.view.help && action != Some(Action::Quit) {
                     self.view.help = false;
                     return None;
@@ -244,7 +296,7 @@ impl Loop {
             }
             Action::OsView => self.view.os_view = !self.view.os_view,
             Action::SourceScroll(rows) => {
-                let most = ui::source::rows_at_most(&self.session.cfg.workload);
+                let most = ui::source::rows_at_most(&self.session.model.run.workload);
                 self.view.source = self
                     .view
                     .source
@@ -277,6 +329,7 @@ impl Loop {
                 };
                 self.view.frozen = self.frozen.is_some();
             }
+            Action::Export => self.session.notice = Some(self.export()),
             _ => self.session.apply(action, self.view.selection),
         }
         // One side at a time: the keys act on the side that runs.
@@ -284,5 +337,29 @@ impl Loop {
             self.view.selection = Selection::of(side);
         }
         None
+    }
+
+    /// Key `e`: the screen as last drawn (frozen or live) into the working directory.
+    fn export(&self) -> String {
+        let model = self.frozen.as_ref().unwrap_or(&self.session.model);
+        let (w, h) = self.size;
+        let buf = ui::export::screen(model, &self.view, w, h);
+        let run = &model.run;
+        let name = run.scenario.as_deref().unwrap_or(&run.workload);
+        let stem = ui::export::file_stem(name, crate::utc::now_s());
+        ui::export::export_notice(&ui::export::write(Path::new("."), &stem, &buf))
+    }
+}
+
+/// A key as a recording names it: `+`, `ctrl-c`, `Left`.
+fn key_name(key: &KeyEvent) -> String {
+    let name = match key.code {
+        KeyCode::Char(c) => c.to_string(),
+        other => format!("{other:?}"),
+    };
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        format!("ctrl-{name}")
+    } else {
+        name
     }
 }

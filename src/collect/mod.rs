@@ -3,8 +3,10 @@
 
 mod child;
 pub mod machine;
+pub mod player;
 pub mod procstat;
 mod reader;
+pub mod replay;
 #[cfg(test)]
 mod tests;
 pub mod threads;

@@ -55,7 +55,7 @@ impl Pacer {
 }
 
 /// How many threads of each state and wait channel one read saw.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThreadCensus {
     /// Threads listed in /proc/<pid>/task when the read began.
     pub threads_seen: u64,

@@ -3,7 +3,7 @@
 //! is to say no on screen before the OOM killer picks a process on the presenter's laptop.
 
 use super::Session;
-use crate::model::{Figures, SideEvent};
+use crate::model::{Figures, Input};
 use crate::protocol::Side;
 
 /// Share of the memory available at start each side may use unless `--memory-budget` says otherwise;
@@ -217,7 +217,10 @@ impl Session {
             units: cut,
         });
         self.set_units(side, cut);
-        self.model.apply(side, SideEvent::Error(msg.clone()), now);
+        self.feed(Input::Error {
+            side,
+            text: msg.clone(),
+        });
         self.notice = Some(msg);
     }
 }

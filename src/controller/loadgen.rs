@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::Session;
 use crate::loadgen::launch::{self, LoadIncoming, LoadgenEvent, LoadgenHandle};
 use crate::loadgen::protocol::{LoadSideSample, LoadSpec, ToLoadgen};
-use crate::model::{SideEvent, SideSample};
+use crate::model::{Input, SideSample};
 use crate::protocol::{Percentiles, Side, WorkerSpec};
 use crate::workload::echo::{self, CONNECTIONS_KEY, PORT_KEY, SPAWN_NS_KEY};
 
@@ -59,10 +59,10 @@ impl Session {
             {
                 self.cfg.units[side.index()] = connections as u64;
                 self.resume_units[side.index()] = connections as u64;
-                let target = SideEvent::Target {
+                self.feed(Input::Target {
+                    side,
                     units: connections as u64,
-                };
-                self.model.apply(side, target, self.now_s());
+                });
             }
         }
         let spec = LoadSpec {
@@ -114,9 +114,9 @@ impl Session {
 
     /// Errors go on both sides: the load generator serves both.
     fn loadgen_error(&mut self, text: String) {
-        let now = self.now_s();
         for side in Side::BOTH {
-            self.model.apply(side, SideEvent::Error(text.clone()), now);
+            let text = text.clone();
+            self.feed(Input::Error { side, text });
         }
     }
 
@@ -128,10 +128,10 @@ impl Session {
         }
         let why = match ev.incoming {
             LoadIncoming::Side(s) => {
-                let (side, now) = (s.side, self.now_s());
+                let side = s.side;
                 for e in &s.errors {
                     let text = format!("load generator: {e}");
-                    self.model.apply(side, SideEvent::Error(text), now);
+                    self.feed(Input::Error { side, text });
                 }
                 self.loadgen.latest[side.index()] = Some(*s);
                 return;

@@ -1,9 +1,11 @@
 //! The controller: owns the worker processes and the model, applies actions and worker events.
 //! Both the TUI and the headless runner drive one `Session`; neither touches a worker directly.
 
+mod feed;
 pub mod guard;
 mod loadgen;
 pub mod overload;
+pub mod replay;
 mod scenario;
 
 use std::sync::mpsc::Sender;
@@ -12,8 +14,9 @@ use std::time::{Duration, Instant};
 use crate::action::{Action, Selection, scaled};
 use crate::collect::{self, Incoming, WorkerEvent, WorkerHandle};
 use crate::config::RunConfig;
-use crate::model::{Model, SideEvent, Status};
+use crate::model::{Input, Model, Status};
 use crate::protocol::{Side, ToWorker};
+use crate::record::Recorder;
 use crate::workload;
 
 /// How long a worker gets to exit after its stdin closes before it is killed.
@@ -28,6 +31,14 @@ pub enum Event {
     Signal(i32),
     /// From the load generator of the `echo` workload.
     Loadgen(crate::loadgen::launch::LoadgenEvent),
+    /// From a recording played back (`versus replay`).
+    Replay(collect::player::Replayed),
+}
+
+impl From<collect::player::Replayed> for Event {
+    fn from(e: collect::player::Replayed) -> Self {
+        Event::Replay(e)
+    }
 }
 
 impl From<WorkerEvent> for Event {
@@ -65,15 +76,43 @@ pub struct Session {
     pub(crate) last_relief_s: Option<f64>,
     /// The non-zero value an integer flipped off by `f` had, to flip back to.
     pub(crate) flip_memory: std::collections::BTreeMap<&'static str, i64>,
+    /// `--record`: where every input of the model goes too.
+    pub(crate) recorder: Option<Recorder>,
+    /// The notice as last recorded.
+    pub(crate) recorded_notice: Option<String>,
+    /// `versus replay`: the recording being played instead of workers.
+    pub replay: Option<replay::ReplayState>,
 }
 
 impl Session {
     /// Launches both sides.
     pub fn start(cfg: RunConfig, tx: Sender<Event>) -> Session {
+        Session::start_with(cfg, tx, None)
+    }
+
+    /// Launches both sides, recording from the first input when `recorder` is given.
+    pub fn start_with(cfg: RunConfig, tx: Sender<Event>, recorder: Option<Recorder>) -> Session {
+        let mut s = Session::idle(cfg, tx);
+        s.recorder = recorder;
+        // The first input: a replay rebuilds from here.
+        s.feed(Input::Reset {
+            run: s.cfg.run_info(),
+            window_s: s.cfg.window.as_secs_f64(),
+        });
+        for side in Side::BOTH {
+            s.launch(side);
+        }
+        s.settle_one_side();
+        s.start_loadgen();
+        s
+    }
+
+    /// A session with no worker yet.
+    fn idle(cfg: RunConfig, tx: Sender<Event>) -> Session {
         let model = Model::new(cfg.run_info(), cfg.window.as_secs_f64());
         let resume_units = cfg.units.map(|u| u.max(1));
         let budget = cfg.memory_budget;
-        let mut s = Session {
+        Session {
             cfg,
             model,
             workers: [None, None],
@@ -88,13 +127,10 @@ impl Session {
             turn_started_s: 0.0,
             last_relief_s: None,
             flip_memory: std::collections::BTreeMap::new(),
-        };
-        for side in Side::BOTH {
-            s.launch(side);
+            recorder: None,
+            recorded_notice: None,
+            replay: None,
         }
-        s.settle_one_side();
-        s.start_loadgen();
-        s
     }
 
     pub fn now_s(&self) -> f64 {
@@ -104,23 +140,16 @@ impl Session {
     pub(crate) fn launch(&mut self, side: Side) {
         self.generation += 1;
         let spec = self.worker_spec(side);
-        let now = self.now_s();
-        self.model.apply(
+        self.feed(Input::Launched {
             side,
-            SideEvent::Launched {
-                target_units: self.cfg.units[side.index()],
-            },
-            now,
-        );
+            target_units: self.cfg.units[side.index()],
+        });
         match collect::launch(&spec, &self.cfg.launch, self.generation, self.tx.clone()) {
             Ok(handle) => self.workers[side.index()] = Some(handle),
             Err(e) => {
                 self.workers[side.index()] = None;
-                self.model.apply(
-                    side,
-                    SideEvent::Failed(format!("could not start worker: {e}")),
-                    now,
-                );
+                let why = format!("could not start worker: {e}");
+                self.feed(Input::Failed { side, why });
             }
         }
     }
@@ -132,14 +161,13 @@ impl Session {
         if current != Some(ev.generation) {
             return; // from a worker that was replaced or stopped on purpose
         }
-        let now = self.now_s();
         match ev.incoming {
             Incoming::Sample(mut s) => {
                 self.merge_load(side, &mut s);
-                self.model.apply(side, SideEvent::Sample(s), now);
+                self.feed(Input::Sample { side, sample: s });
                 self.enforce_memory_budget(side);
             }
-            Incoming::Stderr(line) => self.model.apply(side, SideEvent::Error(line), now),
+            Incoming::Stderr(text) => self.feed(Input::Error { side, text }),
             Incoming::Fatal(msg) => self.fail(side, msg),
             Incoming::Protocol(e) => self.fail(side, format!("bad message from worker: {e}")),
             // How the process ended says it all ("killed by SIGKILL (signal 9)"), and short enough
@@ -159,14 +187,16 @@ impl Session {
             None if why.is_empty() => "worker stopped reporting".into(),
             None => why,
         };
-        self.model
-            .apply(side, SideEvent::Failed(reason), self.now_s());
+        self.feed(Input::Failed { side, why: reason });
     }
 
     /// Marks silent sides; call it now and then.
     pub fn tick(&mut self) {
+        if self.replay.is_some() {
+            return; // a replay's model is fed from the recording alone
+        }
+        self.feed(Input::Tick);
         let now = self.now_s();
-        self.model.tick(now);
         self.take_turns(now);
         // Ours: the controller, each worker as it reports itself, the load generator.
         let workers: f64 = Side::BOTH
@@ -180,8 +210,9 @@ impl Session {
             .unwrap_or(0.0);
         let ours = collect::machine::own_cpu_s() + workers + loadgen;
         if let Some(cores) = self.machine.sample(ours) {
-            self.model.outside_cores = Some(cores);
+            self.feed(Input::Outside { cores });
         }
+        self.record_notice();
     }
 
     pub(crate) fn send(&mut self, side: Side, cmd: &ToWorker) {
@@ -210,8 +241,7 @@ impl Session {
         if units > 0 {
             self.resume_units[side.index()] = units;
         }
-        self.model
-            .apply(side, SideEvent::Target { units }, self.now_s());
+        self.feed(Input::Target { side, units });
         if self.is_echo() {
             self.set_connections(side, units);
         } else {
@@ -229,6 +259,9 @@ impl Session {
     /// Applies a controller action to the selected side(s). View-only actions are ignored here.
     pub fn apply(&mut self, action: Action, selection: Selection) {
         self.notice = None;
+        if self.replay.is_some() {
+            return self.apply_in_replay(action);
+        }
         if self.apply_scenario_action(action, selection) {
             return;
         }
@@ -274,7 +307,10 @@ impl Session {
         self.stop_workers();
         self.turn_started_s = self.now_s();
         self.flip_memory.clear();
-        self.model = Model::new(self.cfg.run_info(), self.cfg.window.as_secs_f64());
+        self.feed(Input::Reset {
+            run: self.cfg.run_info(),
+            window_s: self.cfg.window.as_secs_f64(),
+        });
         for side in Side::BOTH {
             self.launch(side);
         }

@@ -4,7 +4,7 @@
 use super::{STOP_GRACE, Session};
 use crate::action::{Action, Selection};
 use crate::config::other;
-use crate::model::SideEvent;
+use crate::model::Input;
 use crate::protocol::{ParamValue, RuntimeFlavor, Side, ToWorker};
 use crate::workload;
 
@@ -67,16 +67,18 @@ impl Session {
                 self.resume_units[i] = self.cfg.units[i];
             }
             self.cfg.units[i] = 0;
-            let now = self.now_s();
-            self.model
-                .apply(stopped, SideEvent::Target { units: 0 }, now);
+            self.feed(Input::Target {
+                side: stopped,
+                units: 0,
+            });
         }
         self.refresh_run_info();
     }
 
     /// The header follows the configuration (runtime, parameters, mode).
     fn refresh_run_info(&mut self) {
-        self.model.run = self.cfg.run_info();
+        let run = self.cfg.run_info();
+        self.feed(Input::Run { run });
     }
 
     /// Stops one side's worker and starts a new one with the current configuration.
@@ -160,7 +162,7 @@ impl Session {
             return;
         };
         if now_s - self.turn_started_s >= self.cfg.turn.as_secs_f64() {
-            self.model.end_turn(run);
+            self.feed(Input::EndTurn { side: run });
             self.run_alone(other(run));
             self.refresh_run_info();
         }

@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use crate::collect::threads::ThreadCensus;
 use crate::protocol::{Percentiles, RuntimeCounters, Side, WorkerSample};
 
 /// What the controller reads from /proc/<pid>/statm and /proc/<pid>/status of a worker.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct OsStat {
     /// /proc/<pid>/statm resident × page size
     pub rss_bytes: u64,
@@ -19,7 +19,7 @@ pub struct OsStat {
 }
 
 /// One worker report joined with the OS figures read when it arrived.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SideSample {
     pub worker: WorkerSample,
     pub os: OsStat,

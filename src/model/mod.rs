@@ -3,11 +3,13 @@
 
 pub mod figures;
 pub mod headline;
+pub mod input;
 pub mod per_unit;
 pub mod ring;
 pub mod saturation;
 
 pub use figures::{Figures, OsStat, RuntimeFigures, SideSample, ThreadCensus, WaitChannel, ratio};
+pub use input::Input;
 pub use ring::Ring;
 
 use std::collections::BTreeMap;
@@ -236,7 +238,7 @@ impl SideModel {
 }
 
 /// What runs, for the header.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunInfo {
     pub workload: String,
     /// Scenario name when one was picked.
@@ -251,10 +253,12 @@ pub struct RunInfo {
     /// Fairness mode in words, e.g. "both sides share 2 cores · workers at nice 10".
     pub mode: String,
     /// The figures the scenario is about, its headline first; empty: the workload's (`headline`).
+    #[serde(with = "input::figure_names")]
     pub headline: Vec<&'static headline::FigureDef>,
     /// One side at a time: the side that runs.
     pub one_side: Option<Side>,
     /// The sides take turns: each is measured alone and the headline compares the turns.
+    #[serde(default)]
     pub turns: bool,
 }
 

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Padding, Paragraph};
 
-use super::keys::{KEYS, KeyBinding};
+use super::keys::KeyBinding;
 use super::{format, theme};
 use crate::action::{Action, Selection};
 
@@ -15,15 +15,15 @@ fn pinned(b: &KeyBinding) -> bool {
 }
 
 /// The first key of each row and its label, as many as fit; help and quit always, on the right.
-pub fn render_footer(frame: &mut Frame, area: Rect) {
-    let right: Vec<Span> = KEYS
+pub fn render_footer(frame: &mut Frame, area: Rect, keys: &[KeyBinding]) {
+    let right: Vec<Span> = keys
         .iter()
         .filter(|b| pinned(b))
         .flat_map(|b| hint(b))
         .collect();
     let right_width: usize = right.iter().map(Span::width).sum();
     let avail = (area.width as usize).saturating_sub(right_width);
-    let hints: Vec<[Span; 6]> = KEYS.iter().filter(|b| !pinned(b)).map(hint).collect();
+    let hints: Vec<[Span; 6]> = keys.iter().filter(|b| !pinned(b)).map(hint).collect();
     let keep = format::prefix_fitting(hints.iter().map(|h| h.iter().map(Span::width).sum()), avail);
     let left: Vec<Span> = hints.into_iter().take(keep).flatten().collect();
     frame.render_widget(Paragraph::new(Line::from(left)), area);
@@ -44,15 +44,19 @@ fn hint(b: &KeyBinding) -> [Span<'static>; 6] {
 }
 
 /// Every key with its sentence, centered over whatever is below.
-pub fn render_overlay(frame: &mut Frame, area: Rect, selection: Selection) {
-    let key_col = KEYS.iter().map(keys_width).max().unwrap_or(0);
-    let help_col = KEYS
+pub fn render_overlay(frame: &mut Frame, area: Rect, selection: Selection, keys: &[KeyBinding]) {
+    let key_col = keys.iter().map(keys_width).max().unwrap_or(0);
+    let help_col = keys
         .iter()
         .map(|b| format::width(b.help))
         .max()
         .unwrap_or(0);
     let width = (key_col + help_col + 6).min(area.width as usize) as u16;
-    let height = (KEYS.len() + 4).min(area.height as usize) as u16;
+    // Where every key does not fit with the "keys act on" line and a blank under it (80×24), that
+    // line moves into the title, so `q` is never the row cut off.
+    let compact = keys.len() + 4 > area.height as usize;
+    let head_rows = if compact { 0 } else { 2 };
+    let height = (keys.len() + 2 + head_rows).min(area.height as usize) as u16;
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
@@ -60,13 +64,22 @@ pub fn render_overlay(frame: &mut Frame, area: Rect, selection: Selection) {
         height,
     );
 
-    let mut lines = Vec::with_capacity(KEYS.len() + 2);
-    lines.push(Line::from(vec![
+    let mut lines = Vec::with_capacity(keys.len() + 2);
+    let acts_on = vec![
         Span::styled("keys act on: ", theme::label()),
         Span::styled(selection.label(), theme::value()),
-    ]));
-    lines.push(Line::raw(""));
-    for b in KEYS {
+    ];
+    let title = if compact {
+        let mut t = vec![Span::styled(" keys · ", theme::value())];
+        t.extend(acts_on);
+        t.push(Span::raw(" "));
+        Line::from(t)
+    } else {
+        lines.push(Line::from(acts_on));
+        lines.push(Line::raw(""));
+        Line::from(Span::styled(" keys ", theme::value()))
+    };
+    for b in keys {
         let mut spans = Vec::with_capacity(2 * b.keys.len() + 2);
         for (i, k) in b.keys.iter().enumerate() {
             let (prefix, name) = k.name();
@@ -83,7 +96,7 @@ pub fn render_overlay(frame: &mut Frame, area: Rect, selection: Selection) {
     let block = Block::bordered()
         .padding(Padding::horizontal(1))
         .border_style(theme::value())
-        .title(Span::styled(" keys ", theme::value()))
+        .title(title)
         .title_bottom(Line::styled(" any key closes this ", theme::dim()).right_aligned());
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);

@@ -13,6 +13,10 @@ pub enum Key {
     Ctrl(char),
     Up,
     Down,
+    Left,
+    Right,
+    Home,
+    End,
     /// Any of 1..9; the digit picks the scenario (see `action_for`).
     Digits,
     Enter,
@@ -38,6 +42,10 @@ impl Key {
             Key::Ctrl(c) => ("ctrl-", char_name(c)),
             Key::Up => ("", "↑"),
             Key::Down => ("", "↓"),
+            Key::Left => ("", "←"),
+            Key::Right => ("", "→"),
+            Key::Home => ("", "home"),
+            Key::End => ("", "end"),
             Key::Digits => ("", "1-9"),
             Key::Enter => ("", "enter"),
             Key::Esc => ("", "esc"),
@@ -56,6 +64,10 @@ impl Key {
             }
             Key::Up => ev.code == KeyCode::Up,
             Key::Down => ev.code == KeyCode::Down,
+            Key::Left => ev.code == KeyCode::Left,
+            Key::Right => ev.code == KeyCode::Right,
+            Key::Home => ev.code == KeyCode::Home,
+            Key::End => ev.code == KeyCode::End,
             Key::Digits => matches!(ev.code, KeyCode::Char('1'..='9')) && !ctrl_or_alt,
             Key::Enter => ev.code == KeyCode::Enter,
             Key::Esc => ev.code == KeyCode::Esc,
@@ -185,6 +197,12 @@ pub const KEYS: &[KeyBinding] = &[
         action: Action::Freeze,
     },
     KeyBinding {
+        keys: &[Key::Char('e')],
+        label: "export",
+        help: "save the screen as an SVG and a text file in the working directory",
+        action: Action::Export,
+    },
+    KeyBinding {
         keys: &[Key::Char('?')],
         label: "help",
         help: "show or close this help",
@@ -280,7 +298,7 @@ pub fn picker_action_for(ev: &KeyEvent) -> Option<Action> {
     lookup(PICKER_KEYS, ev)
 }
 
-fn lookup(table: &[KeyBinding], ev: &KeyEvent) -> Option<Action> {
+pub(crate) fn lookup(table: &[KeyBinding], ev: &KeyEvent) -> Option<Action> {
     if ev.kind != KeyEventKind::Press {
         return None;
     }
@@ -326,6 +344,7 @@ mod tests {
             Action::Freeze,
             Action::SourceView,
             Action::OsView,
+            Action::Export,
             Action::Help,
             Action::Quit,
         ];
@@ -349,6 +368,8 @@ mod tests {
                 | Action::SourceView
                 | Action::SourceScroll(_)
                 | Action::OsView
+                | Action::Export
+                | Action::Replay(_)
                 | Action::Help
                 | Action::Quit => {}
             }
@@ -362,6 +383,10 @@ mod tests {
             Key::Ctrl(c) => press(KeyCode::Char(c), KeyModifiers::CONTROL),
             Key::Up => press(KeyCode::Up, KeyModifiers::NONE),
             Key::Down => press(KeyCode::Down, KeyModifiers::NONE),
+            Key::Left => press(KeyCode::Left, KeyModifiers::NONE),
+            Key::Right => press(KeyCode::Right, KeyModifiers::NONE),
+            Key::Home => press(KeyCode::Home, KeyModifiers::NONE),
+            Key::End => press(KeyCode::End, KeyModifiers::NONE),
             Key::Digits => press(KeyCode::Char('1'), KeyModifiers::NONE),
             Key::Enter => press(KeyCode::Enter, KeyModifiers::NONE),
             Key::Esc => press(KeyCode::Esc, KeyModifiers::NONE),

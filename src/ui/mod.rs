@@ -3,6 +3,7 @@
 
 mod ascii;
 mod charts;
+pub mod export;
 mod extras;
 pub mod fixtures;
 mod format;
@@ -13,9 +14,12 @@ mod osview;
 mod panel;
 pub mod picker;
 mod ratios;
+pub mod replay_bar;
+pub mod replay_keys;
 pub mod source;
 pub mod svg;
 mod theme;
+pub mod xml;
 
 #[cfg(test)]
 mod scenario_tests;
@@ -60,6 +64,19 @@ pub struct ViewState {
     pub source: Option<u16>,
     /// "What the OS sees" is open (key `d`).
     pub os_view: bool,
+    /// `versus replay`: the banner and position bar; the player's keys in the footer and overlay.
+    pub replay: Option<replay_bar::ReplayView>,
+}
+
+impl ViewState {
+    /// The key table on screen: the player's in a replay.
+    fn keys(&self) -> &'static [KeyBinding] {
+        if self.replay.is_some() {
+            replay_keys::REPLAY_KEYS
+        } else {
+            KEYS
+        }
+    }
 }
 
 /// Draws one frame. Never panics, whatever the terminal size.
@@ -86,7 +103,7 @@ pub fn render(frame: &mut Frame, model: &Model, view: &ViewState) {
             picker::render(frame, area, p);
         }
         if view.help {
-            help::render_overlay(frame, area, view.selection);
+            help::render_overlay(frame, area, view.selection, view.keys());
         }
     }
     if view.ascii {
@@ -115,7 +132,17 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     let caption_max = if area.height >= 24 { 3 } else { 2 };
     let caption = header::caption_rows(model, view, area.width, caption_max);
     let notice = u16::from(view.notice.is_some());
-    let [head, ratio, caption_area, notice_area, body, footer] = Layout::vertical([
+    let replay = u16::from(view.replay.is_some());
+    let [
+        replay_area,
+        head,
+        ratio,
+        caption_area,
+        notice_area,
+        body,
+        footer,
+    ] = Layout::vertical([
+        Constraint::Length(replay),
         Constraint::Length(header::HEIGHT),
         Constraint::Length(1),
         Constraint::Length(caption),
@@ -125,6 +152,9 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     ])
     .areas(area);
 
+    if let Some(r) = &view.replay {
+        replay_bar::render(frame, replay_area, r);
+    }
     header::render(frame, head, model, view);
     frame.render_widget(
         Paragraph::new(ratios::line(model, ratio.width as usize)),
@@ -137,7 +167,7 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         header::render_notice(frame, notice_area, notice);
     }
     render_columns(frame, body, model, view.selection);
-    help::render_footer(frame, footer);
+    help::render_footer(frame, footer, view.keys());
 }
 
 /// Two columns of the same shape: problem lines, figures (generic, then the workload's own), then as

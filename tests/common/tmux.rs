@@ -23,6 +23,21 @@ impl Tmux {
         env: &[(&str, &str)],
         args: &[&str],
     ) -> Tmux {
+        Tmux::launch(name, (width, height), env, args, None)
+    }
+
+    /// `start` with the app's working directory set to `dir` (where `e` writes its files).
+    pub fn start_in(name: &str, width: u16, height: u16, dir: &str, args: &[&str]) -> Tmux {
+        Tmux::launch(name, (width, height), &[], args, Some(dir))
+    }
+
+    fn launch(
+        name: &str,
+        (width, height): (u16, u16),
+        env: &[(&str, &str)],
+        args: &[&str],
+        dir: Option<&str>,
+    ) -> Tmux {
         let socket = format!("versus-test-{}-{name}", std::process::id());
         let t = Tmux { socket };
         let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
@@ -33,23 +48,24 @@ impl Tmux {
             quoted.join(" ")
         );
         let (w, h) = (width.to_string(), height.to_string());
-        t.tmux(
-            &[
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-                "-x",
-                &w,
-                "-y",
-                &h,
-                "-e",
-                "LANG=C.UTF-8",
-            ],
-            &["sh".into(), "-c".into(), script],
-        );
+        let mut opts = vec![
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "-e",
+            "LANG=C.UTF-8",
+        ];
+        if let Some(dir) = dir {
+            opts.extend(["-c", dir]);
+        }
+        t.tmux(&opts, &["sh".into(), "-c".into(), script]);
         t
     }
 
