@@ -77,6 +77,10 @@ pub enum Action {
     SourceView,
     /// Scroll the open source view by this many rows (negative: up).
     SourceScroll(i8),
+    /// While a talk runs: the next step (after the last, the first under --loop).
+    TalkNext,
+    /// While a talk runs: the previous step.
+    TalkPrev,
     Help,
     Quit,
 }

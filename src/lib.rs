@@ -13,6 +13,7 @@ pub mod model;
 pub mod protocol;
 pub mod scenario;
 pub mod ship;
+pub mod talk;
 pub mod term;
 pub mod tui;
 pub mod ui;

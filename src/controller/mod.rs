@@ -4,6 +4,7 @@
 pub mod guard;
 mod loadgen;
 mod scenario;
+mod talk;
 
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};

@@ -75,12 +75,12 @@ impl Session {
     }
 
     /// The header follows the configuration (runtime, parameters, mode).
-    fn refresh_run_info(&mut self) {
+    pub(crate) fn refresh_run_info(&mut self) {
         self.model.run = self.cfg.run_info();
     }
 
     /// Stops one side's worker and starts a new one with the current configuration.
-    fn relaunch(&mut self, side: Side) {
+    pub(crate) fn relaunch(&mut self, side: Side) {
         if let Some(mut w) = self.workers[side.index()].take() {
             w.stop(STOP_GRACE);
         }

@@ -13,6 +13,10 @@ pub enum Key {
     Ctrl(char),
     Up,
     Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
     /// Any of 1..9; the digit picks the scenario (see `action_for`).
     Digits,
     Enter,
@@ -38,6 +42,10 @@ impl Key {
             Key::Ctrl(c) => ("ctrl-", char_name(c)),
             Key::Up => ("", "↑"),
             Key::Down => ("", "↓"),
+            Key::Left => ("", "←"),
+            Key::Right => ("", "→"),
+            Key::PageUp => ("", "pgup"),
+            Key::PageDown => ("", "pgdn"),
             Key::Digits => ("", "1-9"),
             Key::Enter => ("", "enter"),
             Key::Esc => ("", "esc"),
@@ -56,6 +64,10 @@ impl Key {
             }
             Key::Up => ev.code == KeyCode::Up,
             Key::Down => ev.code == KeyCode::Down,
+            Key::Left => ev.code == KeyCode::Left,
+            Key::Right => ev.code == KeyCode::Right,
+            Key::PageUp => ev.code == KeyCode::PageUp,
+            Key::PageDown => ev.code == KeyCode::PageDown,
             Key::Digits => matches!(ev.code, KeyCode::Char('1'..='9')) && !ctrl_or_alt,
             Key::Enter => ev.code == KeyCode::Enter,
             Key::Esc => ev.code == KeyCode::Esc,
@@ -232,7 +244,22 @@ pub const PICKER_KEYS: &[KeyBinding] = &[
     },
 ];
 
-/// The action a key press asks for; repeats and releases (reported by some terminals) ask for nothing.
+/// Keys while a talk runs, looked up before `KEYS` (which keep working inside a step).
+pub const TALK_KEYS: &[KeyBinding] = &[
+    KeyBinding {
+        keys: &[Key::Right, Key::Char('n'), Key::PageDown, Key::Enter],
+        label: "next step",
+        help: "the talk's next step",
+        action: Action::TalkNext,
+    },
+    KeyBinding {
+        keys: &[Key::Left, Key::PageUp],
+        label: "prev step",
+        help: "the talk's previous step",
+        action: Action::TalkPrev,
+    },
+];
+
 /// Keys while the source view is open; the others wait until it closes.
 pub const SOURCE_KEYS: &[KeyBinding] = &[
     KeyBinding {
@@ -265,8 +292,14 @@ pub fn source_action_for(ev: &KeyEvent) -> Option<Action> {
     lookup(SOURCE_KEYS, ev)
 }
 
+/// The action a key press asks for; repeats and releases (reported by some terminals) ask for nothing.
 pub fn action_for(ev: &KeyEvent) -> Option<Action> {
     lookup(KEYS, ev)
+}
+
+/// The talk keys' action, or None for a key that is not one of them.
+pub fn talk_action_for(ev: &KeyEvent) -> Option<Action> {
+    lookup(TALK_KEYS, ev)
 }
 
 /// The action of a key press while the scenario picker is open.
@@ -341,6 +374,8 @@ mod tests {
                 | Action::Freeze
                 | Action::SourceView
                 | Action::SourceScroll(_)
+                | Action::TalkNext
+                | Action::TalkPrev
                 | Action::Help
                 | Action::Quit => {}
             }
@@ -354,6 +389,10 @@ mod tests {
             Key::Ctrl(c) => press(KeyCode::Char(c), KeyModifiers::CONTROL),
             Key::Up => press(KeyCode::Up, KeyModifiers::NONE),
             Key::Down => press(KeyCode::Down, KeyModifiers::NONE),
+            Key::Left => press(KeyCode::Left, KeyModifiers::NONE),
+            Key::Right => press(KeyCode::Right, KeyModifiers::NONE),
+            Key::PageUp => press(KeyCode::PageUp, KeyModifiers::NONE),
+            Key::PageDown => press(KeyCode::PageDown, KeyModifiers::NONE),
             Key::Digits => press(KeyCode::Char('1'), KeyModifiers::NONE),
             Key::Enter => press(KeyCode::Enter, KeyModifiers::NONE),
             Key::Esc => press(KeyCode::Esc, KeyModifiers::NONE),
@@ -374,7 +413,7 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice() {
-        for table in [KEYS, PICKER_KEYS] {
+        for table in [KEYS, PICKER_KEYS, TALK_KEYS] {
             let keys: Vec<Key> = table.iter().flat_map(|b| b.keys.iter().copied()).collect();
             for (i, k) in keys.iter().enumerate() {
                 assert!(!keys[i + 1..].contains(k), "{k:?} is bound twice");
@@ -422,6 +461,27 @@ mod tests {
                 assert_eq!(picker_action_for(&event_for(k)), Some(b.action), "{k:?}");
             }
         }
+    }
+
+    #[test]
+    fn talk_keys_move_steps_and_leave_the_others_alone() {
+        for b in TALK_KEYS {
+            for &k in b.keys {
+                assert_eq!(talk_action_for(&event_for(k)), Some(b.action), "{k:?}");
+                assert_eq!(
+                    action_for(&event_for(k)),
+                    None,
+                    "{k:?} is free outside a talk"
+                );
+            }
+        }
+        let right = press(KeyCode::Right, KeyModifiers::NONE);
+        assert_eq!(talk_action_for(&right), Some(Action::TalkNext));
+        assert_eq!(
+            talk_action_for(&press(KeyCode::Char('m'), KeyModifiers::NONE)),
+            None,
+            "other keys fall through to KEYS"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod picker;
 mod ratios;
 pub mod source;
 pub mod svg;
+mod talk;
 mod theme;
 
 #[cfg(test)]
@@ -27,8 +28,11 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 pub use ascii::locale_is_utf8;
-pub use keys::{KEYS, KeyBinding, action_for, picker_action_for, source_action_for};
+pub use keys::{
+    KEYS, KeyBinding, action_for, picker_action_for, source_action_for, talk_action_for,
+};
 pub use picker::Picker;
+pub use talk::TalkView;
 
 use crate::action::Selection;
 use crate::model::Model;
@@ -57,6 +61,8 @@ pub struct ViewState {
     pub picker: Option<Picker>,
     /// The source view, when open: rows scrolled down.
     pub source: Option<u16>,
+    /// The running talk's step, when one runs: its `say` replaces the caption.
+    pub talk: Option<TalkView>,
 }
 
 /// Draws one frame. Never panics, whatever the terminal size.
@@ -100,7 +106,12 @@ fn render_too_small(frame: &mut Frame, area: Rect) {
 fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     // Extra text gives way to the columns on short terminals, but a caption asked for is mostly shown.
     let caption_max = if area.height >= 24 { 3 } else { 2 };
-    let caption = header::caption_rows(model, view, area.width, caption_max);
+    let caption = match &view.talk {
+        // What the speaker says to look at stands in for the caption, a row longer if it needs it.
+        Some(t) if view.caption => talk::say_rows(t, area.width, caption_max + 1),
+        Some(_) => 0,
+        None => header::caption_rows(model, view, area.width, caption_max),
+    };
     let notice = u16::from(view.notice.is_some());
     let [head, ratio, caption_area, notice_area, body, footer] = Layout::vertical([
         Constraint::Length(header::HEIGHT),
@@ -117,8 +128,10 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         Paragraph::new(ratios::line(model, ratio.width as usize)),
         ratio,
     );
-    if caption > 0 {
-        header::render_caption(frame, caption_area, model);
+    match &view.talk {
+        Some(t) if caption > 0 => talk::render_say(frame, caption_area, t),
+        None if caption > 0 => header::render_caption(frame, caption_area, model),
+        _ => {}
     }
     if let Some(notice) = &view.notice {
         header::render_notice(frame, notice_area, notice);

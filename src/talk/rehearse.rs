@@ -1,0 +1,166 @@
+//! The rehearsal: `versus --talk NAME --headless` runs every step for its `rehearse` time on one
+//! session, moving from step to step as the TUI does, and prints one JSON document of each step's
+//! figures. Progress goes to stderr when it is a terminal; stdout holds the JSON alone.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::{Move, Runner, Talk};
+use crate::config::RunConfig;
+use crate::controller::{Event, Session, forward_signals};
+use crate::model::Status;
+use crate::protocol::Side;
+
+/// How often the progress line on a terminal is redrawn.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+/// Rehearses from `first`, the run of the runner's first step.
+pub fn run(mut runner: Runner, first: RunConfig) -> anyhow::Result<ExitCode> {
+    let (tx, rx) = mpsc::channel();
+    forward_signals(tx.clone())?;
+    let started = Instant::now();
+    let mut session = Session::start(first, tx);
+    let progress = Progress::new(&runner.talk);
+    let mut steps = Vec::with_capacity(runner.talk.steps.len());
+    let mut failures = Vec::new();
+    let mut signal = None;
+    for i in 0..runner.talk.steps.len() {
+        if i > 0 {
+            runner.go(&mut session, Move::Next);
+        }
+        let step = &runner.talk.steps[i];
+        let failed_before = failed(&session);
+        signal = pump(&mut session, &rx, step.rehearse, |left| {
+            progress.show(i, left)
+        });
+        let doc = crate::headless::report(&session.model, &session.cfg, step.rehearse);
+        let mut failed_sides = Vec::new();
+        for (side, why) in Side::BOTH.iter().zip(failed(&session)) {
+            if let Some(why) = why.filter(|w| !failed_before.contains(&Some(w.clone()))) {
+                failures.push(format!(
+                    "step {}/{} ({}): {} side failed: {why}",
+                    i + 1,
+                    runner.talk.steps.len(),
+                    step.title,
+                    side.name()
+                ));
+                failed_sides.push(side.name());
+            }
+        }
+        steps.push(json!({
+            "index": i + 1,
+            "title": step.title,
+            "scenario": session.cfg.scenario,
+            "workload": session.cfg.workload,
+            "rehearse_s": step.rehearse.as_secs_f64(),
+            "headline": doc["headline"],
+            "failed": failed_sides,
+            "sides": doc["sides"],
+        }));
+        if signal.is_some() {
+            break;
+        }
+    }
+    session.stop_workers();
+    progress.clear();
+    let doc = json!({
+        "versus": env!("CARGO_PKG_VERSION"),
+        "talk": runner.talk.name,
+        "title": runner.talk.title,
+        "total_s": started.elapsed().as_secs_f64(),
+        "steps": steps,
+    });
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    out.flush()?;
+    for f in &failures {
+        eprintln!("versus: rehearsal: {f}");
+    }
+    Ok(match signal {
+        Some(sig) => ExitCode::from(128 + sig as u8),
+        None if failures.is_empty() => ExitCode::SUCCESS,
+        None => ExitCode::FAILURE,
+    })
+}
+
+/// Each side's failure reason, if it failed.
+fn failed(session: &Session) -> [Option<String>; 2] {
+    session.model.sides.each_ref().map(|m| match &m.status {
+        Status::Failed(why) => Some(why.clone()),
+        _ => None,
+    })
+}
+
+/// Feeds the session for `duration`; `tick` hears the time left now and then. A signal ends it early.
+fn pump(
+    session: &mut Session,
+    rx: &Receiver<Event>,
+    duration: Duration,
+    mut tick: impl FnMut(Duration),
+) -> Option<i32> {
+    let deadline = Instant::now() + duration;
+    let mut shown = Instant::now() - PROGRESS_EVERY;
+    loop {
+        let now = Instant::now();
+        let left = deadline.saturating_duration_since(now);
+        if left.is_zero() {
+            return None;
+        }
+        if now >= shown + PROGRESS_EVERY {
+            tick(left);
+            shown = now;
+        }
+        match rx.recv_timeout(left.min(Duration::from_millis(250))) {
+            Ok(Event::Worker(ev)) => session.on_worker(ev),
+            Ok(Event::Loadgen(ev)) => session.on_loadgen(ev),
+            Ok(Event::Signal(sig)) => return Some(sig),
+            Ok(Event::Input(_)) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+        }
+        session.tick();
+    }
+}
+
+/// "rehearsal step 3/12 · title · 4 s left (about 50 s in all)" on stderr, when it is a terminal.
+struct Progress {
+    on: bool,
+    titles: Vec<String>,
+    /// Rehearse time of each step, for the time left in all.
+    times: Vec<Duration>,
+}
+
+impl Progress {
+    fn new(talk: &Talk) -> Progress {
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            titles: talk.steps.iter().map(|s| s.title.clone()).collect(),
+            times: talk.steps.iter().map(|s| s.rehearse).collect(),
+        }
+    }
+
+    fn show(&self, i: usize, left: Duration) {
+        if !self.on {
+            return;
+        }
+        let rest: Duration = self.times.iter().skip(i + 1).sum::<Duration>() + left;
+        let line = format!(
+            "rehearsal step {}/{} · {} · {:.0} s left (about {:.0} s in all)",
+            i + 1,
+            self.titles.len(),
+            self.titles[i],
+            left.as_secs_f64().ceil(),
+            rest.as_secs_f64().ceil()
+        );
+        eprint!("\r\x1b[2K{line}");
+    }
+
+    fn clear(&self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
