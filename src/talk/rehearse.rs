@@ -12,7 +12,7 @@ use serde_json::json;
 use super::{Move, Runner, Talk};
 use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
-use crate::model::Status;
+use crate::model::{Figures, Status, headline};
 use crate::protocol::Side;
 
 /// How often the progress line on a terminal is redrawn.
@@ -33,11 +33,12 @@ pub fn run(mut runner: Runner, first: RunConfig) -> anyhow::Result<ExitCode> {
             runner.go(&mut session, Move::Next);
         }
         let step = &runner.talk.steps[i];
+        let step_start_s = session.now_s();
         let failed_before = failed(&session);
         signal = pump(&mut session, &rx, step.rehearse, |left| {
             progress.show(i, left)
         });
-        let doc = crate::headless::report(&session.model, &session.cfg, step.rehearse);
+        let (sides, headline) = step_figures(&session, step_start_s);
         let mut failed_sides = Vec::new();
         for (side, why) in Side::BOTH.iter().zip(failed(&session)) {
             if let Some(why) = why.filter(|w| !failed_before.contains(&Some(w.clone()))) {
@@ -57,9 +58,9 @@ pub fn run(mut runner: Runner, first: RunConfig) -> anyhow::Result<ExitCode> {
             "scenario": session.cfg.scenario,
             "workload": session.cfg.workload,
             "rehearse_s": step.rehearse.as_secs_f64(),
-            "headline": doc["headline"],
+            "headline": headline,
             "failed": failed_sides,
-            "sides": doc["sides"],
+            "sides": sides,
         }));
         if signal.is_some() {
             break;
@@ -85,6 +86,71 @@ pub fn run(mut runner: Runner, first: RunConfig) -> anyhow::Result<ExitCode> {
         None if failures.is_empty() => ExitCode::SUCCESS,
         None => ExitCode::FAILURE,
     })
+}
+
+/// Each side's figures for the step, and the headline between them. A side whose steady state
+/// began within the step gives its steady figures, as a headless run would; one that ran on from the
+/// step before unchanged (a flag flipped live) gives what the screen shows at the end (the last
+/// second), so no figure mixes two steps. `window` says which.
+fn step_figures(
+    session: &Session,
+    step_start_s: f64,
+) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let model = &session.model;
+    let workload = &session.cfg.workload;
+    let figures: Vec<(Option<Figures>, &str)> = Side::BOTH
+        .iter()
+        .map(|&side| {
+            let m = model.side(side);
+            let within = m
+                .steady_from
+                .as_ref()
+                .is_some_and(|f| m.launched_at_s + f.worker.t_us as f64 / 1e6 >= step_start_s);
+            if within {
+                (m.final_figures(workload), "steady")
+            } else {
+                let f = m.figures.clone().map(|mut f| {
+                    f.errors = m.error_list();
+                    f
+                });
+                (f, "last second")
+            }
+        })
+        .collect();
+    let steady = [0, 1].map(|i| figures[i].0.as_ref());
+    let headline = headline::final_line(&model.run, &model.sides, steady)
+        .into_iter()
+        .next()
+        .map(|h| {
+            json!({
+                "figure": h.figure.name,
+                "async": h.values[0],
+                "threads": h.values[1],
+                "ratio": h.ratio(),
+                "comparable": h.comparable,
+                "reason": h.reason,
+            })
+        });
+    let sides = Side::BOTH
+        .iter()
+        .zip(figures)
+        .map(|(&side, (f, window))| {
+            let f = f.unwrap_or_else(|| {
+                let mut f = Figures::empty(side, workload);
+                f.errors = model.side(side).error_list();
+                if f.errors.is_empty() {
+                    f.errors.push("no sample arrived".into());
+                }
+                f
+            });
+            let mut v = serde_json::to_value(&f).unwrap_or_default();
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("window".into(), json!(window));
+            }
+            v
+        })
+        .collect();
+    (sides, json!(headline))
 }
 
 /// Each side's failure reason, if it failed.

@@ -36,9 +36,17 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         title.extend(super::talk::header_spans(talk, width.saturating_sub(10)));
         title.push(Span::raw("  "));
     }
-    title.push(Span::styled(name, theme::value()));
-    if let Some(workload) = workload {
-        title.push(Span::raw(format!(" ({workload})")));
+    // After a talk's step the name goes only whole, and the workload only if it fits too.
+    let fits = |title: &[Span], more: usize| {
+        view.talk.is_none() || title.iter().map(Span::width).sum::<usize>() + more <= width
+    };
+    if fits(&title, format::width(name)) {
+        title.push(Span::styled(name, theme::value()));
+        if let Some(workload) = workload.map(|w| format!(" ({w})"))
+            && fits(&title, format::width(&workload))
+        {
+            title.push(Span::raw(workload));
+        }
     }
     let params: Vec<String> = run.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let used: usize = title.iter().map(Span::width).sum();

@@ -58,3 +58,85 @@ pub fn header_spans(talk: &TalkView, width: usize) -> Vec<Span<'static>> {
         Span::styled(title, theme::value()),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::super::{ViewState, fixtures, render};
+    use super::*;
+
+    fn screen(view: &ViewState, width: u16, height: u16) -> String {
+        let model = fixtures::scenario_model("memory");
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+        terminal
+            .draw(|frame| render(frame, &model, view))
+            .expect("drawn");
+        terminal.backend().to_string()
+    }
+
+    /// The shipped talk's first step, as the TUI shows it.
+    fn first_step() -> TalkView {
+        let catalog = crate::scenario::Catalog::builtin().expect("presets");
+        let talk = crate::talk::load("async-vs-threads", &catalog).expect("parses");
+        let step = &talk.steps[0];
+        TalkView {
+            label: format!("step 1/{}", talk.steps.len()),
+            title: step.title.clone(),
+            say: step.say.clone(),
+        }
+    }
+
+    #[test]
+    fn the_step_and_all_its_say_text_fit_80x24() {
+        let talk = first_step();
+        let view = ViewState {
+            caption: true,
+            talk: Some(talk.clone()),
+            ..ViewState::default()
+        };
+        let text = screen(&view, 80, 24);
+        assert!(text.contains("step 1/14 · An idle task"), "{text}");
+        let last = talk.say.split_whitespace().last().expect("says something");
+        assert!(text.contains(last), "say cut at 80×24\n{text}");
+        assert!(
+            !text.contains("look for:"),
+            "the say replaces the caption\n{text}"
+        );
+        insta::assert_snapshot!("talk_step_80x24", text);
+    }
+
+    #[test]
+    fn every_step_of_the_shipped_talk_says_all_of_it_at_80x24() {
+        let catalog = crate::scenario::Catalog::builtin().expect("presets");
+        let talk = crate::talk::load("async-vs-threads", &catalog).expect("parses");
+        for (i, step) in talk.steps.iter().enumerate() {
+            let view = TalkView {
+                label: format!("step {}/{}", i + 1, talk.steps.len()),
+                title: step.title.clone(),
+                say: step.say.clone(),
+            };
+            assert!(
+                say_rows(&view, 80, u16::MAX) <= 4,
+                "step {}: the say takes more than 4 rows at 80 columns",
+                i + 1
+            );
+        }
+    }
+
+    #[test]
+    fn c_hides_the_say() {
+        let view = ViewState {
+            caption: false,
+            talk: Some(first_step()),
+            ..ViewState::default()
+        };
+        let text = screen(&view, 80, 24);
+        assert!(!text.contains("A thousand sleeping"), "{text}");
+        assert!(
+            text.contains("step 1/"),
+            "the header keeps the step\n{text}"
+        );
+    }
+}
