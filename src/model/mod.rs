@@ -79,6 +79,8 @@ pub struct SideModel {
     pub peak: per_unit::PeakCost,
     pub errors: Ring<String>,
     pub limit_hit: Option<String>,
+    /// Which limit that was (e.g. "vm.max_map_count"), to lead with on screen.
+    pub limit_name: Option<String>,
     /// When this side's worker was launched, in seconds since the controller started.
     pub launched_at_s: f64,
     pub last_seen_s: f64,
@@ -97,6 +99,7 @@ impl SideModel {
             peak: per_unit::PeakCost::default(),
             errors: Ring::new(MAX_ERRORS),
             limit_hit: None,
+            limit_name: None,
             launched_at_s: 0.0,
             last_seen_s: 0.0,
         }
@@ -159,6 +162,7 @@ impl SideModel {
         }
         if w.limit_hit.is_some() {
             self.limit_hit.clone_from(&w.limit_hit);
+            self.limit_name.clone_from(&w.limit_name);
         }
         let settled = w.units == w.target_units;
         let steady_units = self

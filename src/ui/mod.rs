@@ -9,6 +9,7 @@ mod format;
 mod header;
 mod help;
 pub mod keys;
+mod limit;
 mod panel;
 pub mod picker;
 mod ratios;
