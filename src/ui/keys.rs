@@ -248,13 +248,13 @@ pub const PICKER_KEYS: &[KeyBinding] = &[
 pub const TALK_KEYS: &[KeyBinding] = &[
     KeyBinding {
         keys: &[Key::Right, Key::Char('n'), Key::PageDown, Key::Enter],
-        label: "next step",
+        label: "next",
         help: "the talk's next step",
         action: Action::TalkNext,
     },
     KeyBinding {
         keys: &[Key::Left, Key::PageUp],
-        label: "prev step",
+        label: "back",
         help: "the talk's previous step",
         action: Action::TalkPrev,
     },

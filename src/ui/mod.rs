@@ -138,7 +138,7 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         header::render_notice(frame, notice_area, notice);
     }
     render_columns(frame, body, model, view.selection);
-    help::render_footer(frame, footer);
+    help::render_footer(frame, footer, view.talk.is_some());
 }
 
 /// Two columns of the same shape: problem lines, figures (generic, then the workload's own), then as
