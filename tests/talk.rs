@@ -173,3 +173,25 @@ fn right_goes_to_the_next_step_and_left_back() {
     assert_eq!(t.wait_exit(T), 0);
     t.assert_restored();
 }
+
+#[test]
+fn booth_mode_moves_on_by_itself_and_starts_over() {
+    let path = talk_file(
+        "booth.toml",
+        &TWO_STEPS.replace("rehearse = \"2500ms\"", "advance_after = \"1s\""),
+    );
+    let t = Tmux::start(
+        "booth",
+        80,
+        24,
+        &["--talk", path.to_str().unwrap(), "--loop"],
+    );
+    t.wait_for("step 1", T, |s| s.contains("step 1/2 · Ten each"));
+    t.wait_for("step 2 by itself", T, |s| s.contains("step 2/2 · Twenty"));
+    t.wait_for("step 1 again after the last", T, |s| {
+        s.contains("step 1/2 · Ten each")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(T), 0);
+    t.assert_restored();
+}
