@@ -117,7 +117,9 @@ fn the_rehearsal_runs_every_step_and_prints_its_figures_as_json() {
         assert_eq!(step["failed"].as_array().unwrap().len(), 0, "{step}");
         assert_eq!(step["sides"].as_array().unwrap().len(), 2, "{step}");
         for side in ["async", "threads"] {
-            common::assert_reported(common::side(step, side));
+            let s = common::side(step, side);
+            common::assert_reported(s);
+            assert!(s["saturated"].is_boolean() && s["window"].is_string(), "{s}");
         }
     }
     // The second step changed the threads side only, live: it ramped to 20, async stayed at 10.

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::{Move, Runner, Talk};
 use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
+use crate::model::saturation::saturation;
 use crate::model::{Figures, Status, headline};
 use crate::protocol::Side;
 
@@ -135,6 +136,11 @@ fn step_figures(
         .iter()
         .zip(figures)
         .map(|(&side, (f, window))| {
+            // As in headless JSON: judged on steady figures, for a side that reported any.
+            let saturated = f
+                .as_ref()
+                .filter(|_| headline::steady(model.side(side)))
+                .and_then(|f| saturation(&model.run, f));
             let f = f.unwrap_or_else(|| {
                 let mut f = Figures::empty(side, workload);
                 f.errors = model.side(side).error_list();
@@ -145,6 +151,8 @@ fn step_figures(
             });
             let mut v = serde_json::to_value(&f).unwrap_or_default();
             if let Some(obj) = v.as_object_mut() {
+                obj.insert("saturated".into(), json!(saturated.is_some()));
+                obj.insert("saturation".into(), json!(saturated));
                 obj.insert("window".into(), json!(window));
             }
             v
