@@ -119,7 +119,10 @@ fn the_rehearsal_runs_every_step_and_prints_its_figures_as_json() {
         for side in ["async", "threads"] {
             let s = common::side(step, side);
             common::assert_reported(s);
-            assert!(s["saturated"].is_boolean() && s["window"].is_string(), "{s}");
+            assert!(
+                s["saturated"].is_boolean() && s["window"].is_string(),
+                "{s}"
+            );
         }
     }
     // The second step changed the threads side only, live: it ramped to 20, async stayed at 10.
