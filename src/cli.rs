@@ -46,7 +46,7 @@ pub struct Cli {
     pub talk: Option<String>,
 
     /// Booth mode with --talk: steps advance by themselves (advance_after, else 30 s) and start over
-    #[arg(long = "loop", requires = "talk")]
+    #[arg(long = "loop")]
     pub looping: bool,
 
     /// Workload kind to run on both sides, without a scenario [default: sleep]

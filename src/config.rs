@@ -119,6 +119,9 @@ fn starting_run(
 
 impl RunConfig {
     pub fn from_cli(cli: &Cli) -> Result<RunConfig, String> {
+        if cli.looping && cli.talk.is_none() {
+            return Err("--loop runs a talk unattended: it needs --talk NAME|FILE".into());
+        }
         // A talk's rehearsal runs each step for its own time.
         if cli.headless && cli.duration.is_none() && cli.talk.is_none() {
             return Err("--headless needs --duration (e.g. --duration 10s)".into());

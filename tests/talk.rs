@@ -86,6 +86,9 @@ fn each_kind_of_mistake_in_a_talk_file_is_one_line_with_its_place_and_exit_2() {
             assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
         }
     }
+    let out = common::run_starting_nothing(&["--loop"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --talk NAME|FILE"));
     let out = common::run_starting_nothing(&["--talk", "no-such-talk"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("built in: async-vs-threads"));
