@@ -203,3 +203,40 @@ fn booth_mode_moves_on_by_itself_and_starts_over() {
     assert_eq!(t.wait_exit(T), 0);
     t.assert_restored();
 }
+
+#[test]
+fn a_side_that_fails_in_a_step_makes_the_rehearsal_exit_1_naming_that_step() {
+    // Step 2 asks for 100,000 tasks under a 20 MiB budget: the backstop stops the async side.
+    let path = talk_file(
+        "fails.toml",
+        "title = \"Fails\"\n\n[[steps]]\ntitle = \"Small\"\nworkload = \"sleep\"\nasync_units = 10\nthread_units = 10\nrehearse = \"2s\"\n\n[[steps]]\ntitle = \"Too big\"\nscenario = \"memory\"\nrehearse = \"10s\"\n",
+    );
+    let tag = common::unique_tag("rehearsal-fails");
+    let f = common::finish_headless(
+        common::spawn_headless(
+            &tag,
+            &["--talk", path.to_str().unwrap(), "--memory-budget", "20m"],
+            &[],
+        ),
+        &tag,
+    );
+    assert_eq!(f.code, Some(1), "stderr: {}", f.stderr);
+    assert!(
+        f.stderr
+            .contains("versus: rehearsal: step 2/2 (Too big): async side failed"),
+        "{}",
+        f.stderr
+    );
+    let steps = f.doc["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2, "every step is still reported");
+    assert_eq!(steps[0]["failed"].as_array().unwrap().len(), 0);
+    // The async side goes first; the threads side may follow within the step.
+    assert!(
+        steps[1]["failed"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("async")),
+        "{}",
+        steps[1]
+    );
+}
