@@ -83,6 +83,10 @@ pub enum Action {
     Export,
     /// A key of `versus replay` (`ui::replay_keys`).
     Replay(ReplayStep),
+    /// While a talk runs: the next step (after the last, the first under --loop).
+    TalkNext,
+    /// While a talk runs: the previous step.
+    TalkPrev,
     Help,
     Quit,
 }

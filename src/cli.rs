@@ -23,7 +23,7 @@ pub const MAX_THREAD_UNITS: u64 = 1_000_000;
                   worker process, and shows what each costs: units, OS threads, context switches, RSS, CPU, \
                   throughput and wake-up lateness. Figures come from the kernel and from timestamps taken \
                   inside the workers.",
-    after_help = "Keys in the TUI: ? shows them all. Examples:\n  versus\n  versus --list\n  versus --scenario switch\n  versus --scenario blocking --set spawn_blocking=true\n  versus --config my-scenarios.toml\n  versus --workload cpu --runtime current-thread\n  versus --scenario spawn --headless --duration 10s --format json\n  versus completions bash    (also zsh, fish, elvish, powershell)\n  versus man | man -l -"
+    after_help = "Keys in the TUI: ? shows them all. Examples:\n  versus\n  versus --list\n  versus --scenario switch\n  versus --scenario blocking --set spawn_blocking=true\n  versus --config my-scenarios.toml\n  versus --workload cpu --runtime current-thread\n  versus --scenario spawn --headless --duration 10s --format json\n  versus --talk async-vs-threads    (→ next step, ← previous)\n  versus --talk async-vs-threads --headless    (rehearse every step)\n  versus completions bash    (also zsh, fish, elvish, powershell)\n  versus man | man -l -"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -40,6 +40,14 @@ pub struct Cli {
     /// TOML file that sets parameters and defines scenarios (a preset from assets/scenarios is one)
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
+
+    /// Run a talk: a built-in one by name (versus --list) or a talk file; with --headless, rehearse it
+    #[arg(long, value_name = "NAME|FILE", conflicts_with_all = ["scenario", "workload"])]
+    pub talk: Option<String>,
+
+    /// Booth mode with --talk: steps advance by themselves (advance_after, else 30 s) and start over
+    #[arg(long = "loop")]
+    pub looping: bool,
 
     /// Workload kind to run on both sides, without a scenario [default: sleep]
     #[arg(long, short = 'w', value_name = "KIND", conflicts_with = "scenario")]

@@ -55,7 +55,8 @@ pub fn cores() -> usize {
 /// The `--list` text: the scenarios of the built-ins and of `--config`, when given.
 pub fn list(cli: &Cli) -> Result<String, String> {
     let file = cli.config.as_deref().map(ConfigFile::read).transpose()?;
-    Ok(list::text(&Catalog::load(file.as_ref())?))
+    let catalog = Catalog::load(file.as_ref())?;
+    Ok(list::text(&catalog) + &crate::talk::list_text(&catalog))
 }
 
 /// The side that is not `side`.
@@ -128,7 +129,11 @@ fn starting_run(
 
 impl RunConfig {
     pub fn from_cli(cli: &Cli) -> Result<RunConfig, String> {
-        if cli.headless && cli.duration.is_none() {
+        if cli.looping && cli.talk.is_none() {
+            return Err("--loop runs a talk unattended: it needs --talk NAME|FILE".into());
+        }
+        // A talk's rehearsal runs each step for its own time.
+        if cli.headless && cli.duration.is_none() && cli.talk.is_none() {
             return Err("--headless needs --duration (e.g. --duration 10s)".into());
         }
         let file = cli.config.as_deref().map(ConfigFile::read).transpose()?;

@@ -15,6 +15,7 @@ pub mod record;
 pub mod replay;
 pub mod scenario;
 pub mod ship;
+pub mod talk;
 pub mod term;
 pub mod tui;
 pub mod ui;

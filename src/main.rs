@@ -70,6 +70,9 @@ fn main() -> ExitCode {
         eprintln!("versus: --record {}: {e}", path.display());
         return ExitCode::from(2);
     }
+    if let Some(name) = &cli.talk {
+        return versus::talk::main(name, cfg, &cli);
+    }
     let result = if cli.headless {
         versus::headless::run(cfg, cli.format)
     } else {

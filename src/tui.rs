@@ -18,6 +18,7 @@ use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
 use crate::model::Model;
 use crate::record::Note;
+use crate::talk::{Move, Runner};
 use crate::term::{self, Term};
 use crate::ui::picker::Outcome;
 use crate::ui::replay_bar::ReplayView;
@@ -41,11 +42,17 @@ enum Exit {
 }
 
 pub fn run(cfg: RunConfig) -> anyhow::Result<ExitCode> {
+    run_with(cfg, None)
+}
+
+/// The TUI with a talk running: `cfg` is the talk's first step, the runner knows the rest.
+pub fn run_with(cfg: RunConfig, talk: Option<Runner>) -> anyhow::Result<ExitCode> {
     let recorder = crate::record::open(&cfg, false)?;
     drive(
         cfg,
         |cfg, tx| Ok(Session::start_with(cfg, tx, recorder)),
         ui::action_for,
+        talk,
     )
 }
 
@@ -57,14 +64,17 @@ pub fn replay(mut cfg: RunConfig, rec: Arc<Recording>) -> anyhow::Result<ExitCod
         cfg,
         |cfg, tx| Ok(Session::replaying(cfg, tx, rec)?),
         ui::replay_keys::replay_action_for,
+        None,
     )
 }
 
-/// Runs the loop on the session `start` makes, with `keys` turning key presses into actions.
+/// Runs the loop on the session `start` makes, with `keys` turning key presses into actions (a
+/// talk's keys first while one runs).
 fn drive(
     cfg: RunConfig,
     start: impl FnOnce(RunConfig, mpsc::Sender<Event>) -> anyhow::Result<Session>,
     keys: fn(&KeyEvent) -> Option<Action>,
+    talk: Option<Runner>,
 ) -> anyhow::Result<ExitCode> {
     term::install_panic_hook();
     let (tx, rx) = mpsc::channel();
@@ -97,7 +107,8 @@ fn drive(
     let view = ViewState {
         ascii: !ui::locale_is_utf8(),
         // A scenario is a claim to show: its caption starts on.
-        caption: session.cfg.scenario.is_some(),
+        caption: session.cfg.scenario.is_some() || talk.is_some(),
+        talk: talk.as_ref().map(Runner::view),
         selection: session.cfg.one_side.map(Selection::of).unwrap_or_default(),
         ..ViewState::default()
     };
@@ -110,6 +121,7 @@ fn drive(
         starvation: Starvation::starting_now(),
         size: (0, 0),
         keys,
+        talk,
     };
     let exit = lp.run(&mut term, &rx, frame_time, deadline);
     // Workers first (they may take a moment), then the terminal, then report.
@@ -137,6 +149,8 @@ struct Loop {
     size: (u16, u16),
     /// The key table: live or replay.
     keys: fn(&KeyEvent) -> Option<Action>,
+    /// The talk, when one runs (`--talk`).
+    talk: Option<Runner>,
 }
 
 impl Loop {
@@ -166,9 +180,23 @@ impl Loop {
                 last_draw = now;
                 pending = None;
             }
+            // Booth mode (--loop): the step moves on by itself.
+            if let Some(due) = self.talk.as_ref().and_then(Runner::deadline)
+                && now >= due
+            {
+                self.act(Action::TalkNext);
+                pending = Some(Duration::ZERO);
+                changed_at = now;
+                continue;
+            }
             let wait = pending.map_or(IDLE_TICK, |gap| {
                 (last_draw + gap).saturating_duration_since(now)
             });
+            let wait = self
+                .talk
+                .as_ref()
+                .and_then(Runner::deadline)
+                .map_or(wait, |due| wait.min(due.saturating_duration_since(now)));
             // Take everything that is waiting at once, then draw once.
             let first = match rx.recv_timeout(wait) {
                 Ok(ev) => Some(ev),
@@ -259,6 +287,9 @@ impl Loop {
                     ui::picker_action_for(&key)
                 } else if self.view.source.is_some() {
                     ui::source_action_for(&key)
+                } else if self.talk.is_some() {
+                    // The talk's keys first; every other key works inside a step.
+                    ui::talk_action_for(&key).or_else(|| ui::action_for(&key))
                 } else {
                     (self.keys)(&key)
                 };
@@ -320,6 +351,21 @@ impl Loop {
                 self.view.caption = true;
                 self.view.selection = Selection::Both;
                 self.session.apply(action, self.view.selection);
+            }
+            Action::TalkNext | Action::TalkPrev => {
+                let mv = if action == Action::TalkNext {
+                    Move::Next
+                } else {
+                    Move::Prev
+                };
+                if let Some(talk) = self.talk.as_mut()
+                    && talk.go(&mut self.session, mv)
+                {
+                    self.view.talk = Some(talk.view());
+                    // A new step on screen: what to look at shows, keys act on both sides.
+                    self.view.caption = true;
+                    self.view.selection = Selection::Both;
+                }
             }
             Action::Freeze => {
                 self.frozen = if self.frozen.is_some() {

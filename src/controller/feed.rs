@@ -79,6 +79,7 @@ mod tests {
             ("loadgen.rs", include_str!("loadgen.rs")),
             ("guard.rs", include_str!("guard.rs")),
             ("overload.rs", include_str!("overload.rs")),
+            ("talk.rs", include_str!("talk.rs")),
         ];
         for (name, text) in files {
             for bypass in [

@@ -7,6 +7,7 @@ mod loadgen;
 pub mod overload;
 pub mod replay;
 mod scenario;
+mod talk;
 
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};

@@ -76,13 +76,13 @@ impl Session {
     }
 
     /// The header follows the configuration (runtime, parameters, mode).
-    fn refresh_run_info(&mut self) {
+    pub(crate) fn refresh_run_info(&mut self) {
         let run = self.cfg.run_info();
         self.feed(Input::Run { run });
     }
 
     /// Stops one side's worker and starts a new one with the current configuration.
-    fn relaunch(&mut self, side: Side) {
+    pub(crate) fn relaunch(&mut self, side: Side) {
         if let Some(mut w) = self.workers[side.index()].take() {
             w.stop(STOP_GRACE);
         }

@@ -90,6 +90,8 @@ pub struct SideModel {
     pub turn_figures: Option<Figures>,
     /// The side's threads as the OS sees them, at the last census (at most one a second).
     pub census: Option<ThreadCensus>,
+    /// Which limit that was (e.g. "vm.max_map_count"), to lead with on screen.
+    pub limit_name: Option<String>,
     /// When this side's worker was launched, in seconds since the controller started.
     pub launched_at_s: f64,
     pub last_seen_s: f64,
@@ -111,6 +113,7 @@ impl SideModel {
             limit_hit: None,
             turn_figures: None,
             census: None,
+            limit_name: None,
             launched_at_s: 0.0,
             last_seen_s: 0.0,
         }
@@ -185,6 +188,7 @@ impl SideModel {
         }
         if w.limit_hit.is_some() {
             self.limit_hit.clone_from(&w.limit_hit);
+            self.limit_name.clone_from(&w.limit_name);
         }
         let settled = w.units == w.target_units;
         let steady_units = self

@@ -15,6 +15,8 @@ pub type Entry = (Spanned<String>, Spanned<Node>);
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
     Table(Vec<Entry>),
+    /// `[[name]]` tables in file order, each with the place of its header (talk files' steps).
+    Tables(Vec<Spanned<Vec<Entry>>>),
     Value(toml::Value),
 }
 
@@ -23,6 +25,7 @@ impl Node {
     pub fn kind(&self) -> &'static str {
         match self {
             Node::Table(_) => "a table",
+            Node::Tables(_) => "a list of tables",
             Node::Value(v) => match v {
                 toml::Value::String(_) => "a string",
                 toml::Value::Integer(_) => "an integer",
@@ -76,7 +79,14 @@ fn table(t: &Table, around: Range<usize>) -> Vec<Entry> {
             let node = match item {
                 Item::Table(inner) => Node::Table(table(inner, key_span.clone())),
                 Item::Value(v) => value(v, value_span.clone()),
-                Item::ArrayOfTables(_) => Node::Value(toml::Value::Array(Vec::new())),
+                Item::ArrayOfTables(list) => Node::Tables(
+                    list.iter()
+                        .map(|t| {
+                            let span = t.span().unwrap_or(key_span.clone());
+                            Spanned::new(span.clone(), table(t, span))
+                        })
+                        .collect(),
+                ),
                 Item::None => Node::Value(toml::Value::Array(Vec::new())),
             };
             (
@@ -140,7 +150,7 @@ mod tests {
     fn entries(n: &Spanned<Node>) -> &[Entry] {
         match n.get_ref() {
             Node::Table(e) => e,
-            Node::Value(_) => panic!("not a table"),
+            _ => panic!("not a table"),
         }
     }
 

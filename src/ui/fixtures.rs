@@ -198,6 +198,31 @@ pub fn scenario_extras(name: &str) -> &'static [(&'static str, [f64; 2])] {
     }
 }
 
+/// The limits scenario after the threads side stopped at vm.max_map_count, with the diagnosis a
+/// 2-core Debian machine gave (`versus --scenario limits --headless --duration 20s`).
+pub fn limit_model() -> Model {
+    let mut model = scenario_model("limits");
+    let now_s = model.now_s;
+    let reached = 16_348;
+    let mut shape = SideShape::new(workload_costs("sleep")[1], reached, FIXED_THREADS);
+    shape.rate_scale = reached as f64 * 1000.0 / 10_000.0 / SLEEP_WAKEUPS_PER_S;
+    let mut last = sample(&shape, SAMPLES);
+    last.worker.target_units = 100_000;
+    last.worker.limit_hit = Some(format!(
+        "thread spawn failed at {reached} threads: Resource temporarily unavailable (os error 11) \
+         (errno 11, EAGAIN); vm.max_map_count=65530: this process has 65530 memory maps and a thread \
+         needs 4 more; limits: kernel.threads-max=192730, kernel.pid_max=32768, vm.max_map_count=65530, \
+         ulimit -u (RLIMIT_NPROC)=96365, ulimit -v (RLIMIT_AS)=unlimited"
+    ));
+    last.worker.limit_name = Some(crate::limits::MAX_MAP_COUNT.into());
+    model.apply(
+        Side::Threads,
+        SideEvent::Sample(Box::new(last)),
+        now_s + 0.25,
+    );
+    model
+}
+
 /// `demo_model` after the threads worker died at the thread limit.
 pub fn failed_model() -> Model {
     let mut model = demo_model();

@@ -30,13 +30,23 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         Some(s) => (s.as_str(), None),
         None => (run.workload.as_str(), None),
     };
-    let mut title = vec![
-        Span::styled(" versus ", theme::bar()),
-        Span::raw(" "),
-        Span::styled(name, theme::value()),
-    ];
-    if let Some(workload) = workload {
-        title.push(Span::raw(format!(" ({workload})")));
+    let mut title = vec![Span::styled(" versus ", theme::bar()), Span::raw(" ")];
+    // A talk leads with where it is: "step 3/12 · title", then what runs.
+    if let Some(talk) = &view.talk {
+        title.extend(super::talk::header_spans(talk, width.saturating_sub(10)));
+        title.push(Span::raw("  "));
+    }
+    // After a talk's step the name goes only whole, and the workload only if it fits too.
+    let fits = |title: &[Span], more: usize| {
+        view.talk.is_none() || title.iter().map(Span::width).sum::<usize>() + more <= width
+    };
+    if fits(&title, format::width(name)) {
+        title.push(Span::styled(name, theme::value()));
+        if let Some(workload) = workload.map(|w| format!(" ({w})"))
+            && fits(&title, format::width(&workload))
+        {
+            title.push(Span::raw(workload));
+        }
     }
     let params: Vec<String> = run.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let used: usize = title.iter().map(Span::width).sum();
@@ -123,7 +133,7 @@ pub fn render_notice(frame: &mut Frame, area: Rect, notice: &str) {
 }
 
 /// Greedy word wrap, as the paragraph does it, counting rows only.
-fn wrapped_rows<'a>(words: impl IntoIterator<Item = &'a str>, width: usize) -> usize {
+pub(super) fn wrapped_rows<'a>(words: impl IntoIterator<Item = &'a str>, width: usize) -> usize {
     if width == 0 {
         return 0;
     }

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Padding, Paragraph};
 
-use super::keys::KeyBinding;
+use super::keys::{KeyBinding, TALK_KEYS};
 use super::{format, theme};
 use crate::action::{Action, Selection};
 
@@ -15,17 +15,26 @@ fn pinned(b: &KeyBinding) -> bool {
 }
 
 /// The first key of each row and its label, as many as fit; help and quit always, on the right.
-pub fn render_footer(frame: &mut Frame, area: Rect, keys: &[KeyBinding]) {
+/// While a talk runs its keys lead, never dropped: the speaker's way on.
+pub fn render_footer(frame: &mut Frame, area: Rect, keys: &[KeyBinding], talk: bool) {
     let right: Vec<Span> = keys
         .iter()
         .filter(|b| pinned(b))
         .flat_map(|b| hint(b))
         .collect();
-    let right_width: usize = right.iter().map(Span::width).sum();
+    let lead: Vec<Span> = if talk {
+        TALK_KEYS.iter().flat_map(hint).collect()
+    } else {
+        Vec::new()
+    };
+    let right_width: usize = right.iter().chain(&lead).map(Span::width).sum();
     let avail = (area.width as usize).saturating_sub(right_width);
     let hints: Vec<[Span; 6]> = keys.iter().filter(|b| !pinned(b)).map(hint).collect();
     let keep = format::prefix_fitting(hints.iter().map(|h| h.iter().map(Span::width).sum()), avail);
-    let left: Vec<Span> = hints.into_iter().take(keep).flatten().collect();
+    let left: Vec<Span> = lead
+        .into_iter()
+        .chain(hints.into_iter().take(keep).flatten())
+        .collect();
     frame.render_widget(Paragraph::new(Line::from(left)), area);
     frame.render_widget(Paragraph::new(Line::from(right).right_aligned()), area);
 }

@@ -17,6 +17,8 @@ pub enum Key {
     Right,
     Home,
     End,
+    PageUp,
+    PageDown,
     /// Any of 1..9; the digit picks the scenario (see `action_for`).
     Digits,
     Enter,
@@ -46,6 +48,8 @@ impl Key {
             Key::Right => ("", "→"),
             Key::Home => ("", "home"),
             Key::End => ("", "end"),
+            Key::PageUp => ("", "pgup"),
+            Key::PageDown => ("", "pgdn"),
             Key::Digits => ("", "1-9"),
             Key::Enter => ("", "enter"),
             Key::Esc => ("", "esc"),
@@ -68,6 +72,8 @@ impl Key {
             Key::Right => ev.code == KeyCode::Right,
             Key::Home => ev.code == KeyCode::Home,
             Key::End => ev.code == KeyCode::End,
+            Key::PageUp => ev.code == KeyCode::PageUp,
+            Key::PageDown => ev.code == KeyCode::PageDown,
             Key::Digits => matches!(ev.code, KeyCode::Char('1'..='9')) && !ctrl_or_alt,
             Key::Enter => ev.code == KeyCode::Enter,
             Key::Esc => ev.code == KeyCode::Esc,
@@ -256,7 +262,22 @@ pub const PICKER_KEYS: &[KeyBinding] = &[
     },
 ];
 
-/// The action a key press asks for; repeats and releases (reported by some terminals) ask for nothing.
+/// Keys while a talk runs, looked up before `KEYS` (which keep working inside a step).
+pub const TALK_KEYS: &[KeyBinding] = &[
+    KeyBinding {
+        keys: &[Key::Right, Key::Char('n'), Key::PageDown, Key::Enter],
+        label: "next",
+        help: "the talk's next step",
+        action: Action::TalkNext,
+    },
+    KeyBinding {
+        keys: &[Key::Left, Key::PageUp],
+        label: "back",
+        help: "the talk's previous step",
+        action: Action::TalkPrev,
+    },
+];
+
 /// Keys while the source view is open; the others wait until it closes.
 pub const SOURCE_KEYS: &[KeyBinding] = &[
     KeyBinding {
@@ -289,8 +310,14 @@ pub fn source_action_for(ev: &KeyEvent) -> Option<Action> {
     lookup(SOURCE_KEYS, ev)
 }
 
+/// The action a key press asks for; repeats and releases (reported by some terminals) ask for nothing.
 pub fn action_for(ev: &KeyEvent) -> Option<Action> {
     lookup(KEYS, ev)
+}
+
+/// The talk keys' action, or None for a key that is not one of them.
+pub fn talk_action_for(ev: &KeyEvent) -> Option<Action> {
+    lookup(TALK_KEYS, ev)
 }
 
 /// The action of a key press while the scenario picker is open.
@@ -370,6 +397,8 @@ mod tests {
                 | Action::OsView
                 | Action::Export
                 | Action::Replay(_)
+                | Action::TalkNext
+                | Action::TalkPrev
                 | Action::Help
                 | Action::Quit => {}
             }
@@ -387,6 +416,8 @@ mod tests {
             Key::Right => press(KeyCode::Right, KeyModifiers::NONE),
             Key::Home => press(KeyCode::Home, KeyModifiers::NONE),
             Key::End => press(KeyCode::End, KeyModifiers::NONE),
+            Key::PageUp => press(KeyCode::PageUp, KeyModifiers::NONE),
+            Key::PageDown => press(KeyCode::PageDown, KeyModifiers::NONE),
             Key::Digits => press(KeyCode::Char('1'), KeyModifiers::NONE),
             Key::Enter => press(KeyCode::Enter, KeyModifiers::NONE),
             Key::Esc => press(KeyCode::Esc, KeyModifiers::NONE),
@@ -407,7 +438,7 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice() {
-        for table in [KEYS, PICKER_KEYS] {
+        for table in [KEYS, PICKER_KEYS, TALK_KEYS] {
             let keys: Vec<Key> = table.iter().flat_map(|b| b.keys.iter().copied()).collect();
             for (i, k) in keys.iter().enumerate() {
                 assert!(!keys[i + 1..].contains(k), "{k:?} is bound twice");
@@ -455,6 +486,27 @@ mod tests {
                 assert_eq!(picker_action_for(&event_for(k)), Some(b.action), "{k:?}");
             }
         }
+    }
+
+    #[test]
+    fn talk_keys_move_steps_and_leave_the_others_alone() {
+        for b in TALK_KEYS {
+            for &k in b.keys {
+                assert_eq!(talk_action_for(&event_for(k)), Some(b.action), "{k:?}");
+                assert_eq!(
+                    action_for(&event_for(k)),
+                    None,
+                    "{k:?} is free outside a talk"
+                );
+            }
+        }
+        let right = press(KeyCode::Right, KeyModifiers::NONE);
+        assert_eq!(talk_action_for(&right), Some(Action::TalkNext));
+        assert_eq!(
+            talk_action_for(&press(KeyCode::Char('m'), KeyModifiers::NONE)),
+            None,
+            "other keys fall through to KEYS"
+        );
     }
 
     #[test]

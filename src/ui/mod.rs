@@ -10,6 +10,7 @@ mod format;
 mod header;
 mod help;
 pub mod keys;
+mod limit;
 mod osview;
 mod panel;
 pub mod picker;
@@ -18,6 +19,7 @@ pub mod replay_bar;
 pub mod replay_keys;
 pub mod source;
 pub mod svg;
+mod talk;
 mod theme;
 pub mod xml;
 
@@ -32,8 +34,11 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 pub use ascii::locale_is_utf8;
-pub use keys::{KEYS, KeyBinding, action_for, picker_action_for, source_action_for};
+pub use keys::{
+    KEYS, KeyBinding, action_for, picker_action_for, source_action_for, talk_action_for,
+};
 pub use picker::Picker;
+pub use talk::TalkView;
 
 use crate::action::Selection;
 use crate::model::Model;
@@ -66,6 +71,8 @@ pub struct ViewState {
     pub os_view: bool,
     /// `versus replay`: the banner and position bar; the player's keys in the footer and overlay.
     pub replay: Option<replay_bar::ReplayView>,
+    /// The running talk's step, when one runs: its `say` replaces the caption.
+    pub talk: Option<TalkView>,
 }
 
 impl ViewState {
@@ -130,7 +137,12 @@ fn render_too_small(frame: &mut Frame, area: Rect) {
 fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     // Extra text gives way to the columns on short terminals, but a caption asked for is mostly shown.
     let caption_max = if area.height >= 24 { 3 } else { 2 };
-    let caption = header::caption_rows(model, view, area.width, caption_max);
+    let caption = match &view.talk {
+        // What the speaker says to look at stands in for the caption, a row longer if it needs it.
+        Some(t) if view.caption => talk::say_rows(t, area.width, caption_max + 1),
+        Some(_) => 0,
+        None => header::caption_rows(model, view, area.width, caption_max),
+    };
     let notice = u16::from(view.notice.is_some());
     let replay = u16::from(view.replay.is_some());
     let [
@@ -160,14 +172,16 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         Paragraph::new(ratios::line(model, ratio.width as usize)),
         ratio,
     );
-    if caption > 0 {
-        header::render_caption(frame, caption_area, model);
+    match &view.talk {
+        Some(t) if caption > 0 => talk::render_say(frame, caption_area, t),
+        None if caption > 0 => header::render_caption(frame, caption_area, model),
+        _ => {}
     }
     if let Some(notice) = &view.notice {
         header::render_notice(frame, notice_area, notice);
     }
     render_columns(frame, body, model, view.selection);
-    help::render_footer(frame, footer, view.keys());
+    help::render_footer(frame, footer, view.keys(), view.talk.is_some());
 }
 
 /// Two columns of the same shape: problem lines, figures (generic, then the workload's own), then as

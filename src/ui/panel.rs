@@ -44,14 +44,16 @@ pub fn block(m: &SideModel, selected: bool, saturated: bool) -> Block<'static> {
     } else {
         ("", BorderType::Plain, theme::value().fg(colour))
     };
-    let status = match &m.status {
-        Status::Failed(_) => "FAILED".to_string(),
-        s => s.label(),
+    let (status, style) = match &m.status {
+        Status::Failed(_) => ("FAILED".to_string(), theme::status(&m.status)),
+        // Running on, but no further: the border says so, not just "running".
+        Status::Running if m.latest().is_some_and(|s| s.worker.limit_hit.is_some()) => (
+            "at its limit".to_string(),
+            theme::warn().add_modifier(Modifier::BOLD),
+        ),
+        s => (s.label(), theme::status(s)),
     };
-    let mut right = vec![Span::styled(
-        format!(" {status} "),
-        theme::status(&m.status),
-    )];
+    let mut right = vec![Span::styled(format!(" {status} "), style)];
     if saturated {
         right.push(Span::styled(
             " saturated ",
@@ -120,7 +122,12 @@ pub fn problems(model: &Model, m: &SideModel, width: u16) -> Vec<Line<'static>> 
         push(why, theme::warn());
     }
     if let Some(limit) = &m.limit_hit {
-        push(format!("limit hit: {limit}"), theme::warn());
+        // The limit's name and value first, wrapped: the punchline of the limits scenario.
+        lines.extend(super::limit::lines(
+            limit,
+            m.limit_name.as_deref(),
+            width as usize,
+        ));
     } else if let Some(error) = m.errors.last() {
         push(format!("error: {error}"), theme::warn());
     }

@@ -81,3 +81,15 @@ fn the_picker_fits_any_size() {
         }
     }
 }
+
+#[test]
+fn the_limit_hit_names_the_limit_and_its_value_at_80x24() {
+    let text = screen(&fixtures::limit_model(), &ViewState::default(), 80, 24);
+    assert!(
+        text.contains("limit hit: vm.max_map_count=65530"),
+        "the limit's name and value, whole\n{text}"
+    );
+    assert!(text.contains("at its limit"), "the border says so\n{text}");
+    assert!(text.contains("this process has 65530 memory"), "{text}");
+    insta::assert_snapshot!("limits_hit_80x24", text);
+}

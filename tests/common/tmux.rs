@@ -40,6 +40,14 @@ impl Tmux {
     ) -> Tmux {
         let socket = format!("versus-test-{}-{name}", std::process::id());
         let t = Tmux { socket };
+        // The workers compete on equal terms with whatever else the machine runs, as in the headless
+        // tests: at the default nice 10 a machine loaded by other builds starved both sides into "not
+        // responding" for 6 s (tests/export.rs, outside load 2.0 cores). A test that is about nice
+        // passes its own.
+        let mut args = args.to_vec();
+        if !args.contains(&"--nice") && args.first() != Some(&"replay") {
+            args.splice(0..0, ["--nice", "0"]);
+        }
         let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
         let assignments: String = env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
         let script = format!(

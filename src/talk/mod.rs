@@ -1,0 +1,143 @@
+//! Talk mode: an ordered path of steps through the scenarios, each with what to say and what to look
+//! at. Talks are TOML files (file.rs); the built-ins in assets/talks are compiled in like the presets.
+//! A step changes only what it names (step.rs); the TUI walks the steps (state.rs) and the headless
+//! rehearsal runs each for its `rehearse` time (rehearse.rs).
+
+mod file;
+pub mod rehearse;
+mod runner;
+pub mod state;
+mod step;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::cli::{Cli, Format};
+use crate::config::RunConfig;
+use crate::scenario::Catalog;
+pub use runner::Runner;
+pub use state::{Move, TalkState};
+pub use step::Step;
+
+/// The built-in talks: (name, path for messages, TOML text).
+const BUILTIN: &[(&str, &str, &str)] = &[(
+    "async-vs-threads",
+    "assets/talks/async-vs-threads.toml",
+    include_str!("../../assets/talks/async-vs-threads.toml"),
+)];
+
+/// How long a step runs in a rehearsal when it does not say.
+pub const DEFAULT_REHEARSE: Duration = Duration::from_secs(5);
+/// How long a step stays on screen under `--loop` when it has no `advance_after`.
+pub const DEFAULT_BOOTH_STEP: Duration = Duration::from_secs(30);
+
+/// A talk: a title and its steps, at least one; the first names a scenario or a workload.
+#[derive(Debug, Clone)]
+pub struct Talk {
+    /// The built-in's name or the file's path.
+    pub name: String,
+    pub title: String,
+    pub steps: Vec<Step>,
+}
+
+/// "async-vs-threads" for messages and `--list`.
+pub fn names() -> String {
+    BUILTIN
+        .iter()
+        .map(|(n, _, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A built-in talk by name, or a talk file by path. Every complaint is one line (FILE:LINE:COL).
+pub fn load(arg: &str, catalog: &Catalog) -> Result<Talk, String> {
+    if let Some((name, path, text)) = BUILTIN.iter().find(|(n, _, _)| *n == arg) {
+        return file::read(name, path, text, catalog);
+    }
+    let path = std::path::Path::new(arg);
+    if !path.exists() {
+        return Err(format!(
+            "--talk {arg}: no built-in talk of that name (built in: {}) and no such file",
+            names()
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{arg}: {e}"))?;
+    file::read(arg, arg, &text, catalog)
+}
+
+/// `versus --talk NAME|FILE`: the talk in the TUI, or with --headless its rehearsal. A talk that
+/// does not read, or a step whose run is not valid, is bad input: one line, exit 2.
+pub fn main(arg: &str, base: RunConfig, cli: &Cli) -> ExitCode {
+    let started = load(arg, &base.catalog).and_then(|talk| {
+        if cli.headless && cli.format != Format::Json {
+            return Err("a talk's rehearsal prints JSON: use --format json".into());
+        }
+        Runner::start(talk, base, cli.looping)
+    });
+    let (runner, first) = match started {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("versus: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = if cli.headless {
+        rehearse::run(runner, first)
+    } else {
+        crate::tui::run_with(first, Some(runner))
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("versus: {e:#}");
+        ExitCode::FAILURE
+    })
+}
+
+/// The `--list` lines of the built-in talks.
+pub fn list_text(catalog: &Catalog) -> String {
+    let mut out = String::from(
+        "\nTalks: versus --talk NAME (or a talk file); --headless rehearses every step.\n",
+    );
+    for (name, path, text) in BUILTIN {
+        match file::read(name, path, text, catalog) {
+            Ok(t) => out.push_str(&format!(
+                "   {name} — {} ({} steps)\n",
+                t.title,
+                t.steps.len()
+            )),
+            Err(e) => out.push_str(&format!("   {name}: {e}\n")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_talk_parses_and_every_step_scenario_exists() {
+        let catalog = Catalog::builtin().expect("presets");
+        for (name, _, _) in BUILTIN {
+            let talk = load(name, &catalog).expect("a built-in talk parses");
+            assert!(talk.steps.len() >= 8, "{name}: {} steps", talk.steps.len());
+            for (i, s) in talk.steps.iter().enumerate() {
+                if let Some(sc) = &s.scenario {
+                    assert!(catalog.find(sc).is_some(), "{name} step {}: {sc}", i + 1);
+                }
+                assert!(!s.say.is_empty(), "{name} step {} says something", i + 1);
+                assert!(
+                    s.say.len() < 320,
+                    "{name} step {}: one or two sentences",
+                    i + 1
+                );
+            }
+            assert!(talk.steps[0].scenario.is_some() || talk.steps[0].workload.is_some());
+        }
+    }
+
+    #[test]
+    fn an_unknown_talk_names_the_built_ins() {
+        let e = load("nope-talk", &Catalog::builtin().expect("presets")).unwrap_err();
+        assert!(e.contains("built in: async-vs-threads"), "{e}");
+    }
+}
