@@ -219,7 +219,7 @@ fn every_builtin_scenario_starts_headless_and_both_sides_report() {
             name,
             "--duration",
             // Sides taking turns get half the run each, and a turn counts once it was steady 1 s.
-            if *name == "parallel" { "5s" } else { "1500ms" },
+            if *name == "parallel" { "8s" } else { "1500ms" },
             "--interval-ms",
             "100",
         ];

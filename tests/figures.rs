@@ -19,6 +19,10 @@ fn async_figure(workload: &str, units: &str, key: &str) -> f64 {
         "0",
         "--runtime",
         "current-thread",
+        // On equal terms with whatever else runs: at nice 10 beside other builds the worker's CPU
+        // time per operation moved with the preemptions it took.
+        "--nice",
+        "0",
     ]);
     assert_eq!(code, Some(0), "{doc}");
     let a = side(&doc, "async");
@@ -28,14 +32,16 @@ fn async_figure(workload: &str, units: &str, key: &str) -> f64 {
 
 /// A per-operation cost is the side's CPU time over the operations of all its units: on one thread,
 /// 100 pairs switch no cheaper or dearer per switch than one pair. Summing the busy time of
-/// concurrent units (the old figure) grew ~70× from 1 to 100 pairs.
+/// concurrent units (the old figure) grew ~70× from 1 to 100 pairs. Measured 1.1–1.5× apart; once
+/// past 2.5× at load average ~20, so the margin is 4×, still far below the bug's 70×.
+const SAME_COST_FACTOR: f64 = 4.0;
 #[test]
 fn ns_per_switch_holds_from_1_to_100_pairs() {
     let one = async_figure("switch", "1", "switch_ns");
     let hundred = async_figure("switch", "100", "switch_ns");
     let r = hundred.max(one) / hundred.min(one);
     assert!(
-        r < 2.5,
+        r < SAME_COST_FACTOR,
         "switch_ns 1 pair {one:.0} vs 100 pairs {hundred:.0}"
     );
 }
@@ -46,7 +52,7 @@ fn ns_per_spawn_holds_from_1_to_100_units() {
     let hundred = async_figure("spawn", "100", "spawn_ns");
     let r = hundred.max(one) / hundred.min(one);
     assert!(
-        r < 2.5,
+        r < SAME_COST_FACTOR,
         "spawn_ns 1 unit {one:.0} vs 100 units {hundred:.0}"
     );
 }

@@ -21,10 +21,27 @@ fn headline(doc: &serde_json::Value) -> &serde_json::Value {
     h
 }
 
+/// `args` at nice 0: the workers compete on equal terms with whatever else runs (at the default
+/// nice 10 beside a build, 10,000 threads were still spawning after 6 s: "settling…").
+fn nice0<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut v = args.to_vec();
+    v.extend(["--nice", "0"]);
+    v
+}
+
 /// A scenario run: its headline names `figure` and compares both sides, with a ratio that matches
 /// the two values it compares.
 fn compares(scenario: &str, figure: &str, duration: &str) {
-    let (code, doc) = headless(&["--scenario", scenario, "--duration", duration]);
+    let args = ["--scenario", scenario, "--duration", duration];
+    // Not limits: at nice 0 its spawner races to vm.max_map_count faster, where a thread whose
+    // signal-stack map no longer fits aborts the worker (seen once in a talk rehearsal at nice 10,
+    // once here at nice 0; the guard's known gap, left open in issue 10's note).
+    let args = if scenario == "limits" {
+        args.to_vec()
+    } else {
+        nice0(&args)
+    };
+    let (code, doc) = headless(&args);
     assert_eq!(code, Some(0), "{doc}");
     let h = headline(&doc);
     assert_eq!(h["figure"], figure, "{scenario}: {h}");
@@ -37,7 +54,7 @@ fn compares(scenario: &str, figure: &str, duration: &str) {
 
 #[test]
 fn memory_headline_is_rss_per_unit_and_threads_cost_more() {
-    let (code, doc) = headless(&["--scenario", "memory", "--duration", "6s"]);
+    let (code, doc) = headless(&nice0(&["--scenario", "memory", "--duration", "8s"]));
     assert_eq!(code, Some(0), "{doc}");
     let h = headline(&doc);
     assert_eq!(h["figure"], "rss_per_unit", "{h}");
@@ -80,13 +97,15 @@ fn limits_headline_is_units_reached() {
 fn parallel_headline_compares_the_turns_each_side_ran_alone() {
     // The preset has the sides take turns (half the run each): each is measured alone on every core,
     // and the turns compare at 4 vs 4 units although only one side runs at the end.
-    let (code, doc) = headless(&["--scenario", "parallel", "--duration", "6s"]);
+    // At nice 0 and 4 s a turn: a turn lasts until its side was steady, and a slow start beside
+    // other builds must still leave the second side a steady turn.
+    let (code, doc) = headless(&["--scenario", "parallel", "--duration", "8s", "--nice", "0"]);
     assert_eq!(code, Some(0), "{doc}");
     assert!(
         doc["mode"]
             .as_str()
             .unwrap()
-            .starts_with("taking turns of 3 s"),
+            .starts_with("taking turns of 4 s"),
         "{doc}"
     );
     let h = headline(&doc);

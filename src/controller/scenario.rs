@@ -156,12 +156,16 @@ impl Session {
     }
 
     /// Taking turns: once the running side has had its turn, its figures are kept and the other
-    /// side runs alone.
+    /// side runs alone. A turn lasts until the side has been steady (a slow start on a busy machine
+    /// would leave nothing to compare), but at most `MAX_TURNS_LONG` turns.
     pub(crate) fn take_turns(&mut self, now_s: f64) {
+        const MAX_TURNS_LONG: f64 = 3.0;
         let Some(run) = self.cfg.one_side.filter(|_| self.cfg.turns) else {
             return;
         };
-        if now_s - self.turn_started_s >= self.cfg.turn.as_secs_f64() {
+        let (elapsed, turn) = (now_s - self.turn_started_s, self.cfg.turn.as_secs_f64());
+        let measured = crate::model::headline::steady(self.model.side(run));
+        if elapsed >= turn && (measured || elapsed >= MAX_TURNS_LONG * turn) {
             self.feed(Input::EndTurn { side: run });
             self.run_alone(other(run));
             self.refresh_run_info();
