@@ -17,5 +17,6 @@ pub mod term;
 pub mod tui;
 pub mod ui;
 pub mod uitrace;
+pub mod watch;
 pub mod worker;
 pub mod workload;

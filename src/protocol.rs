@@ -194,6 +194,19 @@ pub struct WorkerSample {
     pub extra: BTreeMap<String, f64>,
     /// Errors since the last sample.
     pub errors: Vec<String>,
+    /// OS figures the sender read itself: a watcher reports its program's process tree (`watch`),
+    /// which the controller then shows instead of the sender's own /proc figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsFigures>,
+}
+
+/// OS figures of a process tree, read from /proc by a watcher (see `watch::tree`).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OsFigures {
+    pub rss_bytes: u64,
+    pub virtual_bytes: u64,
+    pub os_threads: u64,
 }
 
 /// Worker -> controller.

@@ -60,7 +60,15 @@ pub fn read_stdout<E: From<WorkerEvent>>(
             Ok(Some(Ok(()))) => match protocol::decode::<FromWorker>(&buf) {
                 Ok(FromWorker::Sample(worker)) => {
                     // Read right away so the OS figures and the worker's counters describe one moment.
-                    let os = procstat::read(pid).unwrap_or_default();
+                    let os = match worker.os {
+                        // A watcher's program, not the watcher itself.
+                        Some(o) => crate::model::OsStat {
+                            rss_bytes: o.rss_bytes,
+                            virtual_bytes: o.virtual_bytes,
+                            os_threads: o.os_threads,
+                        },
+                        None => procstat::read(pid).unwrap_or_default(),
+                    };
                     Incoming::Sample(Box::new(SideSample {
                         worker: *worker,
                         os,

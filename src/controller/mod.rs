@@ -4,6 +4,7 @@
 pub mod guard;
 mod loadgen;
 pub mod overload;
+mod programs;
 mod scenario;
 
 use std::sync::mpsc::Sender;
@@ -109,7 +110,12 @@ impl Session {
             },
             now,
         );
-        match collect::launch(&spec, &self.cfg.launch, self.generation, self.tx.clone()) {
+        let (opts, tx) = (&self.cfg.launch, self.tx.clone());
+        let launched = match self.program(side) {
+            Some(p) => collect::external::launch(&spec, p, opts, self.generation, tx),
+            None => collect::launch(&spec, opts, self.generation, tx),
+        };
+        match launched {
             Ok(handle) => self.workers[side.index()] = Some(handle),
             Err(e) => {
                 self.workers[side.index()] = None;
@@ -209,6 +215,7 @@ impl Session {
         }
         self.model
             .apply(side, SideEvent::Target { units }, self.now_s());
+        self.stop_or_go_program(side, units);
         if self.is_echo() {
             self.set_connections(side, units);
         } else {
@@ -226,6 +233,14 @@ impl Session {
     /// Applies a controller action to the selected side(s). View-only actions are ignored here.
     pub fn apply(&mut self, action: Action, selection: Selection) {
         self.notice = None;
+        if let Some(why) = Side::BOTH
+            .iter()
+            .filter(|&&s| selection.includes(s))
+            .find_map(|&s| self.refused_for_program(action, s))
+        {
+            self.notice = Some(why);
+            return;
+        }
         if self.apply_scenario_action(action, selection) {
             return;
         }

@@ -120,6 +120,8 @@ impl Reporter {
             limit_name,
             extra,
             errors: s.take_errors(),
+            // The controller reads this process from /proc itself.
+            os: None,
         }
     }
 }
