@@ -297,10 +297,7 @@ impl RunConfig {
                 ),
             one_side: self.one_side,
             turns: self.turns,
-            labels: self
-                .programs
-                .as_ref()
-                .map(|p| p.clone().map(|p| p.label)),
+            labels: self.programs.as_ref().map(|p| p.clone().map(|p| p.label)),
         }
     }
 }

@@ -157,6 +157,8 @@ impl Session {
             .take()
             .map(|mut w| w.stop(STOP_GRACE));
         let reason = match status {
+            // A watcher's own exit adds nothing to its message, which has the program's.
+            Some(_) if !why.is_empty() && self.program(side).is_some() => why,
             Some(st) if why.is_empty() => st,
             Some(st) => format!("{why}; {st}"),
             None if why.is_empty() => "worker stopped reporting".into(),

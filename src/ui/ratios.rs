@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 
 use super::format::{self, MISSING};
 use super::theme;
-use crate::model::{Model, RunInfo};
 use crate::model::headline::{EVEN_FACTOR, Headline, Unit, steady};
+use crate::model::{Model, RunInfo};
 use crate::protocol::Side;
 
 const SEP: &str = " │ ";
@@ -72,7 +72,11 @@ fn withheld(h: &Headline, model: &Model) -> Vec<Span<'static>> {
         let m = model.side(side);
         if let Some(v) = h.values[side.index()].filter(|_| steady(m)) {
             spans.push(Span::styled(
-                format!("{} {} · ", model.run.side_name(side), show(h.figure.unit, v)),
+                format!(
+                    "{} {} · ",
+                    model.run.side_name(side),
+                    show(h.figure.unit, v)
+                ),
                 theme::value().fg(theme::side(side)),
             ));
         }
@@ -105,7 +109,12 @@ pub fn line(model: &Model, width_cells: usize) -> Line<'static> {
     }
     let mut more: Vec<Vec<Span<'static>>> = Vec::new();
     if head.comparable {
-        more.extend(shown[1..].iter().filter(|h| h.comparable).map(|h| compared(h, &model.run)));
+        more.extend(
+            shown[1..]
+                .iter()
+                .filter(|h| h.comparable)
+                .map(|h| compared(h, &model.run)),
+        );
     }
     for side in Side::BOTH {
         if let Some(name) = model

@@ -21,6 +21,8 @@ pub struct Program {
     pub last_stderr: Arc<Mutex<String>>,
     /// Disconnects when the program's stderr closes.
     pub stderr_done: Receiver<()>,
+    /// Kills the program's group once this watcher is gone, however it went (see `keeper`).
+    keeper: Option<Child>,
 }
 
 impl Program {
@@ -56,11 +58,13 @@ impl Program {
                     forward_stderr(err, &last);
                 })?;
         }
+        let keeper = keeper(pid);
         Ok(Program {
             child,
             pid,
             last_stderr,
             stderr_done,
+            keeper,
         })
     }
 
@@ -84,7 +88,25 @@ impl Drop for Program {
         self.signal_group(libc::SIGKILL);
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(mut k) = self.keeper.take() {
+            drop(k.stdin.take());
+            let _ = k.wait();
+        }
     }
+}
+
+/// A shell that waits on a pipe only this watcher holds and kills the program's group when it
+/// closes. PR_SET_PDEATHSIG only covers the program's first process, and `sh -c` forks the command
+/// rather than exec it: without this, a watcher killed outright (SIGKILL, as when the controller is
+/// killed) would leave the program itself running.
+fn keeper(pgid: u32) -> Option<Child> {
+    Command::new("sh")
+        .args(["-c", "read _ ; kill -9 -$0", &pgid.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()
 }
 
 /// "program exited with code 3", "program killed by SIGSEGV (signal 11)".

@@ -1,0 +1,145 @@
+//! Your own programs (`--cmd LABEL=COMMAND`, twice): command-line errors, the two Python examples
+//! measured from outside and driven through {port}, a program that exits, and no process left behind.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{finish_headless, num, side, spawn_headless, tagged, unique_tag};
+
+const THREADS_PY: &str = "threads=python3 examples/echo_threads.py {port}";
+const ASYNCIO_PY: &str = "asyncio=python3 examples/echo_asyncio.py {port}";
+
+#[test]
+fn cmd_errors_are_one_line_and_exit_2() {
+    for args in [
+        &["--cmd", "a=sleep 1"][..],
+        &[
+            "--cmd",
+            "a=sleep 1",
+            "--cmd",
+            "b=sleep 1",
+            "--cmd",
+            "c=sleep 1",
+        ],
+        &["--cmd", "=sleep 1", "--cmd", "b=sleep 1"],
+        &["--cmd", "a=", "--cmd", "b=sleep 1"],
+        &["--cmd", "a sleep 1", "--cmd", "b=sleep 1"],
+        &[
+            "--cmd",
+            "a=sleep 1",
+            "--cmd",
+            "b=sleep 1",
+            "--scenario",
+            "switch",
+        ],
+    ] {
+        let out = common::run_starting_nothing(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains("--cmd"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn python_threads_and_asyncio_side_by_side() {
+    let tag = unique_tag("programs");
+    let args = [
+        "--cmd",
+        ASYNCIO_PY,
+        "--cmd",
+        THREADS_PY,
+        "--duration",
+        "8s",
+        "--set",
+        "connections=50",
+    ];
+    let f = finish_headless(spawn_headless(&tag, &args, &[]), &tag);
+    assert_eq!(f.code, Some(0), "{}\n{}", f.doc, f.stderr);
+    let (a, t) = (side(&f.doc, "async"), side(&f.doc, "threads"));
+    assert_eq!(
+        (a["label"].as_str(), t["label"].as_str()),
+        (Some("asyncio"), Some("threads"))
+    );
+    for s in [a, t] {
+        common::assert_reported(s);
+        assert!(
+            num(s, "os_threads") >= 1.0 && num(s, "rss_bytes") > 0.0,
+            "{s}"
+        );
+        assert!(num(s, "requests_per_sec") > 0.0, "{s}");
+        assert!(num(s, "connections") >= 45.0, "{s}");
+    }
+    // One thread per connection against one thread in all: 50 apart, asserted at 40.
+    assert!(
+        num(t, "os_threads") >= num(a, "os_threads") + 40.0,
+        "threads {} vs asyncio {}",
+        t["os_threads"],
+        a["os_threads"]
+    );
+}
+
+#[test]
+fn a_program_that_exits_fails_its_side_only() {
+    let tag = unique_tag("programs-exit");
+    let args = [
+        "--cmd",
+        ASYNCIO_PY,
+        "--cmd",
+        "quits=sleep 1; echo bye >&2; exit 3",
+        "--duration",
+        "5s",
+        "--set",
+        "connections=10",
+    ];
+    let f = finish_headless(spawn_headless(&tag, &args, &[]), &tag);
+    assert_eq!(f.code, Some(1), "a failed side: exit 1; {}", f.doc);
+    let (a, q) = (side(&f.doc, "async"), side(&f.doc, "threads"));
+    let errors = q["errors"].to_string();
+    assert!(
+        errors.contains("program exited with code 3: bye"),
+        "{errors}"
+    );
+    common::assert_reported(a);
+    assert!(
+        num(a, "requests_per_sec") > 0.0,
+        "the other side goes on: {a}"
+    );
+}
+
+#[test]
+fn killing_versus_outright_takes_the_programs_along() {
+    let tag = unique_tag("programs-kill");
+    let args = [
+        "--cmd",
+        ASYNCIO_PY,
+        "--cmd",
+        THREADS_PY,
+        "--duration",
+        "60s",
+    ];
+    let mut app = spawn_headless(&tag, &args, &[]);
+    // Both Python servers running (the first argument of python3 is the script).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let scripts = tagged(&tag)
+            .iter()
+            .filter(|(_, arg)| arg.starts_with("examples/echo_"))
+            .count();
+        if scripts == 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "programs never started: {:?}",
+            tagged(&tag)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SIGKILL: no clean-up runs in the controller; PR_SET_PDEATHSIG and the keeper must do it.
+    app.kill().unwrap();
+    app.wait().unwrap();
+    common::assert_none_left(&tag);
+}
