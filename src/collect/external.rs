@@ -26,7 +26,8 @@ impl Program {
 
 /// What to look for, on screen under the header while programs run.
 pub const CAPTION: &str = "Your own programs, measured from outside: OS threads, RSS and CPU of each program's \
-    process tree; context switches summed over its live threads only (/proc/<pid>/task/*/status). \
+    process tree; context switches summed over its live threads only (/proc/<pid>/task/*/status; \
+    above 512 threads sampled: 512 re-read per interval in turn). \
     With {port} in a command, the echo load generator drives it: connections scale with the keys.";
 
 /// Connections per side a program starts with unless the command line says otherwise: light
