@@ -52,9 +52,9 @@ fn python_threads_and_asyncio_side_by_side() {
         "--cmd",
         THREADS_PY,
         "--duration",
-        "8s",
+        "10s",
         "--set",
-        "connections=50",
+        "connections=500",
     ];
     let f = finish_headless(spawn_headless(&tag, &args, &[]), &tag);
     assert_eq!(f.code, Some(0), "{}\n{}", f.doc, f.stderr);
@@ -65,19 +65,15 @@ fn python_threads_and_asyncio_side_by_side() {
     );
     for s in [a, t] {
         common::assert_reported(s);
-        assert!(
-            num(s, "os_threads") >= 1.0 && num(s, "rss_bytes") > 0.0,
-            "{s}"
-        );
+        assert!(num(s, "rss_bytes") > 0.0, "{s}");
         assert!(num(s, "requests_per_sec") > 0.0, "{s}");
-        assert!(num(s, "connections") >= 45.0, "{s}");
+        assert!(num(s, "connections") >= 490.0, "{s}");
     }
-    // One thread per connection against one thread in all: 50 apart, asserted at 40.
+    // One thread per connection against one thread in all (plus the sh that started it).
+    assert!(num(t, "os_threads") >= 500.0, "threads side: {t}");
     assert!(
-        num(t, "os_threads") >= num(a, "os_threads") + 40.0,
-        "threads {} vs asyncio {}",
-        t["os_threads"],
-        a["os_threads"]
+        (1.0..=4.0).contains(&num(a, "os_threads")),
+        "asyncio side: {a}"
     );
 }
 

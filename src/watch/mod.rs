@@ -199,3 +199,25 @@ impl Watch<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::protocol::{FromWorker, decode};
+
+    #[test]
+    fn a_program_s_os_figures_are_validated_like_any_message() {
+        let ok = br#"{"kind":"sample","seq":1,"t_us":5,"units":1,"target_units":1,"ops_total":0,"cpu_us":0,"ctx_voluntary":0,"ctx_involuntary":0,"lateness":null,"lateness_steady":null,"spawn_ns_per_unit":null,"baseline_rss_bytes":0,"limit_hit":null,"limit_name":null,"extra":{},"errors":[],"os":{"rss_bytes":4096,"virtual_bytes":8192,"os_threads":3}}"#;
+        match decode::<FromWorker>(ok) {
+            Ok(FromWorker::Sample(s)) => assert_eq!(s.os.map(|o| o.os_threads), Some(3)),
+            other => panic!("{other:?}"),
+        }
+        let text = std::str::from_utf8(ok).unwrap_or_default();
+        for bad in [
+            text.replace("\"rss_bytes\":4096", "\"rss_bytes\":-1"),
+            text.replace("\"os_threads\":3", "\"os_threads\":3,\"x\":1"),
+            text.replace("\"os_threads\":3", "\"os_threads\":\"3\""),
+        ] {
+            assert!(decode::<FromWorker>(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+}
