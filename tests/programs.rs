@@ -152,3 +152,62 @@ fn killing_versus_outright_takes_the_programs_along() {
         "left behind after versus was killed: {left:?}"
     );
 }
+
+/// Every process under `pid`, children first found first.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut all = Vec::new();
+    let mut queue = vec![pid];
+    while let Some(p) = queue.pop() {
+        for c in common::tmux::children_of(p) {
+            all.push(c);
+            queue.push(c);
+        }
+    }
+    all
+}
+
+/// The state letter of `pid` in /proc/<pid>/stat ('T' = stopped), if it exists.
+fn state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit(')').next()?.trim_start().chars().next()
+}
+
+fn wait_until(what: &str, pred: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !pred() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn s_stops_a_program_with_sigstop_and_starts_it_again() {
+    let args = [
+        "--cmd",
+        ASYNCIO_PY,
+        "--cmd",
+        THREADS_PY,
+        "--set",
+        "connections=10",
+    ];
+    let t = common::tmux::Tmux::start("programs-stop", 120, 36, &args);
+    t.wait_for("both programs running", Duration::from_secs(30), |s| {
+        s.contains("asyncio") && s.matches("running").count() >= 2
+    });
+    let script = |pid: &u32| {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|c| String::from_utf8_lossy(&c).contains("python3\0examples/echo_threads"))
+    };
+    let all = descendants(t.app_pid());
+    let program = *all
+        .iter()
+        .find(|p| script(p))
+        .expect("the threads program runs");
+    t.keys(&["t", "s"]);
+    wait_until("SIGSTOP", || state(program) == Some('T'));
+    t.keys(&["s"]);
+    wait_until("SIGCONT", || state(program).is_some_and(|s| s != 'T'));
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
+    common::tmux::assert_gone(&all, Duration::from_secs(5));
+}
