@@ -106,6 +106,27 @@ fn a_program_that_exits_fails_its_side_only() {
 }
 
 #[test]
+fn a_command_that_does_not_exist_says_so_on_its_side() {
+    let tag = unique_tag("programs-ghost");
+    let args = [
+        "--cmd",
+        ASYNCIO_PY,
+        "--cmd",
+        "ghost=no-such-program-versus-test {port}",
+        "--duration",
+        "4s",
+    ];
+    let f = finish_headless(spawn_headless(&tag, &args, &[]), &tag);
+    assert_eq!(f.code, Some(1), "{}", f.doc);
+    let errors = side(&f.doc, "threads")["errors"].to_string();
+    assert!(
+        errors.contains("program exited with code 127") && errors.contains("not found"),
+        "{errors}"
+    );
+    assert!(num(side(&f.doc, "async"), "requests_per_sec") > 0.0);
+}
+
+#[test]
 fn killing_versus_outright_takes_the_programs_along() {
     let tag = unique_tag("programs-kill");
     let args = [
