@@ -125,6 +125,12 @@ pub struct Cli {
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=60))]
     pub fps: u32,
 
+    /// Your own program as a side, run through sh -c: give it twice (first = left column, second =
+    /// right), e.g. --cmd 'threads=python3 examples/echo_threads.py {port}'; {port} becomes a free
+    /// loopback port the echo load generator drives
+    #[arg(long = "cmd", value_name = "LABEL=COMMAND", conflicts_with_all = ["scenario", "workload"])]
+    pub cmd: Vec<String>,
+
     /// Most RSS each side may use: a size (2g, 512m) or a share of the memory available at start
     /// (40%); scaling past it is refused [default: 40%]
     #[arg(long, value_name = "SIZE|PERCENT", value_parser = crate::controller::guard::MemoryBudget::parse)]
@@ -150,6 +156,9 @@ pub enum Command {
     /// Opens the `echo` workload's connections to both servers; started by the controller.
     #[command(hide = true)]
     Loadgen,
+    /// Runs and watches one user program (--cmd) as a side; started by the controller.
+    #[command(hide = true)]
+    Watch { label: String, command: String },
 }
 
 /// `versus replay FILE ...`

@@ -42,6 +42,8 @@ pub struct RunConfig {
     pub memory_budget: crate::controller::guard::MemoryBudget,
     /// `--record FILE`: every input of the model goes there too (see record/).
     pub record: Option<std::path::PathBuf>,
+    /// The user's own programs (`--cmd`), left column first; None: the built-in workers.
+    pub programs: Option<[crate::collect::external::Program; 2]>,
 }
 
 /// How long each side runs alone when the sides take turns, in the TUI.
@@ -136,8 +138,14 @@ impl RunConfig {
         if cli.headless && cli.duration.is_none() && cli.talk.is_none() {
             return Err("--headless needs --duration (e.g. --duration 10s)".into());
         }
+        let programs = crate::collect::external::parse(&cli.cmd)?;
         let file = cli.config.as_deref().map(ConfigFile::read).transpose()?;
         let catalog = Catalog::load(file.as_ref())?;
+        // Programs are driven as the echo workload's servers are (when their command has {port}).
+        let cli = &match programs {
+            Some(_) => crate::collect::external::as_echo(cli),
+            None => cli.clone(),
+        };
         let run = starting_run(cli, file.as_ref(), &catalog)?;
         let mut cfg = RunConfig {
             workload: String::new(),
@@ -174,8 +182,12 @@ impl RunConfig {
             catalog,
             memory_budget: cli.memory_budget.unwrap_or_default(),
             record: cli.record.clone(),
+            programs,
         };
         cfg.apply_scenario(&run)?;
+        if cfg.programs.is_some() {
+            cfg.caption = crate::collect::external::CAPTION.into();
+        }
         Ok(cfg)
     }
 
@@ -297,6 +309,7 @@ impl RunConfig {
                 ),
             one_side: self.one_side,
             turns: self.turns,
+            labels: self.programs.as_ref().map(|p| p.clone().map(|p| p.label)),
         }
     }
 }

@@ -114,6 +114,8 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
             if let Some(obj) = v.as_object_mut() {
                 obj.insert("saturated".into(), json!(saturated.is_some()));
                 obj.insert("saturation".into(), json!(saturated));
+                // The column's name: the user's label with --cmd; `side` stays async / threads.
+                obj.insert("label".into(), json!(model.run.side_name(f.side)));
             }
             v
         })
@@ -132,6 +134,7 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
         "headline": headline,
         "outside_load_cores": model.outside_cores,
         "sides": sides,
+        "commands": cfg.programs.as_ref().map(|p| p.clone().map(|p| json!({"label": p.label, "command": p.command}))),
     })
 }
 

@@ -21,5 +21,6 @@ pub mod tui;
 pub mod ui;
 pub mod uitrace;
 pub mod utc;
+pub mod watch;
 pub mod worker;
 pub mod workload;

@@ -42,6 +42,9 @@ fn main() -> ExitCode {
     if cli.command == Some(Command::Worker) {
         return versus::worker::main();
     }
+    if let Some(Command::Watch { label, command }) = &cli.command {
+        return versus::watch::main(label, command);
+    }
     if cli.command == Some(Command::Loadgen) {
         return versus::loadgen::main();
     }

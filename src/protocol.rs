@@ -197,6 +197,10 @@ pub struct WorkerSample {
     /// tokio's own counters, async side only (`RuntimeCounters`); None on threads.
     #[serde(default)]
     pub runtime: Option<RuntimeCounters>,
+    /// OS figures the sender read itself: a watcher reports its program's process tree (`watch`),
+    /// which the controller then shows instead of the sender's own /proc figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsFigures>,
 }
 
 /// Workers a runtime report may list at most; a longer list is a malformed message.
@@ -234,6 +238,15 @@ impl RuntimeCounters {
         }
         Ok(())
     }
+}
+
+/// OS figures of a process tree, read from /proc by a watcher (see `watch::tree`).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OsFigures {
+    pub rss_bytes: u64,
+    pub virtual_bytes: u64,
+    pub os_threads: u64,
 }
 
 /// Worker -> controller.

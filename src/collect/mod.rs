@@ -2,6 +2,7 @@
 //! One reader thread per worker joins each sample with the OS figures read from /proc when it arrives.
 
 mod child;
+pub mod external;
 pub mod machine;
 pub mod player;
 pub mod procstat;

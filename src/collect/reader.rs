@@ -66,12 +66,22 @@ pub fn read_stdout<E: From<WorkerEvent>>(
                 }
                 Ok(FromWorker::Sample(worker)) => {
                     // Read right away so the OS figures and the worker's counters describe one moment.
-                    let os = procstat::read(pid).unwrap_or_default();
+                    let os = match worker.os {
+                        // A watcher's program, not the watcher itself.
+                        Some(o) => crate::model::OsStat {
+                            rss_bytes: o.rss_bytes,
+                            virtual_bytes: o.virtual_bytes,
+                            os_threads: o.os_threads,
+                        },
+                        None => procstat::read(pid).unwrap_or_default(),
+                    };
                     // What the OS sees of the threads: at most once a second, bounded, here on
-                    // the reader thread and never on the render path.
+                    // the reader thread and never on the render path. Not for a watcher: its own
+                    // threads are not the program's.
                     let threads = census
                         .run(|| threads::census(pid, threads::MAX_READ, threads::TOP).ok())
-                        .flatten();
+                        .flatten()
+                        .filter(|_| worker.os.is_none());
                     Incoming::Sample(Box::new(SideSample {
                         worker: *worker,
                         os,

@@ -80,6 +80,7 @@ mod tests {
             ("guard.rs", include_str!("guard.rs")),
             ("overload.rs", include_str!("overload.rs")),
             ("talk.rs", include_str!("talk.rs")),
+            ("programs.rs", include_str!("programs.rs")),
         ];
         for (name, text) in files {
             for bypass in [

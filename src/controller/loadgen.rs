@@ -155,7 +155,7 @@ impl Session {
     /// An echo worker's sample, before the model takes it: a port not seen before (a new or
     /// restarted server) gets the side's connections aimed at it; then the figures are merged.
     pub(crate) fn merge_load(&mut self, side: Side, s: &mut SideSample) {
-        if !self.is_echo() {
+        if !self.is_driven(side) {
             return;
         }
         let i = side.index();

@@ -5,6 +5,7 @@ mod feed;
 pub mod guard;
 mod loadgen;
 pub mod overload;
+mod programs;
 pub mod replay;
 mod scenario;
 mod talk;
@@ -145,7 +146,12 @@ impl Session {
             side,
             target_units: self.cfg.units[side.index()],
         });
-        match collect::launch(&spec, &self.cfg.launch, self.generation, self.tx.clone()) {
+        let (opts, tx) = (&self.cfg.launch, self.tx.clone());
+        let launched = match self.program(side) {
+            Some(p) => collect::external::launch(&spec, p, opts, self.generation, tx),
+            None => collect::launch(&spec, opts, self.generation, tx),
+        };
+        match launched {
             Ok(handle) => self.workers[side.index()] = Some(handle),
             Err(e) => {
                 self.workers[side.index()] = None;
@@ -183,6 +189,8 @@ impl Session {
             .take()
             .map(|mut w| w.stop(STOP_GRACE));
         let reason = match status {
+            // A watcher's own exit adds nothing to its message, which has the program's.
+            Some(_) if !why.is_empty() && self.program(side).is_some() => why,
             Some(st) if why.is_empty() => st,
             Some(st) => format!("{why}; {st}"),
             None if why.is_empty() => "worker stopped reporting".into(),
@@ -243,6 +251,7 @@ impl Session {
             self.resume_units[side.index()] = units;
         }
         self.feed(Input::Target { side, units });
+        self.stop_or_go_program(side, units);
         if self.is_echo() {
             self.set_connections(side, units);
         } else {
@@ -262,6 +271,14 @@ impl Session {
         self.notice = None;
         if self.replay.is_some() {
             return self.apply_in_replay(action);
+        }
+        if let Some(why) = Side::BOTH
+            .iter()
+            .filter(|&&s| selection.includes(s))
+            .find_map(|&s| self.refused_for_program(action, s))
+        {
+            self.notice = Some(why);
+            return;
         }
         if self.apply_scenario_action(action, selection) {
             return;

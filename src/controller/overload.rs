@@ -84,6 +84,7 @@ mod tests {
             headline: Vec::new(),
             one_side: None,
             turns: false,
+            labels: None,
         };
         let mut m = Model::new(run, 10.0);
         for side in Side::BOTH {

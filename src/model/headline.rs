@@ -245,7 +245,7 @@ pub fn gate(run: &RunInfo, sides: &[SideModel; 2]) -> Result<(), String> {
         return Err("one side at a time".into());
     }
     for m in sides {
-        let name = m.side.name();
+        let name = run.side_name(m.side);
         match &m.status {
             Status::Failed(_) => return Err(format!("{name} side failed")),
             Status::NotResponding => return Err(format!("{name} side not responding")),

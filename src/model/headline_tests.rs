@@ -20,6 +20,7 @@ fn run(one_side: Option<Side>) -> RunInfo {
         headline: vec![find("rss_per_unit").expect("listed")],
         one_side,
         turns: false,
+        labels: None,
     }
 }
 

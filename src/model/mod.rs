@@ -264,6 +264,24 @@ pub struct RunInfo {
     /// The sides take turns: each is measured alone and the headline compares the turns.
     #[serde(default)]
     pub turns: bool,
+    /// The user's labels of the two columns (`--cmd`); None: the built-in sides' names.
+    pub labels: Option<[String; 2]>,
+}
+
+impl RunInfo {
+    /// A side's short name in sentences and the ratio line: its label, else "async" / "threads".
+    pub fn side_name(&self, side: Side) -> &str {
+        self.labels
+            .as_ref()
+            .map_or(side.name(), |l| l[side.index()].as_str())
+    }
+
+    /// A column's title: its label, else "async (tokio)" / "threads (std)".
+    pub fn side_title(&self, side: Side) -> &str {
+        self.labels
+            .as_ref()
+            .map_or(side.title(), |l| l[side.index()].as_str())
+    }
 }
 
 /// The whole model.
@@ -398,6 +416,7 @@ mod tests {
             headline: Vec::new(),
             one_side: None,
             turns: false,
+            labels: None,
         }
     }
 

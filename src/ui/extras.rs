@@ -248,6 +248,22 @@ pub const EXTRAS: &[Extra] = &[
         minor: true,
         ..E
     },
+    // Your own programs (`--cmd`): the process tree read from outside. A program reports no ops of
+    // its own, so its throughput row (ops/s) would be a made-up 0: this row stands in for it, and
+    // says how many threads were read this interval (fewer than the OS threads: sampled).
+    Extra {
+        key: "processes",
+        label: "processes",
+        template: "{} in the tree",
+        replaces: Some(Generic::Throughput),
+        ..E
+    },
+    Extra {
+        key: "threads_read",
+        label: "processes",
+        template: "{} threads read",
+        ..E
+    },
 ];
 
 /// Keys of tokio's own figures, read from `Figures.runtime` rather than `extra`.

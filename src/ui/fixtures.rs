@@ -30,6 +30,7 @@ pub fn run_info() -> RunInfo {
         headline: Vec::new(),
         one_side: None,
         turns: false,
+        labels: None,
     }
 }
 

@@ -68,6 +68,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
 
     // Worker threads count only on the multi-thread runtime.
     let runtime = match run.runtime {
+        // The user's programs bring their own runtimes.
+        _ if run.labels.is_some() => "your own programs, measured from outside".into(),
         RuntimeFlavor::MultiThread => format!("tokio {} ×{}", run.runtime.name(), run.workers),
         RuntimeFlavor::CurrentThread => format!("tokio {}", run.runtime.name()),
     };

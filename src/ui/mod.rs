@@ -192,6 +192,7 @@ fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selec
         let m = model.side(s);
         panel::block(
             m,
+            model.run.side_title(s),
             selection.includes(s),
             panel::saturation(model, m).is_some(),
         )

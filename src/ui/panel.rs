@@ -33,7 +33,7 @@ fn is_out(m: &SideModel) -> bool {
 
 /// The column frame: side name on the left (marked when selected), status on the right, and
 /// "saturated" next to it while the side cannot keep up.
-pub fn block(m: &SideModel, selected: bool, saturated: bool) -> Block<'static> {
+pub fn block(m: &SideModel, title: &str, selected: bool, saturated: bool) -> Block<'static> {
     let colour = theme::side(m.side);
     let (marker, border, title_style) = if selected {
         (
@@ -71,7 +71,7 @@ pub fn block(m: &SideModel, selected: bool, saturated: bool) -> Block<'static> {
         })
         .title(Line::from(vec![
             Span::raw(" "),
-            Span::styled(format!("{marker}{}", m.side.title()), title_style),
+            Span::styled(format!("{marker}{title}"), title_style),
             Span::raw(" "),
         ]))
         .title(Line::from(right).right_aligned())

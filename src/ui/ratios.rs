@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 
 use super::format::{self, MISSING};
 use super::theme;
-use crate::model::Model;
 use crate::model::headline::{EVEN_FACTOR, Headline, Unit, steady};
+use crate::model::{Model, RunInfo};
 use crate::protocol::Side;
 
 const SEP: &str = " │ ";
@@ -30,7 +30,7 @@ pub fn show(unit: Unit, v: f64) -> String {
 }
 
 /// "per unit: 466 B vs 9.6 KiB — threads 21×"; values of the async side first, as the columns are.
-fn compared(h: &Headline) -> Vec<Span<'static>> {
+fn compared(h: &Headline, run: &RunInfo) -> Vec<Span<'static>> {
     let mut spans = vec![Span::styled(
         format!("{}: ", h.figure.words),
         theme::label(),
@@ -52,7 +52,7 @@ fn compared(h: &Headline) -> Vec<Span<'static>> {
         Some((side, f)) => {
             spans.push(Span::raw(" — "));
             spans.push(Span::styled(
-                format!("{} {}", side.name(), format::factor(f)),
+                format!("{} {}", run.side_name(side), format::factor(f)),
                 theme::value(),
             ));
         }
@@ -72,7 +72,11 @@ fn withheld(h: &Headline, model: &Model) -> Vec<Span<'static>> {
         let m = model.side(side);
         if let Some(v) = h.values[side.index()].filter(|_| steady(m)) {
             spans.push(Span::styled(
-                format!("{} {} · ", side.name(), show(h.figure.unit, v)),
+                format!(
+                    "{} {} · ",
+                    model.run.side_name(side),
+                    show(h.figure.unit, v)
+                ),
                 theme::value().fg(theme::side(side)),
             ));
         }
@@ -95,7 +99,7 @@ pub fn line(model: &Model, width_cells: usize) -> Line<'static> {
     };
     let mut spans = vec![Span::raw(" ")];
     if head.comparable {
-        spans.extend(compared(head));
+        spans.extend(compared(head, &model.run));
         if model.run.turns {
             // Measured one after the other, never at once: said next to the figure it shapes.
             spans.push(Span::styled(" (each alone, in turns)", theme::dim()));
@@ -105,7 +109,12 @@ pub fn line(model: &Model, width_cells: usize) -> Line<'static> {
     }
     let mut more: Vec<Vec<Span<'static>>> = Vec::new();
     if head.comparable {
-        more.extend(shown[1..].iter().filter(|h| h.comparable).map(compared));
+        more.extend(
+            shown[1..]
+                .iter()
+                .filter(|h| h.comparable)
+                .map(|h| compared(h, &model.run)),
+        );
     }
     for side in Side::BOTH {
         if let Some(name) = model
@@ -115,7 +124,7 @@ pub fn line(model: &Model, width_cells: usize) -> Line<'static> {
             .and_then(|f| f.limit_name.clone())
         {
             more.push(vec![Span::styled(
-                format!("{} stopped by {name}", side.name()),
+                format!("{} stopped by {name}", model.run.side_name(side)),
                 theme::warn(),
             )]);
         }

@@ -140,6 +140,8 @@ impl Reporter {
             extra,
             errors: s.take_errors(),
             runtime: self.runtime.as_ref().map(runtime_counters),
+            // The controller reads this process from /proc itself.
+            os: None,
         }
     }
 }
