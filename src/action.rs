@@ -79,6 +79,8 @@ pub enum Action {
     SourceScroll(i8),
     /// Open or close "what the OS sees": each side's threads by state and wait channel.
     OsView,
+    /// Open or close the big view: the headline figures in large digits.
+    BigView,
     /// Write the screen as drawn now to an SVG and a text file in the working directory.
     Export,
     /// A key of `versus replay` (`ui::replay_keys`).

@@ -326,6 +326,7 @@ impl Loop {
                 };
             }
             Action::OsView => self.view.os_view = !self.view.os_view,
+            Action::BigView => self.view.big = !self.view.big,
             Action::SourceScroll(rows) => {
                 let most = ui::source::rows_at_most(&self.session.model.run.workload);
                 self.view.source = self

@@ -197,6 +197,12 @@ pub const KEYS: &[KeyBinding] = &[
         action: Action::OsView,
     },
     KeyBinding {
+        keys: &[Key::Char('z')],
+        label: "big",
+        help: "the headline figures in large digits, for the back row",
+        action: Action::BigView,
+    },
+    KeyBinding {
         keys: &[Key::Char(' ')],
         label: "freeze",
         help: "freeze the display (sampling goes on); again to follow live",
@@ -371,6 +377,7 @@ mod tests {
             Action::Freeze,
             Action::SourceView,
             Action::OsView,
+            Action::BigView,
             Action::Export,
             Action::Help,
             Action::Quit,
@@ -395,6 +402,7 @@ mod tests {
                 | Action::SourceView
                 | Action::SourceScroll(_)
                 | Action::OsView
+                | Action::BigView
                 | Action::Export
                 | Action::Replay(_)
                 | Action::TalkNext

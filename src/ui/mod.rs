@@ -2,6 +2,7 @@
 //! never mutates it; what the user toggles (selection, help, freeze) comes in as a `ViewState`.
 
 mod ascii;
+mod big;
 mod charts;
 pub mod export;
 mod extras;
@@ -69,6 +70,8 @@ pub struct ViewState {
     pub source: Option<u16>,
     /// "What the OS sees" is open (key `d`).
     pub os_view: bool,
+    /// The big view is open (key `z`): the headline in large digits.
+    pub big: bool,
     /// `versus replay`: the banner and position bar; the player's keys in the footer and overlay.
     pub replay: Option<replay_bar::ReplayView>,
     /// The running talk's step, when one runs: its `say` replaces the caption.
@@ -102,6 +105,15 @@ pub fn render(frame: &mut Frame, model: &Model, view: &ViewState) {
                 ..area
             };
             osview::render(frame, below, model);
+        }
+        if view.big {
+            let top = header::HEIGHT + 1;
+            let below = Rect {
+                y: area.y + top,
+                height: area.height.saturating_sub(top + 1),
+                ..area
+            };
+            big::render(frame, below, model);
         }
         if let Some(scroll) = view.source {
             source::render(frame, area, &model.run.workload, scroll);

@@ -283,3 +283,22 @@ fn load_from_outside_versus_is_named_in_the_header_when_significant() {
         "{line}"
     );
 }
+
+#[test]
+fn big_view_80x24() {
+    let view = ViewState {
+        big: true,
+        ..ViewState::default()
+    };
+    let s = screen(&fixtures::demo_model(), &view, 80, 24);
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn big_view_says_why_when_not_comparable_80x24() {
+    let view = ViewState {
+        big: true,
+        ..ViewState::default()
+    };
+    insta::assert_snapshot!(screen(&fixtures::failed_model(), &view, 80, 24));
+}
