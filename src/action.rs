@@ -81,6 +81,8 @@ pub enum Action {
     OsView,
     /// Open or close the big view: the headline figures in large digits.
     BigView,
+    /// Cycle the colours: dark, light, contrast.
+    Theme,
     /// Write the screen as drawn now to an SVG and a text file in the working directory.
     Export,
     /// A key of `versus replay` (`ui::replay_keys`).

@@ -1,4 +1,4 @@
-//! Issue 12's big view in a real terminal: `z` shows the headline in large digits and closes again.
+//! Issue 12 in a real terminal: `z` shows the headline in large digits and closes again; `T` cycles the theme.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -31,6 +31,23 @@ fn z_shows_the_headline_in_large_digits_and_closes_again() {
     t.wait_for("the panels again", T, |s| {
         s.contains("OS threads") && !s.contains("headline, large")
     });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(T), 0);
+    t.assert_restored();
+}
+
+#[test]
+fn capital_t_cycles_the_theme_live_from_the_one_given() {
+    let t = Tmux::start("theme", 80, 24, &["--theme", "light"]);
+    t.wait_for("both sides running", T, |s| {
+        s.matches("running").count() >= 2
+    });
+    t.keys(&["T"]);
+    t.wait_for("the next theme after light", T, |s| {
+        s.contains("theme: contrast")
+    });
+    t.keys(&["T"]);
+    t.wait_for("and round to dark", T, |s| s.contains("theme: dark"));
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(T), 0);
     t.assert_restored();

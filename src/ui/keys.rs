@@ -197,12 +197,6 @@ pub const KEYS: &[KeyBinding] = &[
         action: Action::OsView,
     },
     KeyBinding {
-        keys: &[Key::Char('z')],
-        label: "big",
-        help: "the headline figures in large digits, for the back row",
-        action: Action::BigView,
-    },
-    KeyBinding {
         keys: &[Key::Char(' ')],
         label: "freeze",
         help: "freeze the display (sampling goes on); again to follow live",
@@ -213,6 +207,18 @@ pub const KEYS: &[KeyBinding] = &[
         label: "export",
         help: "save the screen as an SVG and a text file in the working directory",
         action: Action::Export,
+    },
+    KeyBinding {
+        keys: &[Key::Char('z')],
+        label: "big",
+        help: "the headline figures in large digits, for the back row",
+        action: Action::BigView,
+    },
+    KeyBinding {
+        keys: &[Key::Char('T')],
+        label: "theme",
+        help: "colours: dark, light (bright projectors), contrast (no greys)",
+        action: Action::Theme,
     },
     KeyBinding {
         keys: &[Key::Char('?')],
@@ -378,6 +384,7 @@ mod tests {
             Action::SourceView,
             Action::OsView,
             Action::BigView,
+            Action::Theme,
             Action::Export,
             Action::Help,
             Action::Quit,
@@ -403,6 +410,7 @@ mod tests {
                 | Action::SourceScroll(_)
                 | Action::OsView
                 | Action::BigView
+                | Action::Theme
                 | Action::Export
                 | Action::Replay(_)
                 | Action::TalkNext
