@@ -79,6 +79,10 @@ pub enum Action {
     SourceScroll(i8),
     /// Open or close "what the OS sees": each side's threads by state and wait channel.
     OsView,
+    /// Open or close the big view: the headline figures in large digits.
+    BigView,
+    /// Cycle the colours: dark, light, contrast.
+    Theme,
     /// Write the screen as drawn now to an SVG and a text file in the working directory.
     Export,
     /// A key of `versus replay` (`ui::replay_keys`).

@@ -45,6 +45,10 @@ pub struct Cli {
     #[arg(long, value_name = "NAME|FILE", conflicts_with_all = ["scenario", "workload"])]
     pub talk: Option<String>,
 
+    /// Colours: dark (default), light for bright projectors, contrast (no mid greys); key T cycles
+    #[arg(long, value_enum, default_value_t = crate::ui::theme::Theme::Dark)]
+    pub theme: crate::ui::theme::Theme,
+
     /// Booth mode with --talk: steps advance by themselves (advance_after, else 30 s) and start over
     #[arg(long = "loop")]
     pub looping: bool,

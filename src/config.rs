@@ -15,6 +15,8 @@ use crate::workload::Params;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunConfig {
+    /// The TUI's colours (`--theme`); no effect headless.
+    pub theme: crate::ui::theme::Theme,
     pub workload: String,
     pub scenario: Option<String>,
     /// What to look for; the workload's own caption unless a scenario gives one.
@@ -148,6 +150,7 @@ impl RunConfig {
         };
         let run = starting_run(cli, file.as_ref(), &catalog)?;
         let mut cfg = RunConfig {
+            theme: cli.theme,
             workload: String::new(),
             scenario: None,
             caption: String::new(),

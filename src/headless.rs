@@ -30,11 +30,18 @@ pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
         writeln!(out, "{CSV_HEADER}")?;
     }
     let deadline = Instant::now() + duration;
+    // Time left on stderr, when it is a terminal and the wait is long enough to wonder.
+    let progress = duration >= crate::progress::AFTER && crate::progress::on();
+    let mut drawn: Option<Instant> = None;
     let mut signal = None;
     while signal.is_none() {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
+        }
+        if progress && drawn.is_none_or(|t| t.elapsed() >= crate::progress::EVERY) {
+            crate::progress::draw(&crate::progress::headless_line(left, duration));
+            drawn = Some(Instant::now());
         }
         match rx.recv_timeout(left.min(Duration::from_millis(250))) {
             Ok(Event::Worker(ev)) => {
@@ -53,6 +60,9 @@ pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
         session.tick();
+    }
+    if progress {
+        crate::progress::clear();
     }
     session.stop_workers();
     if format == Format::Json {

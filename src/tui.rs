@@ -106,6 +106,7 @@ fn drive(
     }
     let view = ViewState {
         ascii: !ui::locale_is_utf8(),
+        theme: session.cfg.theme,
         // A scenario is a claim to show: its caption starts on.
         caption: session.cfg.scenario.is_some() || talk.is_some(),
         talk: talk.as_ref().map(Runner::view),
@@ -326,6 +327,11 @@ impl Loop {
                 };
             }
             Action::OsView => self.view.os_view = !self.view.os_view,
+            Action::BigView => self.view.big = !self.view.big,
+            Action::Theme => {
+                self.view.theme = self.view.theme.next();
+                self.session.notice = Some(format!("theme: {}", self.view.theme.name()));
+            }
             Action::SourceScroll(rows) => {
                 let most = ui::source::rows_at_most(&self.session.model.run.workload);
                 self.view.source = self

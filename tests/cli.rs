@@ -48,6 +48,10 @@ fn bad_command_lines_are_refused_in_one_line() {
         "--format",
     );
     refused(&["--bogus"], "--bogus");
+    refused(
+        &["--theme", "neon"],
+        "possible values: dark, light, contrast",
+    );
     refused(&["--stack-size", "1k"], "between 16k and 1g");
 }
 

@@ -196,3 +196,16 @@ fn scaling_to_zero_units_reports_no_per_unit_cost() {
         assert!(v["rss_per_unit_bytes"].is_null(), "{v}");
     }
 }
+
+#[test]
+fn a_long_run_draws_no_progress_when_stderr_is_not_a_terminal() {
+    // Long enough for the progress line (3 s and more) were stderr a terminal; here it is a pipe.
+    let out = run(&["--headless", "--duration", "4s", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("left of"), "progress on a pipe: {err}");
+    assert!(!err.contains('\x1b'), "escape codes on a pipe: {err:?}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is the JSON alone");
+    assert!(doc.get("sides").is_some(), "{doc}");
+}

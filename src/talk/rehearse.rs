@@ -2,7 +2,7 @@
 //! session, moving from step to step as the TUI does, and prints one JSON document of each step's
 //! figures. Progress goes to stderr when it is a terminal; stdout holds the JSON alone.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -17,7 +17,7 @@ use crate::model::{Figures, Status, headline};
 use crate::protocol::Side;
 
 /// How often the progress line on a terminal is redrawn.
-const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+const PROGRESS_EVERY: Duration = crate::progress::EVERY;
 
 /// Rehearses from `first`, the run of the runner's first step.
 pub fn run(mut runner: Runner, first: RunConfig) -> anyhow::Result<ExitCode> {
@@ -210,7 +210,7 @@ struct Progress {
 impl Progress {
     fn new(talk: &Talk) -> Progress {
         Progress {
-            on: std::io::stderr().is_terminal(),
+            on: crate::progress::on(),
             titles: talk.steps.iter().map(|s| s.title.clone()).collect(),
             times: talk.steps.iter().map(|s| s.rehearse).collect(),
         }
@@ -229,12 +229,12 @@ impl Progress {
             left.as_secs_f64().ceil(),
             rest.as_secs_f64().ceil()
         );
-        eprint!("\r\x1b[2K{line}");
+        crate::progress::draw(&line);
     }
 
     fn clear(&self) {
         if self.on {
-            eprint!("\r\x1b[2K");
+            crate::progress::clear();
         }
     }
 }

@@ -88,7 +88,22 @@ pub fn render_overlay(frame: &mut Frame, area: Rect, selection: Selection, keys:
         lines.push(Line::raw(""));
         Line::from(Span::styled(" keys ", theme::value()))
     };
-    for b in keys {
+    // Still more keys than rows: the ones just before `?` and `q` share one line by their labels,
+    // so every key is listed and `q` is still the last row.
+    let room = (height as usize).saturating_sub(2 + head_rows);
+    let folded = if keys.len() > room && keys.len() >= 2 {
+        let n = (keys.len() + 1 - room).min(keys.len() - 2);
+        keys.len() - 2 - n..keys.len() - 2
+    } else {
+        0..0
+    };
+    for (i, b) in keys.iter().enumerate() {
+        if folded.contains(&i) {
+            if i == folded.start {
+                lines.push(folded_line(&keys[folded.clone()]));
+            }
+            continue;
+        }
         let mut spans = Vec::with_capacity(2 * b.keys.len() + 2);
         for (i, k) in b.keys.iter().enumerate() {
             let (prefix, name) = k.name();
@@ -109,6 +124,23 @@ pub fn render_overlay(frame: &mut Frame, area: Rect, selection: Selection, keys:
         .title_bottom(Line::styled(" any key closes this ", theme::dim()).right_aligned());
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+/// "also: z big · T theme": keys that did not get a row of their own, by their footer labels.
+fn folded_line(keys: &[KeyBinding]) -> Line<'static> {
+    let mut spans = vec![Span::styled("also: ", theme::label())];
+    for (i, b) in keys.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" · "));
+        }
+        for k in b.keys {
+            let (prefix, name) = k.name();
+            spans.push(Span::styled(format!("{prefix}{name}"), theme::key()));
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::raw(b.label));
+    }
+    Line::from(spans)
 }
 
 /// Cells the keys of a row take: "+ = ↑" is five.

@@ -209,6 +209,18 @@ pub const KEYS: &[KeyBinding] = &[
         action: Action::Export,
     },
     KeyBinding {
+        keys: &[Key::Char('z')],
+        label: "big",
+        help: "the headline figures in large digits, for the back row",
+        action: Action::BigView,
+    },
+    KeyBinding {
+        keys: &[Key::Char('T')],
+        label: "theme",
+        help: "colours: dark, light (bright projectors), contrast (no greys)",
+        action: Action::Theme,
+    },
+    KeyBinding {
         keys: &[Key::Char('?')],
         label: "help",
         help: "show or close this help",
@@ -371,6 +383,8 @@ mod tests {
             Action::Freeze,
             Action::SourceView,
             Action::OsView,
+            Action::BigView,
+            Action::Theme,
             Action::Export,
             Action::Help,
             Action::Quit,
@@ -395,6 +409,8 @@ mod tests {
                 | Action::SourceView
                 | Action::SourceScroll(_)
                 | Action::OsView
+                | Action::BigView
+                | Action::Theme
                 | Action::Export
                 | Action::Replay(_)
                 | Action::TalkNext

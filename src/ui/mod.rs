@@ -2,6 +2,7 @@
 //! never mutates it; what the user toggles (selection, help, freeze) comes in as a `ViewState`.
 
 mod ascii;
+mod big;
 mod charts;
 pub mod export;
 mod extras;
@@ -20,7 +21,7 @@ pub mod replay_keys;
 pub mod source;
 pub mod svg;
 mod talk;
-mod theme;
+pub mod theme;
 pub mod xml;
 
 #[cfg(test)]
@@ -69,6 +70,10 @@ pub struct ViewState {
     pub source: Option<u16>,
     /// "What the OS sees" is open (key `d`).
     pub os_view: bool,
+    /// The big view is open (key `z`): the headline in large digits.
+    pub big: bool,
+    /// The colours (`--theme`, key `T`).
+    pub theme: theme::Theme,
     /// `versus replay`: the banner and position bar; the player's keys in the footer and overlay.
     pub replay: Option<replay_bar::ReplayView>,
     /// The running talk's step, when one runs: its `say` replaces the caption.
@@ -88,6 +93,7 @@ impl ViewState {
 
 /// Draws one frame. Never panics, whatever the terminal size.
 pub fn render(frame: &mut Frame, model: &Model, view: &ViewState) {
+    theme::set(view.theme);
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         render_too_small(frame, area);
@@ -103,6 +109,15 @@ pub fn render(frame: &mut Frame, model: &Model, view: &ViewState) {
             };
             osview::render(frame, below, model);
         }
+        if view.big {
+            let top = header::HEIGHT + 1;
+            let below = Rect {
+                y: area.y + top,
+                height: area.height.saturating_sub(top + 1),
+                ..area
+            };
+            big::render(frame, below, model);
+        }
         if let Some(scroll) = view.source {
             source::render(frame, area, &model.run.workload, scroll);
         }
@@ -113,6 +128,7 @@ pub fn render(frame: &mut Frame, model: &Model, view: &ViewState) {
             help::render_overlay(frame, area, view.selection, view.keys());
         }
     }
+    theme::paint(frame.buffer_mut());
     if view.ascii {
         ascii::downgrade(frame.buffer_mut());
     }

@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -63,9 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, v: &ReplayView) {
     let head = [
         Span::styled(
             " REPLAY ",
-            Style::new()
-                .add_modifier(Modifier::BOLD | Modifier::REVERSED)
-                .fg(ratatui::style::Color::Yellow),
+            theme::warn().add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ),
         Span::raw(" "),
         Span::styled(position, theme::value()),

@@ -283,3 +283,106 @@ fn load_from_outside_versus_is_named_in_the_header_when_significant() {
         "{line}"
     );
 }
+
+#[test]
+fn big_view_80x24() {
+    let view = ViewState {
+        big: true,
+        ..ViewState::default()
+    };
+    let s = screen(&fixtures::demo_model(), &view, 80, 24);
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn big_view_says_why_when_not_comparable_80x24() {
+    let view = ViewState {
+        big: true,
+        ..ViewState::default()
+    };
+    insta::assert_snapshot!(screen(&fixtures::failed_model(), &view, 80, 24));
+}
+
+/// Every foreground colour drawn on a screen in `theme`, with the text cells it is used for.
+fn colours(theme: super::theme::Theme, view: ViewState) -> TestBackend {
+    let view = ViewState { theme, ..view };
+    screen(&fixtures::demo_model(), &view, 80, 24)
+}
+
+#[test]
+fn each_theme_colours_the_screen_its_own_way() {
+    use super::theme::Theme;
+    use ratatui::style::Color;
+    let greys = [
+        Color::DarkGray,
+        Color::Indexed(8),
+        Color::Gray,
+        Color::Indexed(7),
+    ];
+    for view in [
+        ViewState::default(),
+        ViewState {
+            help: true,
+            ..ViewState::default()
+        },
+        ViewState {
+            big: true,
+            caption: true,
+            ..ViewState::default()
+        },
+    ] {
+        let dark = colours(Theme::Dark, view.clone());
+        let light = colours(Theme::Light, view.clone());
+        let contrast = colours(Theme::Contrast, view.clone());
+        let text = |b: &TestBackend| -> Vec<(Color, Color)> {
+            b.buffer()
+                .content
+                .iter()
+                .filter(|c| !c.symbol().trim().is_empty())
+                .map(|c| (c.fg, c.bg))
+                .collect()
+        };
+        // Dark is today's look: grey labels on the terminal's own background.
+        assert!(text(&dark).iter().any(|(fg, _)| greys.contains(fg)));
+        assert!(text(&dark).iter().all(|(_, bg)| *bg != Color::White));
+        // Contrast: no grey ink and no grey paper for any text.
+        for (fg, bg) in text(&contrast) {
+            assert!(!greys.contains(&fg), "grey text in contrast: {fg:?}");
+            assert!(!greys.contains(&bg), "grey paper in contrast: {bg:?}");
+        }
+        // Light: every cell on white paper (or a coloured bar), never the terminal's dark default,
+        // and no ink the paper would swallow.
+        for cell in &light.buffer().content {
+            assert_ne!(
+                cell.bg,
+                Color::Reset,
+                "a cell left on the terminal's background"
+            );
+        }
+        for (fg, bg) in text(&light) {
+            if bg == Color::White {
+                assert!(
+                    ![Color::White, Color::Yellow, Color::Cyan, Color::Reset].contains(&fg),
+                    "unreadable ink on white: {fg:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn help_lists_every_key_at_80x24_with_quit_last() {
+    let view = ViewState {
+        help: true,
+        ..ViewState::default()
+    };
+    let s = screen(&fixtures::demo_model(), &view, 80, 24).to_string();
+    for b in super::KEYS {
+        let (_, name) = b.keys[0].name();
+        assert!(
+            s.contains(&format!("│ {name} ")) || s.contains(&format!("{name} {}", b.label)),
+            "{name} missing from the help:\n{s}"
+        );
+    }
+    assert!(s.contains("q ctrl-c"), "{s}");
+}
