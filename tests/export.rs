@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use tmux::Tmux;
 
-const T: Duration = Duration::from_secs(15);
+/// The longest a condition is waited for: a bound for a stalled machine, not a target (both sides
+/// showed no sample for over 15 s once, at load average ~18, in a fresh-clone run).
+const T: Duration = Duration::from_secs(60);
 
 fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
