@@ -98,19 +98,7 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
         let m = model.side(side);
         m.latest().is_some().then_some(&sides[side.index()])
     });
-    let headline = headline::final_line(&model.run, &model.sides, steady)
-        .into_iter()
-        .next()
-        .map(|h| {
-            json!({
-                "figure": h.figure.name,
-                "async": h.values[0],
-                "threads": h.values[1],
-                "ratio": h.ratio(),
-                "comparable": h.comparable,
-                "reason": h.reason,
-            })
-        });
+    let headline = final_headline(model, steady);
     let sides: Vec<serde_json::Value> = sides
         .iter()
         .zip(steady)
@@ -146,6 +134,24 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
         "sides": sides,
         "commands": cfg.programs.as_ref().map(|p| p.clone().map(|p| json!({"label": p.label, "command": p.command}))),
     })
+}
+
+/// The run's headline as headless JSON has it (`{figure, async, threads, ratio, comparable, reason}`),
+/// judged on `steady`, each side's steady figures; the talk rehearsal reports its steps with it too.
+pub fn final_headline(model: &Model, steady: [Option<&Figures>; 2]) -> Option<serde_json::Value> {
+    headline::final_line(&model.run, &model.sides, steady)
+        .into_iter()
+        .next()
+        .map(|h| {
+            json!({
+                "figure": h.figure.name,
+                "async": h.values[0],
+                "threads": h.values[1],
+                "ratio": h.ratio(),
+                "comparable": h.comparable,
+                "reason": h.reason,
+            })
+        })
 }
 
 pub fn csv_row(t_s: f64, f: &Figures) -> String {

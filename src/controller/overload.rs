@@ -73,18 +73,8 @@ mod tests {
 
     fn model(sleep_ms: &str, figures: [(u64, u64, f64); 2]) -> Model {
         let run = RunInfo {
-            workload: "sleep".into(),
-            scenario: None,
-            caption: String::new(),
             params: vec![("sleep_ms".into(), sleep_ms.into())],
-            runtime: crate::protocol::RuntimeFlavor::MultiThread,
-            workers: 2,
-            interval_ms: 250,
-            mode: String::new(),
-            headline: Vec::new(),
-            one_side: None,
-            turns: false,
-            labels: None,
+            ..crate::model::tests::run()
         };
         let mut m = Model::new(run, 10.0);
         for side in Side::BOTH {

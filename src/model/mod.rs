@@ -398,12 +398,12 @@ fn history_len(window_s: f64, interval_ms: u64) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::protocol::WorkerSample;
 
-    /// A sleep run on a 2-worker runtime, for the model's tests (per_unit's too).
-    pub(super) fn run() -> RunInfo {
+    /// A sleep run on a 2-worker runtime, for the model's tests (per_unit's, the overload guard's).
+    pub(crate) fn run() -> RunInfo {
         RunInfo {
             workload: "sleep".into(),
             scenario: None,

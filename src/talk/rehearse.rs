@@ -119,19 +119,7 @@ fn step_figures(
         })
         .collect();
     let steady = [0, 1].map(|i| figures[i].0.as_ref());
-    let headline = headline::final_line(&model.run, &model.sides, steady)
-        .into_iter()
-        .next()
-        .map(|h| {
-            json!({
-                "figure": h.figure.name,
-                "async": h.values[0],
-                "threads": h.values[1],
-                "ratio": h.ratio(),
-                "comparable": h.comparable,
-                "reason": h.reason,
-            })
-        });
+    let headline = crate::headless::final_headline(model, steady);
     let sides = Side::BOTH
         .iter()
         .zip(figures)
