@@ -41,7 +41,14 @@ fn d_shows_threads_by_wait_channel_and_closes_again() {
 
 #[test]
 fn f_flips_the_yield_period_between_never_and_500_us_live() {
-    let t = Tmux::start("yieldflip", 120, 40, &["--scenario", "yield"]);
+    // Yield's units spin: at the tests' nice 0 they would take both cores from the other test in this
+    // file (as switch once did in tests/export.rs), so they keep versus's own default, nice 10.
+    let t = Tmux::start(
+        "yieldflip",
+        120,
+        40,
+        &["--scenario", "yield", "--nice", "10"],
+    );
     t.wait_for("the scenario never yielding", T, |s| {
         s.contains("yield_every_us=0") && s.matches("running").count() >= 2
     });
