@@ -15,6 +15,11 @@ pub const TRACE_VAR: &str = "VERSUS_TRACE_FRAMES";
 /// this long. Keys redraw within 1/fps (50 ms at 20 fps), so a quarter second is plainly visible.
 pub const STARVED_AFTER: Duration = Duration::from_millis(250);
 
+/// The run-queue wait is summed over this window of frames: at 20 fps a loop that waits 200 ms before
+/// each of its frames is never 250 ms late once, yet keys then took up to 1.1 s (`sleep_ms=1`, 1,281
+/// threads on the other side).
+const WAIT_WINDOW: Duration = Duration::from_secs(1);
+
 /// How long a starvation stays said on screen after the last late frame.
 const STARVED_SHOWN_FOR: Duration = Duration::from_secs(3);
 
@@ -93,6 +98,8 @@ pub struct Starvation {
     worst: Duration,
     last_seen: Option<Instant>,
     last_run_delay_ns: u64,
+    /// (frame time, run delay total then) of the frames of the last `WAIT_WINDOW`, oldest first.
+    window: std::collections::VecDeque<(Instant, u64)>,
 }
 
 impl Starvation {
@@ -103,13 +110,27 @@ impl Starvation {
             worst: Duration::ZERO,
             last_seen: None,
             last_run_delay_ns: own_run_delay_ns(),
+            window: std::collections::VecDeque::new(),
         }
     }
 
     /// Notes one frame; `late` is start − due, `write` the draw+flush time, `run_delay_ns` the total
-    /// from `own_run_delay_ns`.
+    /// from `own_run_delay_ns`. The wait counted is the run-queue wait over the last `WAIT_WINDOW`
+    /// (or since the previous frame, when that was longer ago).
     pub fn frame(&mut self, now: Instant, late: Duration, write: Duration, run_delay_ns: u64) {
-        let waited = Duration::from_nanos(run_delay_ns.saturating_sub(self.last_run_delay_ns));
+        while self
+            .window
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) > WAIT_WINDOW)
+        {
+            self.window.pop_front();
+        }
+        let since = self
+            .window
+            .front()
+            .map_or(self.last_run_delay_ns, |(_, d)| *d);
+        self.window.push_back((now, run_delay_ns));
+        let waited = Duration::from_nanos(run_delay_ns.saturating_sub(since));
         self.last_run_delay_ns = run_delay_ns;
         let behind = late.max(write).max(waited);
         self.last = behind;
@@ -164,5 +185,27 @@ mod tests {
         // The run queue wait counts as of the previous frame.
         s.frame(t0 + ms(4100), ms(2), ms(1), 2_000_000_000);
         assert!(s.notice().is_some_and(|n| n.contains("2.0 s")));
+    }
+
+    #[test]
+    fn small_waits_before_every_frame_add_up_over_a_second() {
+        let mut s = Starvation::starting_now();
+        s.last_run_delay_ns = 0;
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        // 100 ms on the run queue before each of frames 50 ms apart: never late by much, each time.
+        for i in 0..3u32 {
+            s.frame(t0 + ms(50) * i, ms(2), ms(1), 100_000_000 * u64::from(i));
+            assert_eq!(s.notice(), None, "frame {i}: at most 200 ms waited so far");
+        }
+        s.frame(t0 + ms(150), ms(2), ms(1), 300_000_000);
+        assert!(
+            s.notice().is_some_and(|n| n.contains("0.3 s")),
+            "300 ms waited within a second"
+        );
+        // Frames later, the window has moved past those waits.
+        s.frame(t0 + ms(5000), ms(2), ms(1), 300_000_000);
+        s.frame(t0 + ms(5050), ms(2), ms(1), 301_000_000);
+        assert_eq!(s.last, ms(2), "only this frame's lateness is left");
     }
 }

@@ -10,8 +10,9 @@ use crate::model::saturation::saturation;
 use crate::model::{Model, Status};
 use crate::protocol::Side;
 
-/// Frames this far behind, and the speaker has lost the stage.
-pub const RELIEF_AFTER: Duration = Duration::from_secs(1);
+/// Frames this far behind, and the screen says "UI starved": the speaker is losing the stage. (1 s at
+/// first: at `sleep_ms=1` the slowest key press then took 0.4–0.9 s while the threads side ramped.)
+pub const RELIEF_AFTER: Duration = crate::uitrace::STARVED_AFTER;
 /// After a relief, the machine gets this long to catch up before the next one.
 const RELIEF_EVERY_S: f64 = 5.0;
 /// Fewer OS threads and a side's wake-ups are made by its own threads (tokio's timer), weighed by the
