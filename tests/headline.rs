@@ -33,14 +33,7 @@ fn nice0<'a>(args: &[&'a str]) -> Vec<&'a str> {
 /// the two values it compares.
 fn compares(scenario: &str, figure: &str, duration: &str) {
     let args = ["--scenario", scenario, "--duration", duration];
-    // Not limits: at nice 0 its spawner races to vm.max_map_count faster, where a thread whose
-    // signal-stack map no longer fits aborts the worker (seen once in a talk rehearsal at nice 10,
-    // once here at nice 0; the guard's known gap, left open in issue 10's note).
-    let args = if scenario == "limits" {
-        args.to_vec()
-    } else {
-        nice0(&args)
-    };
+    let args = nice0(&args);
     let (code, doc) = headless(&args);
     assert_eq!(code, Some(0), "{doc}");
     let h = headline(&doc);

@@ -8,8 +8,8 @@
 use std::io;
 
 use super::{
-    MAPS_PER_THREAD, Released, address_space_limit, count_maps, diagnose_spawn_error,
-    machine_threads, read_u64, thread_limits,
+    MAPS_PER_THREAD, MAX_MAP_COUNT, Released, address_space_limit, count_maps,
+    diagnose_spawn_error, limit_values, machine_threads, read_u64, thread_limits,
 };
 
 /// Threads the side may spawn between two reads of the machine's thread count.
@@ -20,6 +20,11 @@ const CAREFUL_MAPS: u64 = 4_096;
 /// allocations that follow, address space for them under RLIMIT_AS.
 const RESERVE_MAPS: u64 = 64;
 const RESERVE_BYTES: u64 = 16 << 20;
+/// Maps below vm.max_map_count where every spawn first counts the maps exactly: within them a count
+/// every 64 spawns is too coarse to tell whether the next thread fits.
+const EXACT_MAPS: u64 = 512;
+/// Maps kept free beyond the next thread's own, for what the worker's other threads map meanwhile.
+const SPAWN_SLACK_MAPS: u64 = MAPS_PER_THREAD;
 
 /// What the guard says about the next spawn.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,7 +128,36 @@ impl SpawnGuard {
                 }
             }
         }
+        if let Some((why, limit)) = self.no_room_for_a_thread(units) {
+            return Verdict::Stop { why, limit };
+        }
         Verdict::Spawn { careful }
+    }
+
+    /// In the last maps before vm.max_map_count, the maps are counted before every spawn and the side
+    /// stops while the next thread still fits: a thread takes its maps in two steps, its stack and
+    /// guard page in `pthread_create`, then its signal stack and guard as it starts. With two or three
+    /// maps left, the first step succeeds and the second fails in the new thread, where Rust can only
+    /// abort: the whole worker died by SIGABRT that way instead of reporting the limit.
+    fn no_room_for_a_thread(&mut self, units: u64) -> Option<(String, String)> {
+        let max = self.max_map_count?;
+        if self.maps + EXACT_MAPS < max {
+            return None;
+        }
+        self.maps = count_maps();
+        if self.maps + MAPS_PER_THREAD + SPAWN_SLACK_MAPS <= max {
+            return None;
+        }
+        let held = self.held.take().map_or(0, |h| h.release().maps);
+        let why = format!(
+            "stopped at {units} threads: {MAX_MAP_COUNT}={max}: this process has {} memory maps and a thread \
+             needs {MAPS_PER_THREAD} more; a thread maps its stack and guard page, then its signal stack and \
+             guard page, and with only the first pair left the worker would abort; {held} maps held back for \
+             the rest of the worker are handed back; limits: {}",
+            self.maps,
+            limit_values()
+        );
+        Some((why, MAX_MAP_COUNT.into()))
     }
 
     /// A spawn failed: hands the reserve back first (the diagnosis itself needs a little memory),
@@ -279,6 +313,36 @@ mod tests {
         let (why, _) = g.spawn_failed(&io::Error::from_raw_os_error(libc::EAGAIN), 7);
         assert!(g.held.is_none(), "handed back");
         assert!(why.starts_with("thread spawn failed at 7 threads"), "{why}");
+    }
+
+    #[test]
+    fn the_side_stops_while_the_next_thread_still_fits_in_the_maps() {
+        let mut g = SpawnGuard::new(2 << 20);
+        g.machine_wide.clear();
+        g.address_space_limit = None;
+        let now = count_maps();
+        // Room for a thread, its slack and a reserve: careful spawns go on.
+        g.max_map_count = Some(now + 3 * RESERVE_MAPS);
+        g.until_map_count = 0;
+        assert_eq!(g.before_spawn(5), Verdict::Spawn { careful: true });
+        assert!(g.held.is_some());
+        // No room once the reserve is counted: stop, hand it back. (Well below the count: the other
+        // tests in this process start and end threads, each 4 maps, between two counts.)
+        g.max_map_count = Some(g.maps.saturating_sub(64));
+        let Verdict::Stop { why, limit } = g.before_spawn(6) else {
+            panic!("spawned with no room for a thread");
+        };
+        assert_eq!(limit, MAX_MAP_COUNT);
+        assert!(g.held.is_none(), "the reserve is handed back");
+        assert!(
+            why.starts_with("stopped at 6 threads: vm.max_map_count=")
+                && why.contains("memory maps and a thread needs 4 more"),
+            "{why}"
+        );
+        // The screen's split finds the limit and the detail in it.
+        let (head, detail) = crate::ui::limit::split(&why, MAX_MAP_COUNT).expect("split");
+        assert!(head.starts_with("vm.max_map_count="), "{head}");
+        assert!(detail.starts_with("this process has "), "{detail}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod format;
 mod header;
 mod help;
 pub mod keys;
-mod limit;
+pub(crate) mod limit;
 mod osview;
 mod panel;
 pub mod picker;
