@@ -84,7 +84,7 @@ impl ViewState {
     /// The key table on screen: the player's in a replay.
     fn keys(&self) -> &'static [KeyBinding] {
         if self.replay.is_some() {
-            replay_keys::REPLAY_KEYS
+            &replay_keys::REPLAY_KEYS
         } else {
             KEYS
         }

@@ -1,14 +1,16 @@
-//! The keys of `versus replay`: the player's own table comes first; the view keys of `KEYS` (help,
-//! caption, source view, export, quit) work as live; a key that would change what runs becomes
-//! `ReplayStep::Inert`, which says so on screen.
+//! The keys of `versus replay`: the player's own table comes first; the view keys of `KEYS` (caption,
+//! source view, OS view, export, big view, theme) work as live, then help and quit; a key that would
+//! change what runs becomes `ReplayStep::Inert`, which says so on screen.
+
+use std::sync::LazyLock;
 
 use ratatui::crossterm::event::KeyEvent;
 
 use super::keys::{KEYS, Key, KeyBinding, action_for, lookup};
 use crate::action::{Action, ReplayStep};
 
-/// The player's keys, in the order the footer shows them.
-pub const REPLAY_KEYS: &[KeyBinding] = &[
+/// The player's own rows, first in the footer.
+const PLAYER_KEYS: &[KeyBinding] = &[
     KeyBinding {
         keys: &[Key::Char(' ')],
         label: "play/pause",
@@ -51,24 +53,10 @@ pub const REPLAY_KEYS: &[KeyBinding] = &[
         help: "to the end",
         action: Action::Replay(ReplayStep::End),
     },
-    KeyBinding {
-        keys: &[Key::Char('c')],
-        label: "caption",
-        help: "show or hide what to look for",
-        action: Action::Caption,
-    },
-    KeyBinding {
-        keys: &[Key::Char('v')],
-        label: "source",
-        help: "the workload's async and thread code side by side",
-        action: Action::SourceView,
-    },
-    KeyBinding {
-        keys: &[Key::Char('e')],
-        label: "export",
-        help: "save the screen as an SVG and a text file in the working directory",
-        action: Action::Export,
-    },
+];
+
+/// Help and quit close the table, with what they mean in a replay.
+const CLOSING_KEYS: &[KeyBinding] = &[
     KeyBinding {
         keys: &[Key::Char('?')],
         label: "help",
@@ -82,6 +70,26 @@ pub const REPLAY_KEYS: &[KeyBinding] = &[
         action: Action::Quit,
     },
 ];
+
+/// The keys of a replay, in the order the footer and the overlay show them: the player's, then every
+/// view key of `KEYS` as it is live (caption, source, OS view, export, big view, theme: a key added
+/// there is here too), then help and quit. Left out: keys that would change what runs (they say so
+/// when pressed), side selection (nothing to act on), and freeze (space plays and pauses here).
+pub static REPLAY_KEYS: LazyLock<Vec<KeyBinding>> = LazyLock::new(|| {
+    let view_keys = KEYS.iter().filter(|b| {
+        !changes_what_runs(b.action)
+            && !matches!(
+                b.action,
+                Action::Select(_) | Action::Freeze | Action::Help | Action::Quit
+            )
+    });
+    PLAYER_KEYS
+        .iter()
+        .chain(view_keys)
+        .chain(CLOSING_KEYS)
+        .copied()
+        .collect()
+});
 
 /// Whether an action of `KEYS` would change what runs (units, workers, workload, scenario).
 fn changes_what_runs(a: Action) -> bool {
@@ -103,7 +111,7 @@ fn changes_what_runs(a: Action) -> bool {
 
 /// The action of a key press in a replay.
 pub fn replay_action_for(ev: &KeyEvent) -> Option<Action> {
-    if let Some(a) = lookup(REPLAY_KEYS, ev) {
+    if let Some(a) = lookup(&REPLAY_KEYS, ev) {
         return Some(a);
     }
     let a = action_for(ev)?;
@@ -151,7 +159,10 @@ mod tests {
         for (c, a) in [
             ('c', Action::Caption),
             ('v', Action::SourceView),
+            ('d', Action::OsView),
             ('e', Action::Export),
+            ('z', Action::BigView),
+            ('T', Action::Theme),
             ('?', Action::Help),
             ('q', Action::Quit),
         ] {
@@ -177,6 +188,28 @@ mod tests {
     }
 
     #[test]
+    fn the_table_lists_every_view_key_and_no_key_that_changes_what_runs() {
+        let listed: Vec<Action> = REPLAY_KEYS.iter().map(|b| b.action).collect();
+        for a in [
+            Action::Caption,
+            Action::SourceView,
+            Action::OsView,
+            Action::Export,
+            Action::BigView,
+            Action::Theme,
+            Action::Help,
+            Action::Quit,
+        ] {
+            assert!(
+                listed.contains(&a),
+                "{a:?} is missing from the replay's keys"
+            );
+        }
+        assert!(!listed.iter().any(|&a| changes_what_runs(a)), "{listed:?}");
+        assert_eq!(listed.last(), Some(&Action::Quit));
+    }
+
+    #[test]
     fn no_replay_key_is_bound_twice_and_each_row_answers_to_its_keys() {
         let keys: Vec<Key> = REPLAY_KEYS
             .iter()
@@ -185,7 +218,7 @@ mod tests {
         for (i, k) in keys.iter().enumerate() {
             assert!(!keys[i + 1..].contains(k), "{k:?} is bound twice");
         }
-        for b in REPLAY_KEYS {
+        for b in REPLAY_KEYS.iter() {
             if let Some(Key::Char(c)) = b.keys.first() {
                 assert_eq!(replay_action_for(&press(KeyCode::Char(*c))), Some(b.action));
             }
