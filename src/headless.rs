@@ -77,20 +77,35 @@ pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The figures of a side that never reported: its errors, or "no sample arrived".
+pub(crate) fn no_sample(model: &Model, side: Side, workload: &str) -> Figures {
+    let mut f = Figures::empty(side, workload);
+    f.errors = model.side(side).error_list();
+    if f.errors.is_empty() {
+        f.errors.push("no sample arrived".into());
+    }
+    f
+}
+
+/// A side's figures as JSON, with whether it was saturated and why (None: it kept up, or was not
+/// judged).
+pub(crate) fn side_json(f: &Figures, saturated: Option<String>) -> serde_json::Value {
+    let mut v = serde_json::to_value(f).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("saturated".into(), json!(saturated.is_some()));
+        obj.insert("saturation".into(), json!(saturated));
+    }
+    v
+}
+
 /// The JSON document: what ran, then the final figures of each side.
 pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json::Value {
     let sides: Vec<Figures> = Side::BOTH
         .iter()
         .map(|&side| {
-            let m = model.side(side);
-            model.report_figures(side).unwrap_or_else(|| {
-                let mut f = Figures::empty(side, &cfg.workload);
-                f.errors = m.error_list();
-                if f.errors.is_empty() {
-                    f.errors.push("no sample arrived".into());
-                }
-                f
-            })
+            model
+                .report_figures(side)
+                .unwrap_or_else(|| no_sample(model, side, &cfg.workload))
         })
         .collect();
     // A side's steady figures, only when it reported any: a placeholder feeds no comparison.
@@ -103,15 +118,13 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
         .iter()
         .zip(steady)
         .map(|(f, measured)| {
-            let mut v = serde_json::to_value(f).unwrap_or_default();
             // Judged on the steady figures, and only for a side that ran to the end.
             let m = model.side(f.side);
             let saturated = measured
                 .filter(|_| headline::steady(m) || (model.run.turns && m.turn_figures.is_some()))
                 .and_then(|f| saturation(&model.run, f));
+            let mut v = side_json(f, saturated);
             if let Some(obj) = v.as_object_mut() {
-                obj.insert("saturated".into(), json!(saturated.is_some()));
-                obj.insert("saturation".into(), json!(saturated));
                 // The column's name: the user's label with --cmd; `side` stays async / threads.
                 obj.insert("label".into(), json!(model.run.side_name(f.side)));
             }

@@ -129,18 +129,9 @@ fn step_figures(
                 .as_ref()
                 .filter(|_| headline::steady(model.side(side)))
                 .and_then(|f| saturation(&model.run, f));
-            let f = f.unwrap_or_else(|| {
-                let mut f = Figures::empty(side, workload);
-                f.errors = model.side(side).error_list();
-                if f.errors.is_empty() {
-                    f.errors.push("no sample arrived".into());
-                }
-                f
-            });
-            let mut v = serde_json::to_value(&f).unwrap_or_default();
+            let f = f.unwrap_or_else(|| crate::headless::no_sample(model, side, workload));
+            let mut v = crate::headless::side_json(&f, saturated);
             if let Some(obj) = v.as_object_mut() {
-                obj.insert("saturated".into(), json!(saturated.is_some()));
-                obj.insert("saturation".into(), json!(saturated));
                 obj.insert("window".into(), json!(window));
             }
             v
