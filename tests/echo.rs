@@ -69,7 +69,8 @@ fn socket_inodes(pid: u32) -> HashSet<u64> {
 
 /// The ports the run's workers listen on, once both listen; every one must be on 127.0.0.1.
 fn worker_listeners(tag: &str) -> Vec<u16> {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // A bound for a stalled machine, not a target.
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let workers: Vec<u32> = tagged(tag)
             .into_iter()
@@ -272,7 +273,7 @@ fn the_load_generator_dies_with_the_controller() {
         "10",
     ];
     let mut child = start(&tag, &args, None);
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while !tagged(&tag).iter().any(|(_, arg)| arg == "loadgen") {
         assert!(Instant::now() < deadline, "no load generator started");
         std::thread::sleep(Duration::from_millis(20));

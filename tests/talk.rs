@@ -9,7 +9,9 @@ use common::tmux::{self, Tmux};
 use std::path::PathBuf;
 use std::time::Duration;
 
-const T: Duration = Duration::from_secs(30);
+/// The longest a condition is waited for: a bound for a stalled machine, not a target (both sides
+/// showed no sample for over 15 s once, at load average ~18, in a fresh-clone run).
+const T: Duration = Duration::from_secs(60);
 
 /// Writes `text` to a talk file of this test's own and returns its path.
 fn talk_file(name: &str, text: &str) -> PathBuf {
