@@ -83,7 +83,9 @@ fn echo_headline_is_rss_per_connection() {
 
 #[test]
 fn limits_headline_is_units_reached() {
-    compares("limits", "units_reached", "8s");
+    // 16,347 threads and a million tasks to spawn first: beside `stress-ng --cpu 2` 8 s once ended
+    // with the threads side still settling.
+    compares("limits", "units_reached", "16s");
 }
 
 #[test]
@@ -147,12 +149,14 @@ fn one_side_at_a_time_is_never_compared_and_says_why() {
 
 #[test]
 fn a_million_sleeping_tasks_are_saturated_and_a_default_run_is_not() {
-    // 1,000,000 tasks waking once a second ask a million wake-ups a second of 2 cores.
+    // 1,000,000 tasks waking once a second ask a million wake-ups a second of 2 cores. Saturation is
+    // judged on steady figures only: spawning them took 1.2 s on a quiet machine and 8.9 s beside
+    // `stress-ng --cpu 2`, where a 10 s run then ended before the side was steady.
     let (code, doc) = headless(&[
         "--scenario",
         "memory",
         "--duration",
-        "10s",
+        "20s",
         "--async-units",
         "1000000",
         "--one-side",

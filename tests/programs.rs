@@ -85,8 +85,9 @@ fn a_program_that_exits_fails_its_side_only() {
         ASYNCIO_PY,
         "--cmd",
         "quits=sleep 1; echo bye >&2; exit 3",
+        // Long enough for the asyncio side's first requests beside other load (see the ghost test).
         "--duration",
-        "5s",
+        "10s",
         "--set",
         "connections=10",
     ];
@@ -113,8 +114,10 @@ fn a_command_that_does_not_exist_says_so_on_its_side() {
         ASYNCIO_PY,
         "--cmd",
         "ghost=no-such-program-versus-test {port}",
+        // Python's start-up and the first requests: beside `stress-ng --cpu 2` 4 s once ended before
+        // the asyncio side had answered one.
         "--duration",
-        "4s",
+        "10s",
     ];
     let f = finish_headless(spawn_headless(&tag, &args, &[]), &tag);
     assert_eq!(f.code, Some(1), "{}", f.doc);

@@ -79,7 +79,9 @@ pub fn read_stdout<E: From<WorkerEvent>>(
                     // the reader thread and never on the render path. Not for a watcher: its own
                     // threads are not the program's.
                     let threads = census
-                        .run(|| threads::census(pid, threads::MAX_READ, threads::TOP).ok())
+                        .run(os.os_threads, || {
+                            threads::census(pid, threads::MAX_READ, threads::TOP).ok()
+                        })
                         .flatten()
                         .filter(|_| worker.os.is_none());
                     Incoming::Sample(Box::new(SideSample {

@@ -23,29 +23,41 @@ pub const EVERY: Duration = Duration::from_secs(1);
 pub const COST_SHARE: u32 = 200;
 
 /// When the next census of one worker is due: at most one per `EVERY`, and spaced so that censuses
-/// take at most 1/`COST_SHARE` of the wall clock.
+/// take at most 1/`COST_SHARE` of the wall clock, unless the worker's thread count moved by a tenth
+/// since the last one: then that census describes threads that are no longer the side's (a census of
+/// 598 threads during a ramp stood for 1,003 in a headless run's final figures, on a loaded machine
+/// where the spacing put the next one past the end of the run).
 #[derive(Debug, Default)]
 pub struct Pacer {
     last: Option<Instant>,
     /// Wall time the last census took (preemption included, so a loaded machine reads less often).
     cost: Duration,
+    /// The worker's OS threads when the last census was taken.
+    seen: u64,
 }
 
 impl Pacer {
-    /// True, and the clock restarts, when the next census is due (the first one always is).
-    pub fn due(&mut self, now: Instant) -> bool {
-        let gap = EVERY.max(self.cost * COST_SHARE);
+    /// True, and the clock restarts, when the next census is due for a worker with `threads` OS
+    /// threads now (the first one always is).
+    pub fn due(&mut self, now: Instant, threads: u64) -> bool {
+        let moved = threads.abs_diff(self.seen) * 10 >= self.seen.max(1);
+        let gap = if moved {
+            EVERY
+        } else {
+            EVERY.max(self.cost * COST_SHARE)
+        };
         let due = self.last.is_none_or(|t| now.duration_since(t) >= gap);
         if due {
             self.last = Some(now);
+            self.seen = threads;
         }
         due
     }
 
-    /// Runs `read` if a census is due, noting how long it took.
-    pub fn run<T>(&mut self, read: impl FnOnce() -> T) -> Option<T> {
+    /// Runs `read` if a census is due for a worker with `threads` OS threads, noting how long it took.
+    pub fn run<T>(&mut self, threads: u64, read: impl FnOnce() -> T) -> Option<T> {
         let start = Instant::now();
-        if !self.due(start) {
+        if !self.due(start, threads) {
             return None;
         }
         let out = read();
@@ -225,17 +237,32 @@ mod tests {
     fn a_census_is_due_at_most_once_per_period() {
         let mut p = Pacer::default();
         let t0 = Instant::now();
-        assert!(p.due(t0));
-        assert!(!p.due(t0 + EVERY / 2));
-        assert!(p.due(t0 + EVERY));
-        assert!(!p.due(t0 + EVERY + EVERY / 2));
+        assert!(p.due(t0, 1000));
+        assert!(!p.due(t0 + EVERY / 2, 1000));
+        assert!(p.due(t0 + EVERY, 1000));
+        assert!(!p.due(t0 + EVERY + EVERY / 2, 1000));
         // A census that took 10 ms spaces the next 2 s out.
         p.cost = Duration::from_millis(10);
-        assert!(!p.due(t0 + EVERY * 2 + Duration::from_millis(500)));
-        assert!(p.due(t0 + EVERY * 3));
+        assert!(!p.due(t0 + EVERY * 2 + Duration::from_millis(500), 1000));
+        assert!(!p.due(t0 + EVERY * 2 + Duration::from_millis(500), 1050));
+        assert!(p.due(t0 + EVERY * 3, 1000));
         let mut fresh = Pacer::default();
-        assert_eq!(fresh.run(|| 7), Some(7));
-        assert_eq!(fresh.run(|| 8), None);
+        assert_eq!(fresh.run(5, || 7), Some(7));
+        assert_eq!(fresh.run(5, || 8), None);
+    }
+
+    #[test]
+    fn a_thread_count_that_moved_by_a_tenth_is_read_again_after_a_second() {
+        let mut p = Pacer::default();
+        let t0 = Instant::now();
+        assert!(p.due(t0, 598));
+        p.cost = Duration::from_millis(15);
+        // Spacing alone would wait 3 s; 1,003 threads are not the 598 read.
+        assert!(!p.due(t0 + EVERY / 2, 1003), "still at most once a second");
+        assert!(p.due(t0 + EVERY, 1003));
+        // Back to the spacing once the count holds.
+        assert!(!p.due(t0 + EVERY * 2, 1003));
+        assert!(p.due(t0 + EVERY + EVERY * 3, 1003));
     }
 
     #[test]
