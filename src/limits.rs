@@ -165,16 +165,23 @@ pub fn machine_threads() -> Option<u64> {
 /// Memory maps of this process: lines of /proc/self/maps, counted without holding the text (it is
 /// megabytes near vm.max_map_count, and memory may be what is short).
 pub fn count_maps() -> u64 {
+    try_count_maps().unwrap_or(0)
+}
+
+/// Lines of /proc/self/maps, or the error that stopped the read (a part-read count is no count).
+pub fn try_count_maps() -> std::io::Result<u64> {
     use std::io::Read;
-    let Ok(mut file) = std::fs::File::open("/proc/self/maps") else {
-        return 0;
-    };
+    let mut file = std::fs::File::open("/proc/self/maps")?;
     let mut buf = [0u8; 16 * 1024];
     let mut lines = 0;
-    while let Ok(n @ 1..) = file.read(&mut buf) {
-        lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return Ok(lines),
+            Ok(n) => lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
-    lines
 }
 
 // ---- Which limit stopped a spawn ---------------------------------------------------------------

@@ -204,17 +204,18 @@ pub fn scenario_extras(name: &str) -> &'static [(&'static str, [f64; 2])] {
 pub fn limit_model() -> Model {
     let mut model = scenario_model("limits");
     let now_s = model.now_s;
-    let reached = 16_347;
+    let reached = 16_332;
     let mut shape = SideShape::new(workload_costs("sleep")[1], reached, FIXED_THREADS);
     shape.rate_scale = reached as f64 * 1000.0 / 10_000.0 / SLEEP_WAKEUPS_PER_S;
     let mut last = sample(&shape, SAMPLES);
     last.worker.target_units = 100_000;
     last.worker.limit_hit = Some(format!(
-        "stopped at {reached} threads: vm.max_map_count=65530: this process has 65526 memory maps and \
-         a thread needs 4 more; a thread maps its stack and guard page, then its signal stack and guard \
-         page, and with only the first pair left the worker would abort; 65 maps held back for the rest \
-         of the worker are handed back; limits: kernel.threads-max=192730, kernel.pid_max=32768, \
-         vm.max_map_count=65530, ulimit -u (RLIMIT_NPROC)=96365, ulimit -v (RLIMIT_AS)=unlimited"
+        "stopped at {reached} threads: vm.max_map_count=65530: this process has 65466 memory maps and \
+         keeps 68 free; a thread maps its stack and guard page, then its signal stack and guard page, and \
+         if the second pair does not fit the worker aborts, so the side stops first; 65 maps held back \
+         for the rest of the worker are handed back; limits: kernel.threads-max=192730, \
+         kernel.pid_max=32768, vm.max_map_count=65530, ulimit -u (RLIMIT_NPROC)=96365, \
+         ulimit -v (RLIMIT_AS)=unlimited"
     ));
     last.worker.limit_name = Some(crate::limits::MAX_MAP_COUNT.into());
     model.apply(

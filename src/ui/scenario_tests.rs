@@ -90,6 +90,6 @@ fn the_limit_hit_names_the_limit_and_its_value_at_80x24() {
         "the limit's name and value, whole\n{text}"
     );
     assert!(text.contains("at its limit"), "the border says so\n{text}");
-    assert!(text.contains("this process has 65526 memory"), "{text}");
+    assert!(text.contains("this process has 65466 memory"), "{text}");
     insta::assert_snapshot!("limits_hit_80x24", text);
 }
