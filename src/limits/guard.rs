@@ -8,8 +8,8 @@
 use std::io;
 
 use super::{
-    MAPS_PER_THREAD, MAX_MAP_COUNT, Released, address_space_limit, count_maps,
-    diagnose_spawn_error, limit_values, machine_threads, read_u64, thread_limits, try_count_maps,
+    MAPS_PER_THREAD, MAX_MAP_COUNT, Released, address_space_limit, diagnose_spawn_error,
+    limit_values, machine_threads, read_u64, thread_limits, try_count_maps,
 };
 
 /// Threads the side may spawn between two reads of the machine's thread count.
@@ -200,7 +200,9 @@ impl SpawnGuard {
             return false;
         };
         if self.until_map_count == 0 {
-            self.maps = count_maps();
+            // A count that failed is taken as the limit itself: careful, and counted again at once
+            // (read as 0 maps, as before, it let thousands of spawns go by uncounted).
+            self.maps = try_count_maps().unwrap_or(max);
             let room = max.saturating_sub(self.maps + CAREFUL_MAPS);
             self.until_map_count = (room / MAPS_PER_THREAD / 2).max(64);
         }
@@ -272,7 +274,7 @@ impl Drop for Held {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{PID_MAX, THREADS_MAX};
+    use super::super::{PID_MAX, THREADS_MAX, count_maps};
     use super::*;
 
     #[test]
