@@ -19,11 +19,16 @@ const RELIEF_EVERY_S: f64 = 5.0;
 /// scheduler like any work of that side: it cannot take the screen, however saturated (a million
 /// sleeping tasks stay a million).
 const MIN_OS_THREADS: u64 = 500;
+/// ... and the side itself keeps at least this share of the machine's cores busy. Without it, a
+/// default launch (1,000 threads, 10k wake-ups a second, 0.1–0.2 cores) beside a test suite was late
+/// enough to count as saturated and was scaled down to 100: the lag was someone else's.
+const OWN_SHARE: f64 = 0.5;
 
-/// The side to scale down and why: a running side that is not keeping up with what its units ask,
-/// judged on its latest figures (during a ramp too: a ramp that never ends is the overload). Of two,
-/// the one with the most OS threads, whose wake-ups the kernel makes in interrupt context.
-pub fn overloaded(model: &Model) -> Option<(Side, String)> {
+/// The side to scale down and why: a running side that is not keeping up with what its units ask
+/// while it keeps at least half of the machine's `cores` busy itself, judged on its latest figures
+/// (during a ramp too: a ramp that never ends is the overload). Of two, the one with the most OS
+/// threads, whose wake-ups the kernel makes in interrupt context.
+pub fn overloaded(model: &Model, cores: f64) -> Option<(Side, String)> {
     model
         .sides
         .iter()
@@ -32,7 +37,7 @@ pub fn overloaded(model: &Model) -> Option<(Side, String)> {
             let f = m
                 .figures
                 .as_ref()
-                .filter(|f| f.os_threads >= MIN_OS_THREADS)?;
+                .filter(|f| f.os_threads >= MIN_OS_THREADS && f.cores_used >= OWN_SHARE * cores)?;
             Some((f.os_threads, m.side, saturation(&model.run, f)?))
         })
         .max_by_key(|(threads, _, _)| *threads)
@@ -47,7 +52,8 @@ impl Session {
         if behind < RELIEF_AFTER || recent {
             return;
         }
-        let Some((side, why)) = overloaded(&self.model) else {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let Some((side, why)) = overloaded(&self.model, cores) else {
             return;
         };
         let alive = self
@@ -72,6 +78,7 @@ mod tests {
     use super::*;
     use crate::model::{Figures, RunInfo};
 
+    /// Two sides of 1 ms sleepers, each side's (units, OS threads, ops/s), keeping one core busy each.
     fn model(sleep_ms: &str, figures: [(u64, u64, f64); 2]) -> Model {
         let run = RunInfo {
             params: vec![("sleep_ms".into(), sleep_ms.into())],
@@ -84,6 +91,7 @@ mod tests {
             s.status = Status::Running;
             let mut f = Figures::empty(side, "sleep");
             (f.units, f.os_threads, f.ops_per_sec) = (units, os_threads, ops_per_sec);
+            f.cores_used = 1.0;
             s.figures = Some(f);
         }
         m
@@ -93,20 +101,25 @@ mod tests {
     fn the_side_that_cannot_keep_up_is_the_one_relieved() {
         // 1 ms sleepers: async keeps up with 1,000 tasks, 2,154 threads do a fifth of their wake-ups.
         let m = model("1", [(1_000, 3, 990_000.0), (2_154, 2_157, 400_000.0)]);
-        let (side, why) = overloaded(&m).expect("the threads side is overloaded");
+        let (side, why) = overloaded(&m, 2.0).expect("the threads side is overloaded");
         assert_eq!(side, Side::Threads);
         assert!(why.contains("wake-ups asked"), "{why}");
         // Both saturated: the async side's 3 threads cannot take the screen; the threads side can.
         let m = model("1", [(10_000, 3, 500_000.0), (2_154, 2_157, 400_000.0)]);
-        assert_eq!(overloaded(&m).map(|o| o.0), Some(Side::Threads));
+        assert_eq!(overloaded(&m, 2.0).map(|o| o.0), Some(Side::Threads));
         let m = model("1", [(1_000_000, 3, 500_000.0), (100, 103, 90_000.0)]);
-        assert_eq!(overloaded(&m), None, "a million saturated tasks stay");
+        assert_eq!(overloaded(&m, 2.0), None, "a million saturated tasks stay");
         // Both keep up: nothing to relieve, however late the screen (the lag is someone else's).
         let m = model("100", [(1_000, 3, 10_000.0), (1_000, 1_003, 10_000.0)]);
-        assert_eq!(overloaded(&m), None);
+        assert_eq!(overloaded(&m, 2.0), None);
+        // Saturated, but using a tenth of a core: late because someone else has the cores.
+        let mut m = model("100", [(1_000, 3, 10_000.0), (1_000, 1_003, 5_000.0)]);
+        assert_eq!(overloaded(&m, 2.0).map(|o| o.0), Some(Side::Threads));
+        m.sides[1].figures.as_mut().unwrap().cores_used = 0.1;
+        assert_eq!(overloaded(&m, 2.0), None, "the lag is someone else's");
         // A stopped side is never scaled.
         let mut m = model("1", [(1_000, 3, 990_000.0), (2_154, 2_157, 400_000.0)]);
         m.sides[1].status = Status::Stopped;
-        assert_eq!(overloaded(&m), None);
+        assert_eq!(overloaded(&m, 2.0), None);
     }
 }
