@@ -5,7 +5,7 @@ mod guard;
 
 use std::io;
 
-pub use guard::{SpawnGuard, Verdict};
+pub use guard::{BALLAST_ENV, SpawnGuard, TRACE_ENV, Verdict};
 
 /// One limit that can stop a process from creating threads.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,8 +4,18 @@
 //! near them each thread is started alone (no half-started thread racing the next spawn for the last
 //! maps or bytes), and a reserve held back meanwhile is handed back when the spawn fails, so the
 //! worker that reached its limit keeps running and reporting.
+//!
+//! A thread takes its maps in two steps: its stack and guard page in `pthread_create`, then its
+//! signal stack and guard page once it first runs (Rust's runtime, before the thread's closure). A
+//! thread that is spawned but has not run yet holds only the first two, and when the second pair
+//! cannot be mapped the whole worker aborts. Spawns therefore go through [`SpawnGuard::spawn`], which
+//! knows how many of its threads have not run yet and counts their last two maps as taken.
 
-use std::io;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::{self, Thread};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{
     MAPS_PER_THREAD, MAX_MAP_COUNT, Released, address_space_limit, diagnose_spawn_error,
@@ -20,13 +30,30 @@ const CAREFUL_MAPS: u64 = 4_096;
 /// allocations that follow, address space for them under RLIMIT_AS.
 const RESERVE_MAPS: u64 = 64;
 const RESERVE_BYTES: u64 = 16 << 20;
-/// Maps below vm.max_map_count where every spawn first counts the maps exactly: within them a count
-/// every 64 spawns is too coarse to tell whether the next thread fits.
-const EXACT_MAPS: u64 = 512;
 /// Maps kept free beyond the next thread's own, for what the worker's other threads map meanwhile.
-/// 4 was not enough: beside `stress-ng --cpu 2` a worker still aborted at 16,528 threads with the
-/// count saying there was room (a test run of `limits` at nice 0); 64 costs the side about 16 threads.
 const SPAWN_SLACK_MAPS: u64 = 64;
+/// Maps a new thread makes itself when it first runs: its signal stack and that stack's guard page.
+/// Until then /proc/self/maps shows only its stack and guard page.
+pub const MAPS_AT_START: u64 = 2;
+/// Threads that may be spawned and not have run yet. Past it the spawner waits: it cannot run away
+/// from its own threads (a spawner with a CPU of its own, beside threads waiting for one, once had
+/// thousands spawned that had not run), so "units" are threads that run, and the maps they will still
+/// make stay a small, counted number.
+const MAX_NOT_YET_RUN: u64 = 256;
+/// How long the spawner sleeps at most between two looks at threads that have not run yet (each
+/// new thread wakes it as it starts; this only bounds a missed wake-up).
+const START_POLL: Duration = Duration::from_millis(10);
+/// Environment variable naming a file where the guard appends one line per decision it counts
+/// for (maps counted, threads not yet run, verdict): the evidence for a stop, or for a crash.
+pub const TRACE_ENV: &str = "VERSUS_GUARD_TRACE";
+
+/// Test hook: this many maps taken at the first guard of a process and held for its life, so a test
+/// drives the side to vm.max_map_count after a thousand threads instead of 16,000. The limit, the
+/// kernel's refusals and the guard are all real; only the distance to them is shorter.
+pub const BALLAST_ENV: &str = "VERSUS_MAP_BALLAST";
+
+/// Why the side stopped spawning: (why, which limit).
+pub type Stopped = (String, String);
 
 /// What the guard says about the next spawn.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,10 +104,23 @@ pub struct SpawnGuard {
     /// RLIMIT_AS, when set: then every spawn is careful (it is rare, and the race is likely).
     address_space_limit: Option<u64>,
     held: Option<Held>,
+    /// Threads spawned through [`SpawnGuard::spawn`], and how many of them have run.
+    spawned: u64,
+    starts: Arc<Starts>,
+    trace: Option<std::fs::File>,
+}
+
+/// Shared with every thread the guard spawns: each counts itself as started when it first runs,
+/// and wakes the spawning thread, which may be waiting for it.
+#[derive(Debug)]
+struct Starts {
+    started: AtomicU64,
+    spawner: Thread,
 }
 
 impl SpawnGuard {
     pub fn new(stack_bytes: u64) -> SpawnGuard {
+        take_ballast();
         let machine_wide = thread_limits()
             .into_iter()
             .filter(|l| l.machine_wide)
@@ -95,15 +135,96 @@ impl SpawnGuard {
             until_map_count: 0,
             address_space_limit: address_space_limit(),
             held: None,
+            spawned: 0,
+            starts: Arc::new(Starts {
+                started: AtomicU64::new(0),
+                spawner: thread::current(),
+            }),
+            trace: std::env::var_os(TRACE_ENV).and_then(|path| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .ok()
+            }),
+        }
+    }
+
+    /// Spawns `body` on a new thread made by `builder`, through the guard. Ok once the thread is
+    /// spawned (near a limit: once it runs, so its signal stack is mapped before the next spawn);
+    /// Err with why and which limit when the side stops here or the spawn failed. Call it from the
+    /// thread that made the guard: that is the thread new threads wake as they start.
+    pub fn spawn<F>(&mut self, builder: thread::Builder, units: u64, body: F) -> Result<(), Stopped>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.wait_until_not_yet_run(MAX_NOT_YET_RUN - 1);
+        let careful = match self.before_spawn(units) {
+            Verdict::Stop { why, limit } => return Err((why, limit)),
+            Verdict::Spawn { careful } => careful,
+        };
+        let starts = self.starts.clone();
+        // On failure the closure, and whatever `body` owns, is dropped.
+        let spawned = builder.spawn(move || {
+            // Rust has mapped this thread's signal stack by now: all four of its maps are in place.
+            starts.started.fetch_add(1, Ordering::Release);
+            starts.spawner.unpark();
+            body();
+        });
+        match spawned {
+            Ok(_) => {
+                self.spawned += 1;
+                self.maps += MAPS_PER_THREAD;
+                if careful {
+                    self.wait_until_not_yet_run(0);
+                }
+                Ok(())
+            }
+            Err(e) => Err(self.spawn_failed(&e, units)),
+        }
+    }
+
+    /// Threads spawned that have not run yet: each will still map its signal stack and guard page.
+    pub fn not_yet_run(&self) -> u64 {
+        self.spawned
+            .saturating_sub(self.starts.started.load(Ordering::Acquire))
+    }
+
+    /// Returns once at most `n` of the threads spawned so far have not run.
+    fn wait_until_not_yet_run(&self, n: u64) {
+        while self.not_yet_run() > n {
+            thread::park_timeout(START_POLL);
+        }
+    }
+
+    /// One line of evidence per counted decision, when `VERSUS_GUARD_TRACE` names a file.
+    fn trace(&mut self, units: u64, counted: Option<u64>, decision: &str) {
+        let not_yet_run = self.not_yet_run();
+        let (spawned, maps, max) = (self.spawned, self.maps, self.max_map_count);
+        if let Some(file) = self.trace.as_mut() {
+            let ms = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis());
+            let _ = writeln!(
+                file,
+                "{ms} units={units} spawned={spawned} not_yet_run={not_yet_run} counted={} \
+                 estimate={maps} max={} {decision}",
+                counted.map_or_else(|| "failed".to_string(), |c| c.to_string()),
+                max.map_or_else(|| "none".to_string(), |m| m.to_string()),
+            );
         }
     }
 
     /// Called before each spawn with the side's units alive.
-    pub fn before_spawn(&mut self, units: u64) -> Verdict {
+    pub(crate) fn before_spawn(&mut self, units: u64) -> Verdict {
         if let Some((why, limit)) = self.machine_check(units) {
             return Verdict::Stop { why, limit };
         }
-        let careful = self.near_max_map_count() || self.address_space_limit.is_some();
+        let near_maps = match self.map_check(units) {
+            Ok(near) => near,
+            Err((why, limit)) => return Verdict::Stop { why, limit },
+        };
+        let careful = near_maps || self.address_space_limit.is_some();
         if careful && self.held.is_none() {
             let bytes = if self.address_space_limit.is_some() {
                 RESERVE_BYTES
@@ -111,7 +232,10 @@ impl SpawnGuard {
                 0
             };
             match Held::reserve(RESERVE_MAPS, bytes) {
-                Ok(held) => self.held = Some(held),
+                Ok(held) => {
+                    self.maps += held.maps;
+                    self.held = Some(held);
+                }
                 Err(e) => {
                     let limit = if self.address_space_limit.is_some() {
                         super::RLIMIT_AS
@@ -129,52 +253,96 @@ impl SpawnGuard {
                     };
                 }
             }
-        }
-        if let Some((why, limit)) = self.no_room_for_a_thread(units) {
-            return Verdict::Stop { why, limit };
+            // With the reserve's maps taken, is there still room for the thread? Count at once.
+            if near_maps {
+                self.until_map_count = 0;
+                if let Err((why, limit)) = self.map_check(units) {
+                    return Verdict::Stop { why, limit };
+                }
+            }
         }
         Verdict::Spawn { careful }
     }
 
-    /// In the last maps before vm.max_map_count, the maps are counted before every spawn and the side
-    /// stops while the next thread still fits: a thread takes its maps in two steps, its stack and
-    /// guard page in `pthread_create`, then its signal stack and guard as it starts. With two or three
-    /// maps left, the first step succeeds and the second fails in the new thread, where Rust can only
-    /// abort: the whole worker died by SIGABRT that way instead of reporting the limit.
-    fn no_room_for_a_thread(&mut self, units: u64) -> Option<(String, String)> {
-        let max = self.max_map_count?;
-        if self.maps + EXACT_MAPS < max {
-            return None;
+    /// The memory maps against vm.max_map_count: Ok(near the limit: spawn carefully), or Err(why
+    /// the side stops here, while the next thread still fits).
+    ///
+    /// The guard keeps an estimate of the maps: a count of /proc/self/maps, plus the two maps each
+    /// thread that has not run yet will still make, plus four for every thread spawned since. The
+    /// count reads a file of megabytes near the limit, so it is made again only once the estimate
+    /// has used up half the room before the next threshold (the careful zone, then the stop): often
+    /// when far from the limit, every few spawns at the end. Near the limit the guard first waits
+    /// until every thread spawned has run, so that the count is exact: a thread takes its maps in
+    /// two steps, its stack and guard page in `pthread_create`, then its signal stack and guard page
+    /// as it starts, and when the second step fails Rust can only abort the whole worker.
+    fn map_check(&mut self, units: u64) -> Result<bool, Stopped> {
+        let Some(max) = self.max_map_count else {
+            return Ok(false);
+        };
+        let needed = MAPS_PER_THREAD + SPAWN_SLACK_MAPS;
+        if self.until_map_count == 0 || self.maps + needed > max {
+            let near = self.maps + CAREFUL_MAPS >= max;
+            if near {
+                self.wait_until_not_yet_run(0);
+            }
+            // Read before the count: a thread that starts during it is counted twice, never missed.
+            let not_yet_run = self.not_yet_run();
+            let counted = try_count_maps();
+            // A count that failed is taken as the limit itself (read as 0 maps, as it once was, it
+            // let thousands of spawns go by uncounted).
+            self.maps = counted
+                .as_ref()
+                .map_or(max, |c| c + MAPS_AT_START * not_yet_run);
+            let free = max.saturating_sub(self.maps);
+            self.until_map_count = if free > CAREFUL_MAPS {
+                ((free - CAREFUL_MAPS) / MAPS_PER_THREAD / 2).max(64)
+            } else {
+                (free.saturating_sub(needed) / MAPS_PER_THREAD / 2).max(1)
+            };
+            let counted_ok = counted.as_ref().ok().copied();
+            if self.maps + needed > max {
+                self.trace(units, counted_ok, "stop");
+                return Err(self.map_stop(units, max, counted.err()));
+            }
+            self.trace(
+                units,
+                counted_ok,
+                if near { "near: spawn" } else { "spawn" },
+            );
         }
-        let counted = try_count_maps();
-        self.maps = *counted.as_ref().unwrap_or(&max);
-        if self.maps + MAPS_PER_THREAD + SPAWN_SLACK_MAPS <= max {
-            return None;
-        }
+        self.until_map_count -= 1;
+        Ok(self.maps + CAREFUL_MAPS >= max)
+    }
+
+    /// The side stops at vm.max_map_count with room still left for the next thread: hands the
+    /// reserve back and says why.
+    fn map_stop(&mut self, units: u64, max: u64, count_error: Option<io::Error>) -> Stopped {
         let held = self.held.take().map_or(0, |h| h.release().maps);
-        if let Err(e) = counted {
+        self.maps = self.maps.saturating_sub(held);
+        if let Some(e) = count_error {
             let why = format!(
                 "stopped at {units} threads: {MAX_MAP_COUNT}={max}: the maps could not be counted ({e}), and \
                  a thread spawned blind this close to the limit may abort the worker"
             );
-            return Some((why, MAX_MAP_COUNT.into()));
+            return (why, MAX_MAP_COUNT.into());
         }
         let why = format!(
             "stopped at {units} threads: {MAX_MAP_COUNT}={max}: this process has {} memory maps and keeps {} \
              free; a thread maps its stack and guard page, then its signal stack and guard page, and if the \
              second pair does not fit the worker aborts, so the side stops first; {held} maps held back for \
              the rest of the worker are handed back; limits: {}",
-            self.maps,
+            self.maps + held,
             MAPS_PER_THREAD + SPAWN_SLACK_MAPS,
             limit_values()
         );
-        Some((why, MAX_MAP_COUNT.into()))
+        (why, MAX_MAP_COUNT.into())
     }
 
     /// A spawn failed: hands the reserve back first (the diagnosis itself needs a little memory),
     /// then says why and which limit. The next spawn takes a new reserve if there is room.
-    pub fn spawn_failed(&mut self, e: &io::Error, units: u64) -> (String, String) {
+    fn spawn_failed(&mut self, e: &io::Error, units: u64) -> Stopped {
         let released = self.held.take().map_or(Released::default(), Held::release);
+        self.maps = self.maps.saturating_sub(released.maps);
         self.until_map_count = 0;
         diagnose_spawn_error(e, units, self.stack_bytes, released)
     }
@@ -192,23 +360,21 @@ impl SpawnGuard {
             units,
         )
     }
+}
 
-    /// Counting maps reads a file of up to megabytes, so it is done again only after half the
-    /// spawns that could bring the process to the careful zone.
-    fn near_max_map_count(&mut self) -> bool {
-        let Some(max) = self.max_map_count else {
-            return false;
-        };
-        if self.until_map_count == 0 {
-            // A count that failed is taken as the limit itself: careful, and counted again at once
-            // (read as 0 maps, as before, it let thousands of spawns go by uncounted).
-            self.maps = try_count_maps().unwrap_or(max);
-            let room = max.saturating_sub(self.maps + CAREFUL_MAPS);
-            self.until_map_count = (room / MAPS_PER_THREAD / 2).max(64);
+/// Takes the maps `VERSUS_MAP_BALLAST` asks for, once per process, and keeps them.
+fn take_ballast() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let maps = std::env::var(BALLAST_ENV)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok());
+        if let Some(maps) = maps.filter(|&m| m > 0)
+            && let Ok(held) = Held::reserve(maps, 0)
+        {
+            std::mem::forget(held);
         }
-        self.until_map_count -= 1;
-        self.maps + CAREFUL_MAPS >= max
-    }
+    });
 }
 
 /// A reserve of maps and address space: one PROT_NONE mapping (no memory behind it) whose
@@ -356,6 +522,75 @@ mod tests {
         let (head, detail) = crate::ui::limit::split(&why, MAX_MAP_COUNT).expect("split");
         assert!(head.starts_with("vm.max_map_count="), "{head}");
         assert!(detail.starts_with("this process has "), "{detail}");
+    }
+
+    #[test]
+    fn threads_that_have_not_run_count_the_maps_they_will_make() {
+        let mut g = SpawnGuard::new(2 << 20);
+        g.machine_wide.clear();
+        g.address_space_limit = None;
+        // Room for 3,000 more maps before the careful zone: with every thread run, not careful.
+        let base = count_maps();
+        g.max_map_count = Some(base + CAREFUL_MAPS + 3_000);
+        g.until_map_count = 0;
+        assert_eq!(g.map_check(0), Ok(false));
+        // 2,000 threads spawned that have not run yet will map 4,000 more: near the limit now.
+        // (Counted as their two maps in /proc alone, the side went on and the worker aborted when
+        // they ran.) The map check itself does not wait for them far from the limit.
+        g.spawned = 2_000;
+        g.until_map_count = 0;
+        assert_eq!(g.not_yet_run(), 2_000);
+        assert_eq!(g.map_check(0), Ok(true));
+        // (Other tests of this process start and end threads meanwhile, 4 maps each: a margin.)
+        assert!(
+            g.maps >= base + 2 * 2_000 - 500,
+            "estimate {} from {base}",
+            g.maps
+        );
+        // 2,000 more would leave no room for a thread: the side stops, without counting them as run.
+        g.spawned = 4_000;
+        g.until_map_count = 0;
+        g.maps = base;
+        let Err((why, limit)) = g.map_check(9) else {
+            panic!("spawned with 8,000 maps still to come and 7,096 free");
+        };
+        assert_eq!(limit, MAX_MAP_COUNT);
+        assert!(
+            why.starts_with("stopped at 9 threads: vm.max_map_count="),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_careful_spawn_returns_once_every_thread_has_run() {
+        let mut g = SpawnGuard::new(2 << 20);
+        g.machine_wide.clear();
+        // RLIMIT_AS makes every spawn careful.
+        g.address_space_limit = Some(u64::MAX);
+        let (tx, rx) = std::sync::mpsc::channel();
+        for i in 0..8 {
+            let tx = tx.clone();
+            g.spawn(thread::Builder::new(), i, move || {
+                let _ = tx.send(i);
+            })
+            .expect("spawned");
+            assert_eq!(
+                g.not_yet_run(),
+                0,
+                "spawn {i} returned before its thread ran"
+            );
+        }
+        drop(tx);
+        assert_eq!(rx.iter().count(), 8, "every body ran");
+        // A stop drops the body unrun.
+        g.machine_wide = vec![(super::super::PID_MAX, 1)];
+        g.until_machine_check = 0;
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let stopped = g.spawn(thread::Builder::new(), 8, move || {
+            let _ = tx.send(());
+        });
+        assert!(stopped.is_err());
+        assert!(rx.recv().is_err(), "the body was dropped, not run");
     }
 
     #[test]

@@ -10,14 +10,14 @@ use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, TcpListener};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{BuildCtx, Kind, ParamDef, SideShared, UnitFuture, Workload};
-use crate::limits::{self, SpawnGuard, Verdict};
+use crate::limits::{self, SpawnGuard};
 use crate::loadgen::fds;
 use crate::workload::Unit;
 
@@ -163,37 +163,20 @@ impl Echo {
         guard: &mut SpawnGuard,
     ) -> bool {
         let open = self.connections.load(Ordering::SeqCst);
-        let careful = match guard.before_spawn(open) {
-            Verdict::Stop { why, limit } => {
-                self.shared.hit_limit(why, Some(limit));
-                return false;
-            }
-            Verdict::Spawn { careful } => careful,
-        };
         let started = Instant::now();
         let conn = Open::new(self);
         let mut b = std::thread::Builder::new();
         if let Some(bytes) = stack_bytes {
             b = b.stack_size(bytes);
         }
-        // Near a per-process limit the next spawn waits until this thread runs (see limits::guard).
-        let running = Arc::new(AtomicBool::new(!careful));
-        let (flag, acceptor) = (running.clone(), std::thread::current());
-        let spawned = b.spawn(move || {
-            flag.store(true, Ordering::Release);
-            acceptor.unpark();
-            serve_blocking(stream, &conn);
-        });
-        match spawned {
-            Ok(_) => {
+        // The guard may stop the side here, or wait for this thread to run near a per-process
+        // limit (see limits::guard); on a stop the closure and its connection are dropped.
+        match guard.spawn(b, open, move || serve_blocking(stream, &conn)) {
+            Ok(()) => {
                 self.timed_spawn(started);
-                while !running.load(Ordering::Acquire) {
-                    std::thread::park();
-                }
                 true
             }
-            Err(e) => {
-                let (why, limit) = guard.spawn_failed(&e, open);
+            Err((why, limit)) => {
                 self.shared.hit_limit(why, Some(limit));
                 false
             }
