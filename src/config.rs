@@ -171,8 +171,9 @@ impl RunConfig {
                 nice: cli.nice,
                 sched: match cli.sched {
                     // Headless figures stay as they always were: a grouped side yields to any
-                    // other load on the machine (p99 lateness 0.3 -> 14 ms beside builds).
-                    WorkerSched::Auto if cli.headless => Sched::Normal,
+                    // other load on the machine (p99 lateness 0.3 -> 14 ms beside builds). A talk's
+                    // rehearsal runs the workers as the talk on stage will: grouped.
+                    WorkerSched::Auto if cli.headless && cli.talk.is_none() => Sched::Normal,
                     WorkerSched::Auto | WorkerSched::Group => Sched::group_or_idle(),
                     WorkerSched::Idle => Sched::Idle,
                     WorkerSched::Normal => Sched::Normal,
@@ -440,6 +441,26 @@ mod tests {
             c.mode_for(2),
             "both sides share 2 cores · workers at nice 7"
         );
+    }
+
+    #[test]
+    fn a_rehearsal_schedules_the_workers_as_the_stage_does() {
+        let stage = cfg(&["--talk", "async-vs-threads"]).expect("valid");
+        let rehearsal = cfg(&["--talk", "async-vs-threads", "--headless"]).expect("valid");
+        assert_eq!(rehearsal.launch.sched, stage.launch.sched);
+        assert_eq!(stage.launch.sched, Sched::group_or_idle());
+        // A plain headless run keeps per-thread nice, as its figures always had.
+        let plain = cfg(&["--headless", "--duration", "1s"]).expect("valid");
+        assert_eq!(plain.launch.sched, Sched::Normal);
+        // An explicit --sched wins in both.
+        let normal = cfg(&[
+            "--talk",
+            "async-vs-threads",
+            "--headless",
+            "--sched",
+            "normal",
+        ]);
+        assert_eq!(normal.expect("valid").launch.sched, Sched::Normal);
     }
 
     #[test]

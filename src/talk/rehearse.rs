@@ -58,6 +58,8 @@ pub fn run(mut runner: Runner, first: RunConfig) -> anyhow::Result<ExitCode> {
             "title": step.title,
             "scenario": session.cfg.scenario,
             "workload": session.cfg.workload,
+            // How the workers were scheduled, as on stage (the header's mode line).
+            "mode": session.cfg.mode(),
             "rehearse_s": step.rehearse.as_secs_f64(),
             "headline": headline,
             "failed": failed_sides,
