@@ -61,28 +61,28 @@ mod tests {
 
     use super::*;
 
+    /// Keys (or names) that occur more than once.
+    fn twice<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut seen = BTreeSet::new();
+        keys.filter(|k| !seen.insert(*k)).collect()
+    }
+
     #[test]
     fn no_key_and_no_headline_name_is_declared_twice() {
-        let mut keys = BTreeSet::new();
-        for f in all() {
-            assert!(keys.insert(f.key), "figure {} declared twice", f.key);
-        }
-        let mut names = BTreeSet::new();
-        for f in headlines() {
-            assert!(
-                names.insert(f.name()),
-                "headline {} declared twice",
-                f.name()
-            );
-        }
+        assert_eq!(twice(all().map(|f| f.key)), Vec::<&str>::new());
+        assert_eq!(twice(headlines().map(|f| f.name())), Vec::<&str>::new());
     }
 
     #[test]
     fn a_figure_declared_twice_is_caught() {
-        // The check above on a catalog with one row repeated.
-        let twice = [figure::UNITS, figure::RSS, figure::UNITS];
-        let keys: BTreeSet<_> = twice.iter().map(|f| f.key).collect();
-        assert_ne!(keys.len(), twice.len());
+        // What the catalog would be with a workload figure declared again among the generic ones.
+        let again = workload::switch::SWITCH_NS;
+        let with_a_repeat = all().copied().chain([again]).collect::<Vec<_>>();
+        assert_eq!(twice(with_a_repeat.iter().map(|f| f.key)), [again.key]);
+        assert_eq!(
+            twice(with_a_repeat.iter().map(|f| f.name())),
+            [again.name()]
+        );
     }
 
     #[test]
