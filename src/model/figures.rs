@@ -142,14 +142,14 @@ impl Figures {
         let stacks_bytes = to
             .os
             .os_threads
-            .saturating_sub(b.extra_u64(BASELINE_THREADS_KEY))
-            .saturating_mul(b.extra_u64(THREAD_STACK_KEY));
+            .saturating_sub(b.extra_u64(figure::OS_THREADS_BASELINE.key))
+            .saturating_mul(b.extra_u64(figure::THREAD_STACK.key));
         Figures {
             side,
             workload: workload.to_string(),
             units: b.units,
             os_threads: to.os.os_threads,
-            os_threads_baseline: b.extra_u64(BASELINE_THREADS_KEY),
+            os_threads_baseline: b.extra_u64(figure::OS_THREADS_BASELINE.key),
             rss_bytes: to.os.rss_bytes,
             rss_baseline_bytes: b.baseline_rss_bytes,
             rss_per_unit_bytes: per_unit(to.os.rss_bytes, b.baseline_rss_bytes),
@@ -270,19 +270,13 @@ impl Figures {
 impl WorkerSample {
     /// Virtual size before the first unit, sent by the worker in `extra` as it has no field of its own.
     pub fn baseline_virtual_bytes(&self) -> u64 {
-        self.extra_u64(BASELINE_VIRTUAL_KEY)
+        self.extra_u64(figure::VIRTUAL_BASELINE.key)
     }
 
     fn extra_u64(&self, key: &str) -> u64 {
         self.extra.get(key).copied().unwrap_or(0.0) as u64
     }
 }
-
-/// Keys in `WorkerSample::extra` under which a worker reports its virtual size, its OS threads before
-/// any unit, and the virtual size one more thread reserves for its stack (`figure::WORKER`).
-pub const BASELINE_VIRTUAL_KEY: &str = figure::VIRTUAL_BASELINE.key;
-pub const BASELINE_THREADS_KEY: &str = figure::OS_THREADS_BASELINE.key;
-pub const THREAD_STACK_KEY: &str = figure::THREAD_STACK.key;
 
 impl Figures {
     /// The value of catalog figure `fig` on this side; None when absent or null (not measured yet).

@@ -4,7 +4,6 @@
 //! the figures are shaped after real runs, nothing here is measured.
 
 use crate::figure::Figure;
-use crate::model::figures::BASELINE_VIRTUAL_KEY;
 use crate::model::{Model, OsStat, RunInfo, SideEvent, SideSample};
 use crate::protocol::{Percentiles, RuntimeFlavor, Side, WorkerSample};
 use crate::workload::{blocking, contention, deadlock, echo, spawn, switch, yielding};
@@ -476,7 +475,11 @@ fn sample(shape: &SideShape, i: u64) -> SideSample {
             lateness_steady: lateness,
             spawn_ns_per_unit: (units > 0).then_some(c.spawn_ns),
             baseline_rss_bytes: BASELINE_RSS,
-            extra: [(BASELINE_VIRTUAL_KEY.to_string(), BASELINE_VIRTUAL as f64)].into(),
+            extra: [(
+                crate::figure::VIRTUAL_BASELINE.key.to_string(),
+                BASELINE_VIRTUAL as f64,
+            )]
+            .into(),
             ..WorkerSample::default()
         },
         os: OsStat {

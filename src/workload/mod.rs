@@ -36,7 +36,8 @@ pub trait Workload: Send + Sync + 'static {
     fn task(self: Arc<Self>, unit: Unit) -> UnitFuture;
     /// One unit on the threads side; it ends when `unit.retire_if_surplus()` says so.
     fn thread(self: Arc<Self>, unit: Unit);
-    /// Figures of this kind beyond ops and lateness, read by the reporter once per interval.
+    /// Figures of this kind beyond ops and lateness, read by the reporter once per interval; each key
+    /// is a figure of its `Kind::figures` (a test runs every kind and fails on a key not declared).
     fn extra(&self) -> BTreeMap<String, f64> {
         BTreeMap::new()
     }
