@@ -60,6 +60,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+    use crate::figure::Source;
 
     /// Keys (or names) that occur more than once.
     fn twice<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
@@ -134,6 +135,46 @@ mod tests {
             "units,os_threads,rss_bytes,virtual_bytes,cpu_percent,ctx_voluntary,ctx_involuntary,\
              ctx_switches_per_sec,ops_per_sec,lateness_p50_us,lateness_p99_us,lateness_max_us"
         );
+    }
+
+    /// The `.rs` files under `dir`, recursively.
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn a_workload_figure_s_key_is_typed_in_one_file_of_src() {
+        let mut files = Vec::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        // Files that are tests alone (`#[path = "..._tests.rs"]`) may spell keys out.
+        files.retain(|f| !f.to_string_lossy().ends_with("tests.rs"));
+        let texts: Vec<(String, String)> = files
+            .iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(f).expect("readable");
+                (f.display().to_string(), text)
+            })
+            .collect();
+        assert!(texts.len() > 50, "{} files", texts.len());
+        for f in all().filter(|f| f.source == Source::Extra) {
+            let literal = format!("\"{}\"", f.key);
+            let typed: Vec<&str> = texts
+                .iter()
+                .filter(|(_, text)| text.contains(&literal))
+                .map(|(name, _)| name.as_str())
+                .collect();
+            assert!(typed.len() <= 1, "{literal} typed in {typed:?}");
+        }
     }
 
     #[test]

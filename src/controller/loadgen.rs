@@ -49,7 +49,7 @@ impl Session {
         if !self.is_echo() {
             return;
         }
-        let connections = self.cfg.params.int("connections");
+        let connections = self.cfg.params.int(echo::CONNECTIONS_PARAM);
         if connections > 0 {
             // With one side at a time, the stopped side stays at 0.
             let one_side = self.cfg.one_side;

@@ -41,7 +41,7 @@ pub const KIND: Kind = Kind {
 
 const PARAMS: &[ParamDef] = &[
     ParamDef::int(
-        "connections",
+        CONNECTIONS_PARAM,
         0,
         0,
         1_000_000,
@@ -62,6 +62,9 @@ const PARAMS: &[ParamDef] = &[
         "size of each request, echoed and checked byte for byte",
     ),
 ];
+
+/// The parameter of the connections per side.
+pub const CONNECTIONS_PARAM: &str = "connections";
 
 /// Figures of `extra`: the port the server listens on, connections it has open, and the mean time it
 /// took to start a connection's task or thread; the controller adds the load generator's
