@@ -8,16 +8,23 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::catalog;
 use crate::cli::Format;
 use crate::collect::Incoming;
 use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
+use crate::figure::Csv;
 use crate::model::headline;
 use crate::model::saturation::saturation;
 use crate::model::{Figures, Model};
 use crate::protocol::Side;
 
-pub const CSV_HEADER: &str = "t_s,side,workload,units,os_threads,rss_bytes,virtual_bytes,cpu_percent,ctx_voluntary,ctx_involuntary,ctx_switches_per_sec,ops_per_sec,lateness_p50_us,lateness_p99_us,lateness_max_us";
+/// The CSV header: time, side and workload, then the catalog's CSV columns (`catalog::csv_columns`).
+pub fn csv_header() -> String {
+    let mut cols = vec!["t_s", "side", "workload"];
+    cols.extend(catalog::csv_columns().map(|f| f.key));
+    cols.join(",")
+}
 
 pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
     let duration = cfg.duration.unwrap_or(Duration::from_secs(10));
@@ -27,7 +34,7 @@ pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
     let mut session = Session::start_with(cfg, tx, recorder);
     let mut out = std::io::stdout().lock();
     if format == Format::Csv {
-        writeln!(out, "{CSV_HEADER}")?;
+        writeln!(out, "{}", csv_header())?;
     }
     let deadline = Instant::now() + duration;
     // Time left on stderr, when it is a terminal and the wait is long enough to wonder.
@@ -157,7 +164,7 @@ pub fn final_headline(model: &Model, steady: [Option<&Figures>; 2]) -> Option<se
         .next()
         .map(|h| {
             json!({
-                "figure": h.figure.name,
+                "figure": h.figure.name(),
                 "async": h.values[0],
                 "threads": h.values[1],
                 "ratio": h.ratio(),
@@ -167,23 +174,16 @@ pub fn final_headline(model: &Model, steady: [Option<&Figures>; 2]) -> Option<se
         })
 }
 
+/// One CSV row of a side's figures, in the columns of `csv_header`; a figure not measured is empty.
 pub fn csv_row(t_s: f64, f: &Figures) -> String {
-    let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
-    format!(
-        "{t_s:.3},{},{},{},{},{},{},{:.1},{},{},{:.1},{:.1},{},{},{}",
-        f.side.name(),
-        f.workload,
-        f.units,
-        f.os_threads,
-        f.rss_bytes,
-        f.virtual_bytes,
-        f.cpu_percent,
-        f.ctx_voluntary,
-        f.ctx_involuntary,
-        f.ctx_switches_per_sec,
-        f.ops_per_sec,
-        opt(f.lateness_p50_us),
-        opt(f.lateness_p99_us),
-        opt(f.lateness_max_us),
-    )
+    let mut row = format!("{t_s:.3},{},{}", f.side.name(), f.workload);
+    for col in catalog::csv_columns() {
+        row.push(',');
+        match (col.csv, f.value(col)) {
+            (Some(Csv::Int), Some(v)) => row.push_str(&(v as u64).to_string()),
+            (Some(Csv::Tenths), Some(v)) => row.push_str(&format!("{v:.1}")),
+            _ => {}
+        }
+    }
+    row
 }

@@ -2,10 +2,12 @@
 //! Data flows one way: workers -> collect -> model -> ui. The binary in main.rs picks a mode.
 
 pub mod action;
+pub mod catalog;
 pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod controller;
+pub mod figure;
 pub mod headless;
 pub mod limits;
 pub mod loadgen;

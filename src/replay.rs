@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::cli::{Format, ReplayArgs};
 use crate::collect::replay::{self, Recording};
 use crate::config::RunConfig;
-use crate::headless::{CSV_HEADER, csv_row, report};
+use crate::headless::{csv_header, csv_row, report};
 use crate::model::{Input, Model, Status};
 use crate::record::{Line, Note};
 use crate::ui::{self, ViewState, replay_bar::ReplayView};
@@ -52,7 +52,7 @@ fn headless(rec: Recording, cfg: &RunConfig, format: Format) -> anyhow::Result<E
     let mut model = Model::new(cfg.run_info(), cfg.window.as_secs_f64());
     let mut out = std::io::stdout().lock();
     if format == Format::Csv {
-        writeln!(out, "{CSV_HEADER}")?;
+        writeln!(out, "{}", csv_header())?;
     }
     for (t_us, line) in rec.lines {
         let Line::Model(input) = line else { continue };

@@ -49,7 +49,7 @@ impl Session {
         if !self.is_echo() {
             return;
         }
-        let connections = self.cfg.params.int("connections");
+        let connections = self.cfg.params.int(echo::CONNECTIONS_PARAM);
         if connections > 0 {
             // With one side at a time, the stopped side stays at 0.
             let one_side = self.cfg.one_side;
@@ -194,27 +194,27 @@ fn merge(s: &mut SideSample, target_units: u64, load: Option<&LoadSideSample>) {
     // NaN stands for "not measured" and prints as null.
     let figures = [
         (
-            "rss_per_connection_bytes",
+            echo::RSS_PER_CONNECTION,
             rss_per_connection.unwrap_or(f64::NAN),
         ),
         (
-            "client_connections",
+            echo::CLIENT_CONNECTIONS,
             load.map_or(f64::NAN, |l| l.connections as f64),
         ),
         (
-            "requests_per_sec",
+            echo::REQUESTS_PER_SEC,
             load.map_or(f64::NAN, |l| l.requests_per_sec),
         ),
-        ("request_p50_us", pct(|p| p.p50_us)),
-        ("request_p99_us", pct(|p| p.p99_us)),
-        ("request_max_us", pct(|p| p.max_us)),
+        (echo::REQUEST_P50, pct(|p| p.p50_us)),
+        (echo::REQUEST_P99, pct(|p| p.p99_us)),
+        (echo::REQUEST_MAX, pct(|p| p.max_us)),
         (
-            "request_errors",
+            echo::REQUEST_ERRORS,
             load.map_or(f64::NAN, |l| l.errors_total as f64),
         ),
     ];
-    for (key, value) in figures {
-        w.extra.insert(key.into(), value);
+    for (figure, value) in figures {
+        w.extra.insert(figure.key.into(), value);
     }
     // The one unit the spawner started is the server; what a connection costs to start is the kind's.
     w.spawn_ns_per_unit = w.extra.get(SPAWN_NS_KEY).copied();
@@ -276,13 +276,15 @@ mod tests {
         merge(&mut s, 300, Some(&load));
         let w = &s.worker;
         assert_eq!((w.units, w.target_units), (200, 300));
-        assert_eq!(w.extra["rss_per_connection_bytes"], 10_000.0);
+        assert_eq!(w.extra[echo::RSS_PER_CONNECTION.key], 10_000.0);
         assert_eq!(
-            w.extra["requests_per_sec"], 190.0,
+            w.extra[echo::REQUESTS_PER_SEC.key],
+            190.0,
             "the rate over the last second"
         );
         assert_eq!(
-            w.extra["request_p99_us"], 250.0,
+            w.extra[echo::REQUEST_P99.key],
+            250.0,
             "the latency of the last interval"
         );
         assert_eq!(w.lateness_steady, Some(steady));
@@ -301,9 +303,9 @@ mod tests {
         let w = &s.worker;
         assert_eq!((w.units, w.target_units), (0, 0));
         for key in [
-            "rss_per_connection_bytes",
-            "requests_per_sec",
-            "request_p50_us",
+            echo::RSS_PER_CONNECTION.key,
+            echo::REQUESTS_PER_SEC.key,
+            echo::REQUEST_P50.key,
         ] {
             assert!(w.extra[key].is_nan(), "{key}");
         }

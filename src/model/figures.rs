@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use crate::collect::threads::ThreadCensus;
+use crate::figure::{self, Field, Figure, Runtime, Source};
 use crate::protocol::{Percentiles, RuntimeCounters, Side, WorkerSample};
 
 /// What the controller reads from /proc/<pid>/statm and /proc/<pid>/status of a worker.
@@ -141,14 +142,14 @@ impl Figures {
         let stacks_bytes = to
             .os
             .os_threads
-            .saturating_sub(b.extra_u64(BASELINE_THREADS_KEY))
-            .saturating_mul(b.extra_u64(THREAD_STACK_KEY));
+            .saturating_sub(b.extra_u64(figure::OS_THREADS_BASELINE.key))
+            .saturating_mul(b.extra_u64(figure::THREAD_STACK.key));
         Figures {
             side,
             workload: workload.to_string(),
             units: b.units,
             os_threads: to.os.os_threads,
-            os_threads_baseline: b.extra_u64(BASELINE_THREADS_KEY),
+            os_threads_baseline: b.extra_u64(figure::OS_THREADS_BASELINE.key),
             rss_bytes: to.os.rss_bytes,
             rss_baseline_bytes: b.baseline_rss_bytes,
             rss_per_unit_bytes: per_unit(to.os.rss_bytes, b.baseline_rss_bytes),
@@ -190,7 +191,7 @@ impl Figures {
             extra: b
                 .extra
                 .iter()
-                .filter(|(k, _)| !WORKER_KEYS.contains(&k.as_str()))
+                .filter(|(k, _)| !figure::WORKER.iter().any(|w| w.key == k.as_str()))
                 .map(|(k, v)| (k.clone(), json_number(*v)))
                 .collect(),
         }
@@ -269,7 +270,7 @@ impl Figures {
 impl WorkerSample {
     /// Virtual size before the first unit, sent by the worker in `extra` as it has no field of its own.
     pub fn baseline_virtual_bytes(&self) -> u64 {
-        self.extra_u64(BASELINE_VIRTUAL_KEY)
+        self.extra_u64(figure::VIRTUAL_BASELINE.key)
     }
 
     fn extra_u64(&self, key: &str) -> u64 {
@@ -277,14 +278,53 @@ impl WorkerSample {
     }
 }
 
-/// Key in `WorkerSample::extra` under which a worker reports its virtual size before any unit.
-pub const BASELINE_VIRTUAL_KEY: &str = "virtual_baseline_bytes";
-/// ... its OS threads before any unit.
-pub const BASELINE_THREADS_KEY: &str = "os_threads_baseline";
-/// ... the virtual size one more thread reserves for its stack.
-pub const THREAD_STACK_KEY: &str = "thread_stack_bytes";
-/// Keys the worker sends in `extra` that are fields of `Figures`, not workload figures.
-const WORKER_KEYS: [&str; 3] = [BASELINE_VIRTUAL_KEY, BASELINE_THREADS_KEY, THREAD_STACK_KEY];
+impl Figures {
+    /// The value of catalog figure `fig` on this side; None when absent or null (not measured yet).
+    pub fn value(&self, fig: &Figure) -> Option<f64> {
+        match fig.source {
+            Source::Extra => self.extra.get(fig.key).and_then(serde_json::Value::as_f64),
+            Source::Runtime(r) => {
+                let rt = self.runtime.as_ref()?;
+                match r {
+                    Runtime::TasksAlive => Some(rt.tasks_alive as f64),
+                    Runtime::GlobalQueueDepth => Some(rt.global_queue_depth as f64),
+                    Runtime::BusiestWorkerPercent => rt.busiest_percent(),
+                    Runtime::ParksPerSec => rt.parks_per_sec,
+                }
+            }
+            Source::Field(field) => {
+                let int = |v: u64| Some(v as f64);
+                let opt = |v: Option<u64>| v.map(|v| v as f64);
+                match field {
+                    Field::Units => int(self.units),
+                    Field::OsThreads => int(self.os_threads),
+                    Field::RssBytes => int(self.rss_bytes),
+                    Field::RssPerUnit => self.rss_per_unit_bytes,
+                    Field::VirtualBytes => int(self.virtual_bytes),
+                    Field::VirtualPerUnit => self.virtual_per_unit_bytes,
+                    Field::CpuPercent => Some(self.cpu_percent),
+                    Field::CoresUsed => Some(self.cores_used),
+                    Field::CtxVoluntary => int(self.ctx_voluntary),
+                    Field::CtxInvoluntary => int(self.ctx_involuntary),
+                    Field::CtxSwitchesPerSec => Some(self.ctx_switches_per_sec),
+                    Field::OpsPerSec => Some(self.ops_per_sec),
+                    Field::LatenessP50 => opt(self.lateness_p50_us),
+                    Field::LatenessP99 => opt(self.lateness_p99_us),
+                    Field::LatenessMax => opt(self.lateness_max_us),
+                }
+            }
+        }
+    }
+
+    /// Whether this side reports `fig` at all (null counts: the figure exists, it is just not in yet).
+    pub fn reports(&self, fig: &Figure) -> bool {
+        match fig.source {
+            Source::Extra => self.extra.contains_key(fig.key),
+            Source::Runtime(_) => self.runtime.is_some(),
+            Source::Field(_) => true,
+        }
+    }
+}
 
 /// NaN and infinities are not JSON; they become null.
 pub(crate) fn json_number(v: f64) -> serde_json::Value {

@@ -2,6 +2,7 @@
 //! sides next to each other, smoothed over the steady window and shown only while the two sides can be
 //! compared; otherwise the reason why not. Plain data derived from the samples; the UI only renders it.
 
+use crate::figure::Figure;
 use crate::model::{Figures, Ring, RunInfo, SideModel, Status};
 use crate::protocol::Side;
 
@@ -18,181 +19,23 @@ const STEADY_MIN_US: u64 = 1_000_000;
 /// Closer than this to 1× the sides are "about even".
 pub const EVEN_FACTOR: f64 = 1.1;
 
-/// How a figure's value reads; the UI picks the words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    Bytes,
-    Nanos,
-    Micros,
-    Cores,
-    Count,
-    PerSec,
-    Ratio,
-}
-
-/// One figure a headline can be about: a row of `FIGURES`.
-pub struct FigureDef {
-    /// Name in presets (`headline = ["rss_per_unit"]`) and in the headless JSON.
-    pub name: &'static str,
-    /// Words a speaker reads out before the values: "per unit".
-    pub words: &'static str,
-    pub unit: Unit,
-    /// A total of the side (grows with the unit count): compared only at equal unit counts.
-    pub total: bool,
-    pub get: fn(&Figures) -> Option<f64>,
-}
-
-impl std::fmt::Debug for FigureDef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name)
-    }
-}
-
-impl PartialEq for FigureDef {
-    fn eq(&self, other: &Self) -> bool {
-        // Rows of one table: the name is unique.
-        self.name == other.name
-    }
-}
-
-fn extra(f: &Figures, key: &str) -> Option<f64> {
-    f.extra.get(key).and_then(serde_json::Value::as_f64)
-}
-
-/// Every figure a scenario may name as its headline. Sources: `Figures` (figures.rs) and the
-/// workload's own keys in `Figures.extra`.
-pub const FIGURES: &[FigureDef] = &[
-    FigureDef {
-        name: "rss_per_unit",
-        words: "per unit",
-        unit: Unit::Bytes,
-        total: false,
-        get: |f| f.rss_per_unit_bytes,
-    },
-    FigureDef {
-        name: "virtual_per_unit",
-        words: "virtual per unit",
-        unit: Unit::Bytes,
-        total: false,
-        get: |f| f.virtual_per_unit_bytes,
-    },
-    FigureDef {
-        name: "spawn_ns",
-        words: "per spawn",
-        unit: Unit::Nanos,
-        total: false,
-        get: |f| extra(f, "spawn_ns"),
-    },
-    FigureDef {
-        name: "switch_ns",
-        words: "per switch",
-        unit: Unit::Nanos,
-        total: false,
-        get: |f| extra(f, "switch_ns"),
-    },
-    FigureDef {
-        name: "os_switches_per_round_trip",
-        words: "OS switches/round trip",
-        unit: Unit::Ratio,
-        total: false,
-        get: |f| extra(f, "os_switches_per_round_trip"),
-    },
-    FigureDef {
-        name: "cores_used",
-        words: "cores used",
-        unit: Unit::Cores,
-        total: true,
-        get: |f| Some(f.cores_used),
-    },
-    FigureDef {
-        name: "ops_per_sec",
-        words: "ops/s",
-        unit: Unit::PerSec,
-        total: true,
-        get: |f| Some(f.ops_per_sec),
-    },
-    FigureDef {
-        name: "lateness_p99",
-        words: "lateness p99",
-        unit: Unit::Micros,
-        total: false,
-        get: |f| f.lateness_p99_us.map(|v| v as f64),
-    },
-    FigureDef {
-        name: "acquisitions_per_sec",
-        words: "lock acquisitions/s",
-        unit: Unit::PerSec,
-        total: true,
-        get: |f| extra(f, "acquisitions_per_sec"),
-    },
-    FigureDef {
-        name: "os_switches_per_acquisition",
-        words: "OS switches/acquisition",
-        unit: Unit::Ratio,
-        total: false,
-        get: |f| extra(f, "os_switches_per_acquisition"),
-    },
-    FigureDef {
-        name: "units_reached",
-        words: "units reached",
-        unit: Unit::Count,
-        total: false,
-        get: |f| Some(f.units as f64),
-    },
-    FigureDef {
-        name: "deadlocked_units",
-        words: "units deadlocked",
-        unit: Unit::Count,
-        total: true,
-        get: |f| extra(f, "deadlocked_units"),
-    },
-    FigureDef {
-        name: "rss_per_connection",
-        words: "per connection",
-        unit: Unit::Bytes,
-        total: false,
-        get: |f| extra(f, "rss_per_connection_bytes"),
-    },
-    FigureDef {
-        name: "requests_per_sec",
-        words: "requests/s",
-        unit: Unit::PerSec,
-        total: true,
-        get: |f| extra(f, "requests_per_sec"),
-    },
-    FigureDef {
-        name: "request_p99",
-        words: "request p99",
-        unit: Unit::Micros,
-        total: false,
-        get: |f| extra(f, "request_p99_us"),
-    },
-];
-
-pub fn find(name: &str) -> Option<&'static FigureDef> {
-    FIGURES.iter().find(|d| d.name == name)
+/// The headline figure named `name` (`catalog::headline`).
+pub fn find(name: &str) -> Option<&'static Figure> {
+    crate::catalog::headline(name)
 }
 
 /// "rss_per_unit, spawn_ns, ..." for messages.
 pub fn names() -> String {
-    FIGURES
-        .iter()
-        .map(|d| d.name)
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::catalog::headline_names()
 }
 
-/// The headline figures of a workload run without a scenario (`workload::HEADLINES`).
-pub fn default_for(workload: &str) -> Vec<&'static FigureDef> {
-    crate::workload::HEADLINES
-        .iter()
-        .find(|(w, _)| *w == workload)
-        .map(|(_, names)| names.iter().filter_map(|n| find(n)).collect())
-        .unwrap_or_default()
+/// The headline figures of a workload run without a scenario (`workload::Kind::headline`).
+pub fn default_for(workload: &str) -> Vec<&'static Figure> {
+    crate::workload::find(workload).map_or_else(Vec::new, |k| k.headline.to_vec())
 }
 
 /// The run's figures, its own or its workload's.
-pub fn figures_of(run: &RunInfo) -> Vec<&'static FigureDef> {
+pub fn figures_of(run: &RunInfo) -> Vec<&'static Figure> {
     if run.headline.is_empty() {
         default_for(&run.workload)
     } else {
@@ -203,7 +46,7 @@ pub fn figures_of(run: &RunInfo) -> Vec<&'static FigureDef> {
 /// One figure of both sides, as shown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Headline {
-    pub figure: &'static FigureDef,
+    pub figure: &'static Figure,
     /// Indexed by `Side::index`.
     pub values: [Option<f64>; 2],
     /// Both sides run, are steady and measure the same thing: the ratio may be said.
@@ -276,7 +119,7 @@ pub fn steady(m: &SideModel) -> bool {
 
 /// The headline of one figure from the values of both sides, once the gate has been passed (or not).
 fn judge(
-    figure: &'static FigureDef,
+    figure: &'static Figure,
     gate: &Result<(), String>,
     turns: bool,
     values: [Option<f64>; 2],
@@ -290,7 +133,7 @@ fn judge(
             side.name()
         )),
         (Ok(()), Some(_)) => Some("settling…".into()),
-        (Ok(()), None) if figure.total && units[0] != units[1] => Some(format!(
+        (Ok(()), None) if figure.total_of_side() && units[0] != units[1] => Some(format!(
             "a total, and the sides run {} vs {} units",
             units[0], units[1]
         )),
@@ -320,7 +163,7 @@ pub fn final_line(
     figures_of(run)
         .into_iter()
         .map(|def| {
-            let values = figures.map(|f| f.and_then(def.get));
+            let values = figures.map(|f| f.and_then(|f| f.value(def)));
             judge(def, &gate, run.turns, values, units)
         })
         .collect()
@@ -330,7 +173,7 @@ pub fn final_line(
 /// headline line shows. Lives in the model; fed by `Model::apply` and `Model::tick`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tracker {
-    figures: Vec<&'static FigureDef>,
+    figures: Vec<&'static Figure>,
     /// Per figure, per side: (seconds, value) of each steady sample.
     series: Vec<[Ring<(f64, f64)>; 2]>,
     /// The steady start (worker clock) the series of each side belong to.
@@ -384,7 +227,7 @@ impl Tracker {
         };
         self.series_units[i] = f.units;
         for (def, s) in self.figures.iter().zip(&mut self.series) {
-            if let Some(v) = (def.get)(f).filter(|v| v.is_finite()) {
+            if let Some(v) = f.value(def).filter(|v| v.is_finite()) {
                 s[i].push((t_s, v));
             }
         }

@@ -71,15 +71,14 @@ impl Model {
 pub mod figure_names {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    use crate::model::headline::{self, FigureDef};
+    use crate::figure::Figure;
+    use crate::model::headline;
 
-    pub fn serialize<S: Serializer>(defs: &[&'static FigureDef], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(defs.iter().map(|d| d.name))
+    pub fn serialize<S: Serializer>(defs: &[&'static Figure], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(defs.iter().map(|d| d.name()))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Vec<&'static FigureDef>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static Figure>, D::Error> {
         let names = Vec::<String>::deserialize(d)?;
         names
             .iter()

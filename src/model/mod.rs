@@ -169,7 +169,7 @@ impl SideModel {
     fn apply_sample(
         &mut self,
         workload: &str,
-        headline: &[&'static headline::FigureDef],
+        headline: &[&'static crate::figure::Figure],
         s: SideSample,
         now_s: f64,
     ) {
@@ -231,7 +231,7 @@ impl SideModel {
                 headline: [0, 1].map(|i| {
                     headline
                         .get(i)
-                        .and_then(|def| (def.get)(&f))
+                        .and_then(|def| f.value(def))
                         .unwrap_or(f64::NAN)
                 }),
             });
@@ -258,7 +258,7 @@ pub struct RunInfo {
     pub mode: String,
     /// The figures the scenario is about, its headline first; empty: the workload's (`headline`).
     #[serde(with = "input::figure_names")]
-    pub headline: Vec<&'static headline::FigureDef>,
+    pub headline: Vec<&'static crate::figure::Figure>,
     /// One side at a time: the side that runs.
     pub one_side: Option<Side>,
     /// The sides take turns: each is measured alone and the headline compares the turns.
@@ -462,6 +462,7 @@ pub(crate) mod tests {
 
     #[test]
     fn workload_figures_in_the_final_report_cover_the_steady_state() {
+        use crate::workload::switch::SWITCH_NS;
         let mut m = Model::new(run(), 10.0);
         let mut with = |t_ms: u64, units: u64, switch_ns: f64| {
             let mut s = SideSample {
@@ -474,7 +475,7 @@ pub(crate) mod tests {
                 os: OsStat::default(),
                 threads: None,
             };
-            s.worker.extra.insert("switch_ns".into(), switch_ns);
+            s.worker.extra.insert(SWITCH_NS.key.into(), switch_ns);
             m.apply(
                 Side::Async,
                 SideEvent::Sample(Box::new(s)),
@@ -493,7 +494,7 @@ pub(crate) mod tests {
             .side(Side::Async)
             .final_figures("switch")
             .expect("figures");
-        let ns = f.extra["switch_ns"].as_f64().expect("number");
+        let ns = f.extra[SWITCH_NS.key].as_f64().expect("number");
         assert!((ns - 300.0).abs() < 1e-9, "{ns}");
     }
 

@@ -2,50 +2,10 @@
 //! backlog, not the cost of a unit, and says so. Judged on steady figures only.
 
 use super::{Figures, RunInfo};
+use crate::workload::{self, Pace};
 
 /// Below this share of the asked rate a side is saturated.
 pub const KEEP_UP_SHARE: f64 = 0.8;
-
-/// How a workload's units ask for work: the parameter that sets the pace, and which figure counts
-/// what was done.
-struct Ask {
-    workload: &'static str,
-    param: &'static str,
-    pace: Pace,
-}
-
-enum Pace {
-    /// Each unit wakes once every `param` ms; `ops_per_sec` counts wake-ups (when `counted`).
-    PeriodMs { counted: bool },
-    /// Each unit (connection) asks `param` requests a second, counted in `requests_per_sec`; 0 is
-    /// "as fast as possible", which asks nothing in particular.
-    PerSec,
-}
-
-const ASKS: &[Ask] = &[
-    Ask {
-        workload: "sleep",
-        param: "sleep_ms",
-        pace: Pace::PeriodMs { counted: true },
-    },
-    // Some blocking units never wake on the timer: only the lateness says whether it keeps up.
-    Ask {
-        workload: "blocking",
-        param: "tick_ms",
-        pace: Pace::PeriodMs { counted: false },
-    },
-    // The spinners never wake on the timer either; the timer units keep `tick_ms`.
-    Ask {
-        workload: "yield",
-        param: "tick_ms",
-        pace: Pace::PeriodMs { counted: false },
-    },
-    Ask {
-        workload: "echo",
-        param: "rate",
-        pace: Pace::PerSec,
-    },
-];
 
 fn param(run: &RunInfo, name: &str) -> Option<f64> {
     run.params
@@ -57,13 +17,15 @@ fn param(run: &RunInfo, name: &str) -> Option<f64> {
 /// Why the side of `f` is saturated, None when it keeps up (or its workload asks no pace). Pass
 /// figures of a steady state only: during a ramp the rates lag the unit count.
 pub fn saturation(run: &RunInfo, f: &Figures) -> Option<String> {
-    let ask = ASKS.iter().find(|a| a.workload == run.workload)?;
-    let pace = param(run, ask.param)?;
+    // How the workload's units ask for work, declared with the kind (`workload::Kind::pace`).
+    let ask = workload::find(&run.workload)?.pace?;
+    let (Pace::PeriodMs { param: name, .. } | Pace::PerSec { param: name, .. }) = ask;
+    let pace = param(run, name)?;
     if f.units == 0 || pace <= 0.0 {
         return None;
     }
-    match ask.pace {
-        Pace::PeriodMs { counted } => {
+    match ask {
+        Pace::PeriodMs { counted, .. } => {
             let period_us = pace * 1e3;
             if let Some(p50) = f.lateness_p50_us.filter(|&p| p as f64 > period_us) {
                 return Some(format!(
@@ -81,8 +43,8 @@ pub fn saturation(run: &RunInfo, f: &Figures) -> Option<String> {
                 )
             })
         }
-        Pace::PerSec => {
-            let done = f.extra.get("requests_per_sec")?.as_f64()?;
+        Pace::PerSec { done, .. } => {
+            let done = f.value(done)?;
             let asked = f.units as f64 * pace;
             (done < KEEP_UP_SHARE * asked)
                 .then(|| format!("saturated: {} of {} asked", per_sec(done), per_sec(asked)))

@@ -156,12 +156,12 @@ fn read_table(
     Ok(s)
 }
 
-/// `headline = ["switch_ns", "os_switches_per_round_trip"]` (or one name): the figures that prove
-/// the scenario's claim, its headline first, each a name of `model::headline::FIGURES`.
+/// `headline = ["rss_per_unit", "lateness_p99"]` (or one name): the figures that prove
+/// the scenario's claim, its headline first, each the headline name of a catalog figure.
 fn headline(
     src: Source<'_>,
     value: &Spanned<Node>,
-) -> Result<Vec<&'static crate::model::headline::FigureDef>, String> {
+) -> Result<Vec<&'static crate::figure::Figure>, String> {
     use crate::model::headline;
     let one = |name: &str| {
         headline::find(name).ok_or_else(|| {

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 pub use file::ConfigFile;
 pub use settings::{Given, Settings};
 
-use crate::model::headline::{self, FigureDef};
+use crate::figure::Figure;
+use crate::model::headline;
 use crate::protocol::ParamValue;
 use crate::workload::{self, Kind};
 use node::{Node, Source};
@@ -76,7 +77,7 @@ pub struct Scenario {
     /// Where it was defined: a preset path or the config file.
     pub origin: String,
     /// The figures that prove its claim, the headline first (`headline = [...]` in the preset).
-    pub headline: Vec<&'static FigureDef>,
+    pub headline: Vec<&'static Figure>,
 }
 
 impl PartialEq for Scenario {

@@ -44,7 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     ])
     .areas(inner);
     frame.render_widget(
-        Paragraph::new(Line::styled(head.figure.words, theme::value())).centered(),
+        Paragraph::new(Line::styled(head.figure.words(), theme::value())).centered(),
         words,
     );
     let columns: [Rect; 2] = Layout::horizontal([Constraint::Fill(1); 2]).areas(values);
@@ -52,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         // A value is shown only where the model says it is steady; a settling side shows a dash.
         let value = head.values[side.index()]
             .filter(|_| head.comparable || steady(model.side(side)))
-            .map(|v| show(head.figure.unit, v));
+            .map(|v| show(head.figure.format, v));
         render_value(frame, column, side, value.as_deref());
     }
     render_verdict(frame, verdict, head);

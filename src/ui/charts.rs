@@ -8,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType};
 
 use super::{format, ratios, theme};
-use crate::model::headline::{self, Unit};
+use crate::figure::{self, Figure, Format};
+use crate::model::headline;
 use crate::model::{Model, Point, SideModel};
 
 /// A chart below this many rows (title + three braille rows = twelve dots high) is not worth drawing.
@@ -26,25 +27,26 @@ pub enum Metric {
     Headline(usize),
 }
 
-/// Generic charts that plot the same as a headline figure, left out when that figure leads.
-const SAME_AS: &[(&str, Metric)] = &[
-    ("lateness_p99", Metric::LatenessP99),
-    ("ops_per_sec", Metric::OpsPerSec),
-];
-
 impl Metric {
+    /// The catalog figure a generic chart plots (its title is the figure's `chart`); None for a
+    /// headline chart.
+    fn figure(self) -> Option<&'static Figure> {
+        Some(match self {
+            Metric::Rss => &figure::RSS,
+            Metric::OsThreads => &figure::OS_THREADS,
+            Metric::CtxPerSec => &figure::CTX_SWITCHES_PER_SEC,
+            Metric::LatenessP99 => &figure::LATENESS_P99,
+            Metric::OpsPerSec => &figure::OPS_PER_SEC,
+            Metric::Headline(_) => return None,
+        })
+    }
+
     pub fn title(self, model: &Model) -> String {
         let title = match self {
-            Metric::Headline(i) => {
-                return headline::figures_of(&model.run)
-                    .get(i)
-                    .map_or(String::new(), |d| d.words.to_string());
-            }
-            Metric::Rss => "RSS",
-            Metric::OsThreads => "OS threads",
-            Metric::CtxPerSec => "context switches/s",
-            Metric::LatenessP99 => "wake-up lateness p99",
-            Metric::OpsPerSec => "throughput ops/s",
+            Metric::Headline(i) => headline::figures_of(&model.run)
+                .get(i)
+                .map_or("", |d| d.words()),
+            _ => self.figure().and_then(|f| f.chart).unwrap_or(""),
         };
         title.to_string()
     }
@@ -60,9 +62,9 @@ impl Metric {
         }
     }
 
-    fn unit(self, model: &Model) -> Option<Unit> {
+    fn unit(self, model: &Model) -> Option<Format> {
         match self {
-            Metric::Headline(i) => headline::figures_of(&model.run).get(i).map(|d| d.unit),
+            Metric::Headline(i) => headline::figures_of(&model.run).get(i).map(|d| d.format),
             _ => None,
         }
     }
@@ -82,7 +84,7 @@ impl Metric {
 
     /// A round top for the y axis: bytes round in their binary unit, the rest in decimal.
     fn ceiling(self, model: &Model, max: f64) -> f64 {
-        let bytes = self == Metric::Rss || self.unit(model) == Some(Unit::Bytes);
+        let bytes = self == Metric::Rss || self.unit(model) == Some(Format::Bytes);
         if bytes && max >= 1024.0 {
             let unit = 1024f64.powi((max.log2() / 10.0).floor() as i32);
             nice_ceil(max / unit) * unit
@@ -99,10 +101,8 @@ pub fn metrics(model: &Model) -> Vec<Metric> {
     let figures = headline::figures_of(&model.run);
     let mut out: Vec<Metric> = (0..figures.len().min(2)).map(Metric::Headline).collect();
     for m in generic(model) {
-        let same = figures
-            .iter()
-            .take(2)
-            .any(|d| SAME_AS.contains(&(d.name, m)));
+        // A generic chart that plots the same figure as a leading headline is left out.
+        let same = figures.iter().take(2).any(|d| m.figure() == Some(*d));
         if !same && out.len() < 4 {
             out.push(m);
         }

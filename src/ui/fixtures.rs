@@ -3,9 +3,10 @@
 //! built-in scenario on a 2-core machine (its units, runtime, one side at a time, its own figures);
 //! the figures are shaped after real runs, nothing here is measured.
 
-use crate::model::figures::BASELINE_VIRTUAL_KEY;
+use crate::figure::Figure;
 use crate::model::{Model, OsStat, RunInfo, SideEvent, SideSample};
 use crate::protocol::{Percentiles, RuntimeFlavor, Side, WorkerSample};
+use crate::workload::{blocking, contention, deadlock, echo, spawn, switch, yielding};
 
 const MIB: u64 = 1024 * 1024;
 const INTERVAL_MS: u64 = 250;
@@ -133,8 +134,9 @@ pub fn scenario_model(name: &str) -> Model {
         if f.units == 0 {
             continue;
         }
-        for (key, values) in extras {
-            f.extra.insert((*key).into(), serde_json::json!(values[i]));
+        for (figure, values) in extras {
+            f.extra
+                .insert(figure.key.into(), serde_json::json!(values[i]));
         }
     }
     // The headline smooths what the sides report: a second of these figures for it to show.
@@ -153,47 +155,47 @@ pub fn scenario_model(name: &str) -> Model {
 
 /// The figures of its own each scenario's workload reports, [async, threads] per key, as a real
 /// run on a 2-core machine gave them.
-pub fn scenario_extras(name: &str) -> &'static [(&'static str, [f64; 2])] {
+pub fn scenario_extras(name: &str) -> &'static [(&'static Figure, [f64; 2])] {
     match name {
         "switch" => &[
-            ("switch_ns", [478.7, 4146.4]),
-            ("os_switches_per_round_trip", [0.000_094_7, 2.034]),
+            (&switch::SWITCH_NS, [478.7, 4146.4]),
+            (&switch::OS_SWITCHES_PER_ROUND_TRIP, [0.000_094_7, 2.034]),
         ],
         "spawn" => &[
-            ("spawns_per_sec", [1_204_700.0, 11_760.4]),
-            ("spawn_ns", [829.5, 84_956.8]),
+            (&spawn::SPAWNS_PER_SEC, [1_204_700.0, 11_760.4]),
+            (&spawn::SPAWN_NS, [829.5, 84_956.8]),
         ],
         "contention" => &[
-            ("lock_wait_p50_us", [0.051, 0.03]),
-            ("lock_wait_p99_us", [0.14, 25.599]),
-            ("lock_wait_max_us", [4096.0, 56_098.8]),
-            ("acquisitions_per_sec", [105_678.8, 243_054.5]),
-            ("os_switches_per_acquisition", [0.006_98, 0.0221]),
+            (&contention::LOCK_WAIT_P50, [0.051, 0.03]),
+            (&contention::LOCK_WAIT_P99, [0.14, 25.599]),
+            (&contention::LOCK_WAIT_MAX, [4096.0, 56_098.8]),
+            (&contention::ACQUISITIONS_PER_SEC, [105_678.8, 243_054.5]),
+            (&contention::OS_SWITCHES_PER_ACQUISITION, [0.006_98, 0.0221]),
         ],
         "echo" => &[
-            ("port", [41_355.0, 38_743.0]),
-            ("connections", [1000.0, 1000.0]),
-            ("client_connections", [1000.0, 1000.0]),
-            ("requests_per_sec", [894.0, 893.0]),
-            ("request_errors", [0.0, 0.0]),
-            ("request_p50_us", [2431.0, 1591.0]),
-            ("request_p99_us", [428_031.0, 419_839.0]),
-            ("request_max_us", [581_631.0, 428_031.0]),
-            ("rss_per_connection_bytes", [2023.4, 10_227.7]),
-            ("spawn_ns_per_connection", [7156.7, 144_586.9]),
+            (&echo::PORT, [41_355.0, 38_743.0]),
+            (&echo::CONNECTIONS, [1000.0, 1000.0]),
+            (&echo::CLIENT_CONNECTIONS, [1000.0, 1000.0]),
+            (&echo::REQUESTS_PER_SEC, [894.0, 893.0]),
+            (&echo::REQUEST_ERRORS, [0.0, 0.0]),
+            (&echo::REQUEST_P50, [2431.0, 1591.0]),
+            (&echo::REQUEST_P99, [428_031.0, 419_839.0]),
+            (&echo::REQUEST_MAX, [581_631.0, 428_031.0]),
+            (&echo::RSS_PER_CONNECTION, [2023.4, 10_227.7]),
+            (&echo::SPAWN_NS_PER_CONNECTION, [7156.7, 144_586.9]),
         ],
         "blocking" => &[
-            ("blocking_calls_per_sec", [33.6, 32.0]),
-            ("spawn_blocking", [0.0, 0.0]),
+            (&blocking::BLOCKING_CALLS_PER_SEC, [33.6, 32.0]),
+            (&blocking::SPAWN_BLOCKING, [0.0, 0.0]),
         ],
         "yield" => &[
-            ("yields_per_sec", [0.0, 0.0]),
-            ("yield_every_us", [0.0, 0.0]),
+            (&yielding::YIELDS_PER_SEC, [0.0, 0.0]),
+            (&yielding::YIELD_EVERY_US, [0.0, 0.0]),
         ],
         "deadlock" => &[
-            ("deadlocked_units", [10.0, 10.0]),
-            ("deadlock_cycles", [5.0, 5.0]),
-            ("rounds_per_sec", [0.0, 0.0]),
+            (&deadlock::DEADLOCKED_UNITS, [10.0, 10.0]),
+            (&deadlock::DEADLOCK_CYCLES, [5.0, 5.0]),
+            (&deadlock::ROUNDS_PER_SEC, [0.0, 0.0]),
         ],
         _ => &[],
     }
@@ -473,7 +475,11 @@ fn sample(shape: &SideShape, i: u64) -> SideSample {
             lateness_steady: lateness,
             spawn_ns_per_unit: (units > 0).then_some(c.spawn_ns),
             baseline_rss_bytes: BASELINE_RSS,
-            extra: [(BASELINE_VIRTUAL_KEY.to_string(), BASELINE_VIRTUAL as f64)].into(),
+            extra: [(
+                crate::figure::VIRTUAL_BASELINE.key.to_string(),
+                BASELINE_VIRTUAL as f64,
+            )]
+            .into(),
             ..WorkerSample::default()
         },
         os: OsStat {

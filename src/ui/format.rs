@@ -2,6 +2,8 @@
 
 use ratatui::text::Span;
 
+use crate::figure::Format;
+
 /// Shown wherever a figure is not known (yet).
 pub const MISSING: &str = "—";
 
@@ -73,6 +75,23 @@ pub fn compact(x: f64) -> String {
 /// Per-second rate: "1.2k/s".
 pub fn rate(per_s: f64) -> String {
     format!("{}/s", compact(per_s))
+}
+
+/// A catalog figure's value in its format: "466 B", "148 ns", "1.02 cores", "69k/s", "98.0%".
+pub fn figure(f: Format, v: f64) -> String {
+    if !v.is_finite() || v < 0.0 {
+        return MISSING.into();
+    }
+    match f {
+        Format::Bytes => bytes(v),
+        Format::Nanos => nanos(v),
+        Format::Micros => nanos(v * 1e3),
+        Format::Cores => format!("{v:.2} cores"),
+        Format::Count => count(v.round() as u64),
+        Format::PerSec => rate(v),
+        Format::Ratio => fraction(v),
+        Format::Percent => percent(v),
+    }
 }
 
 /// Microseconds to the nearest readable unit: "850 µs", "12.3 ms", "1.25 s".

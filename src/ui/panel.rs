@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, BorderType, Padding, Paragraph};
 use super::extras::{self, ExtraRow};
 use super::format::{self, MISSING};
 use super::{charts, theme};
+pub use crate::figure::Generic;
 use crate::model::{Model, SideModel, Status, headline, saturation};
 use crate::protocol::Side;
 
@@ -132,53 +133,6 @@ pub fn problems(model: &Model, m: &SideModel, width: u16) -> Vec<Line<'static>> 
         push(format!("error: {error}"), theme::warn());
     }
     lines
-}
-
-/// A figure every workload has, one row of the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Generic {
-    Units,
-    OsThreads,
-    Rss,
-    Virtual,
-    CtxSwitch,
-    Cpu,
-    Throughput,
-    Lateness,
-    /// Scheduling delay past the timer's firing, and the timer's tick; only for sides that sleep on a timer.
-    SchedDelay,
-    Spawn,
-}
-
-impl Generic {
-    /// In the order they are drawn.
-    const ALL: [Generic; 10] = [
-        Generic::Units,
-        Generic::OsThreads,
-        Generic::Rss,
-        Generic::Virtual,
-        Generic::CtxSwitch,
-        Generic::Cpu,
-        Generic::Throughput,
-        Generic::Lateness,
-        Generic::SchedDelay,
-        Generic::Spawn,
-    ];
-
-    fn label(self) -> &'static str {
-        match self {
-            Generic::Units => "units",
-            Generic::OsThreads => "OS threads",
-            Generic::Rss => "RSS",
-            Generic::Virtual => "virtual",
-            Generic::CtxSwitch => "ctx switch",
-            Generic::Cpu => "CPU",
-            Generic::Throughput => "throughput",
-            Generic::Lateness => "lateness",
-            Generic::SchedDelay => "sched",
-            Generic::Spawn => "spawn",
-        }
-    }
 }
 
 /// Generic rows that give way, on a short terminal, so one chart still fits.

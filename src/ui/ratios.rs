@@ -7,44 +7,34 @@ use ratatui::text::{Line, Span};
 
 use super::format::{self, MISSING};
 use super::theme;
-use crate::model::headline::{EVEN_FACTOR, Headline, Unit, steady};
+use crate::figure::Format;
+use crate::model::headline::{EVEN_FACTOR, Headline, steady};
 use crate::model::{Model, RunInfo};
 use crate::protocol::Side;
 
 const SEP: &str = " │ ";
 
-/// A value in the figure's unit: "466 B", "148 ns", "1.02 cores", "69k/s".
-pub fn show(unit: Unit, v: f64) -> String {
-    if !v.is_finite() || v < 0.0 {
-        return MISSING.into();
-    }
-    match unit {
-        Unit::Bytes => format::bytes(v),
-        Unit::Nanos => format::nanos(v),
-        Unit::Micros => format::nanos(v * 1e3),
-        Unit::Cores => format!("{v:.2} cores"),
-        Unit::Count => format::count(v.round() as u64),
-        Unit::PerSec => format::rate(v),
-        Unit::Ratio => format::fraction(v),
-    }
+/// A value in the figure's unit: "466 B", "148 ns", "1.02 cores", "69k/s" (`format::figure`).
+pub fn show(unit: Format, v: f64) -> String {
+    format::figure(unit, v)
 }
 
 /// "per unit: 466 B vs 9.6 KiB — threads 21×"; values of the async side first, as the columns are.
 fn compared(h: &Headline, run: &RunInfo) -> Vec<Span<'static>> {
     let mut spans = vec![Span::styled(
-        format!("{}: ", h.figure.words),
+        format!("{}: ", h.figure.words()),
         theme::label(),
     )];
     for (i, side) in Side::BOTH.into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::raw(" vs "));
         }
-        let v = h.values[side.index()].map_or(MISSING.into(), |v| show(h.figure.unit, v));
+        let v = h.values[side.index()].map_or(MISSING.into(), |v| show(h.figure.format, v));
         spans.push(Span::styled(v, theme::value().fg(theme::side(side))));
     }
     // Against a value that prints as "0" or "<0.001" a factor says nothing a speaker can use.
     let shown_zero = h.values.iter().flatten().any(|&v| {
-        let s = show(h.figure.unit, v);
+        let s = show(h.figure.format, v);
         s == "0" || s.starts_with('<')
     });
     match h.bigger().filter(|_| !shown_zero) {
@@ -65,7 +55,7 @@ fn compared(h: &Headline, run: &RunInfo) -> Vec<Span<'static>> {
 /// why there is no comparison.
 fn withheld(h: &Headline, model: &Model) -> Vec<Span<'static>> {
     let mut spans = vec![Span::styled(
-        format!("{}: ", h.figure.words),
+        format!("{}: ", h.figure.words()),
         theme::label(),
     )];
     for side in Side::BOTH {
@@ -75,7 +65,7 @@ fn withheld(h: &Headline, model: &Model) -> Vec<Span<'static>> {
                 format!(
                     "{} {} · ",
                     model.run.side_name(side),
-                    show(h.figure.unit, v)
+                    show(h.figure.format, v)
                 ),
                 theme::value().fg(theme::side(side)),
             ));
@@ -192,12 +182,12 @@ mod tests {
 
     #[test]
     fn values_in_their_units() {
-        assert_eq!(show(Unit::Bytes, 466.0), "466 B");
-        assert_eq!(show(Unit::Nanos, 148.0), "148 ns");
-        assert_eq!(show(Unit::Micros, 47_900.0), "47.9 ms");
-        assert_eq!(show(Unit::Cores, 1.0), "1.00 cores");
-        assert_eq!(show(Unit::Count, 1_000_000.0), "1,000,000");
-        assert_eq!(show(Unit::Ratio, 2.034), "2.03");
-        assert_eq!(show(Unit::Bytes, f64::NAN), MISSING);
+        assert_eq!(show(Format::Bytes, 466.0), "466 B");
+        assert_eq!(show(Format::Nanos, 148.0), "148 ns");
+        assert_eq!(show(Format::Micros, 47_900.0), "47.9 ms");
+        assert_eq!(show(Format::Cores, 1.0), "1.00 cores");
+        assert_eq!(show(Format::Count, 1_000_000.0), "1,000,000");
+        assert_eq!(show(Format::Ratio, 2.034), "2.03");
+        assert_eq!(show(Format::Bytes, f64::NAN), MISSING);
     }
 }

@@ -11,9 +11,19 @@ use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use crate::model::figures::{BASELINE_THREADS_KEY, BASELINE_VIRTUAL_KEY};
+use crate::figure::{self, Direction, Figure, Format, Generic, Panel};
 use crate::protocol::{self, FromWorker, OsFigures, PROTOCOL_VERSION, ToWorker, WorkerSample};
 use crate::workload::echo::{CONNECTIONS_KEY, PORT_KEY};
+
+/// Figures of a program watched from outside (`--cmd`), beside those of the echo kind it shares
+/// (`port`, `connections`). A program reports no ops of its own, so its throughput row (ops/s) would
+/// be a made-up 0: the process count stands in for it, with how many threads were read this interval
+/// (fewer than the OS threads: sampled).
+pub const PROCESSES: Figure = Figure::extra("processes", Format::Count, Direction::Neutral)
+    .panel(Panel::segment("processes", "{} in the tree").replaces(Generic::Throughput));
+pub const THREADS_READ: Figure = Figure::extra("threads_read", Format::Count, Direction::Neutral)
+    .panel(Panel::segment("processes", "{} threads read"));
+pub const FIGURES: &[Figure] = &[PROCESSES, THREADS_READ];
 
 /// The placeholder in a command that versus replaces by the port it picked.
 pub const PORT_PLACEHOLDER: &str = "{port}";
@@ -171,10 +181,16 @@ impl Watch<'_> {
         let t = self.tree.sample(prog.pid)?;
         let base = *self.baseline.get_or_insert(t);
         let mut extra = std::collections::BTreeMap::new();
-        extra.insert(BASELINE_THREADS_KEY.into(), base.os_threads as f64);
-        extra.insert(BASELINE_VIRTUAL_KEY.into(), base.virtual_bytes as f64);
-        extra.insert("processes".into(), t.processes as f64);
-        extra.insert("threads_read".into(), t.threads_read as f64);
+        extra.insert(
+            figure::OS_THREADS_BASELINE.key.into(),
+            base.os_threads as f64,
+        );
+        extra.insert(
+            figure::VIRTUAL_BASELINE.key.into(),
+            base.virtual_bytes as f64,
+        );
+        extra.insert(PROCESSES.key.into(), t.processes as f64);
+        extra.insert(THREADS_READ.key.into(), t.threads_read as f64);
         let units = u64::from(!self.stopped);
         if let Some(port) = self.port.filter(|_| self.accepting) {
             extra.insert(PORT_KEY.into(), f64::from(port));

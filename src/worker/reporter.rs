@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use crate::model::figures::{BASELINE_THREADS_KEY, BASELINE_VIRTUAL_KEY, THREAD_STACK_KEY};
+use crate::figure;
 use crate::protocol::{
     FromWorker, MAX_RUNTIME_WORKERS, RuntimeCounters, Side, WorkerSample, encode,
 };
@@ -116,9 +116,9 @@ impl Reporter {
             .map_or((None, None), |(why, name)| (Some(why), name));
         let mut extra = self.workload.extra();
         let b = &self.baseline;
-        extra.insert(BASELINE_VIRTUAL_KEY.into(), b.virtual_bytes as f64);
-        extra.insert(BASELINE_THREADS_KEY.into(), b.os_threads as f64);
-        extra.insert(THREAD_STACK_KEY.into(), b.thread_stack_bytes as f64);
+        extra.insert(figure::VIRTUAL_BASELINE.key.into(), b.virtual_bytes as f64);
+        extra.insert(figure::OS_THREADS_BASELINE.key.into(), b.os_threads as f64);
+        extra.insert(figure::THREAD_STACK.key.into(), b.thread_stack_bytes as f64);
         WorkerSample {
             seq,
             t_us: self.started.elapsed().as_micros() as u64,

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::timer::{TimerStamp, WakeStamp};
-use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use super::{BuildCtx, Kind, Pace, ParamDef, UnitFuture, Workload};
+use crate::figure::{self, Direction, Figure, Format, Panel};
 use crate::protocol::ParamValue;
 use crate::workload::Unit;
 use crate::workload::unit::{Roles, TotalsWindow};
@@ -24,7 +25,23 @@ pub const KIND: Kind = Kind {
               spawn_blocking on (live): lateness falls back and the blocking pool's threads show in OS threads.",
     params: PARAMS,
     build,
+    figures: FIGURES,
+    headline: &[&figure::LATENESS_P99],
+    // Some blocking units never wake on the timer: only the lateness says whether it keeps up.
+    pace: Some(Pace::PeriodMs {
+        param: "tick_ms",
+        counted: false,
+    }),
+    source: ("blocking.rs", include_str!("blocking.rs")),
 };
+
+pub const BLOCKING_CALLS_PER_SEC: Figure =
+    Figure::extra("blocking_calls_per_sec", Format::PerSec, Direction::Neutral)
+        .panel(Panel::segment("blocking", "calls {}"));
+/// The `spawn_blocking` parameter in force (1 or 0): it changes live.
+pub const SPAWN_BLOCKING: Figure =
+    Figure::extra("spawn_blocking", Format::Count, Direction::Neutral);
+const FIGURES: &[Figure] = &[BLOCKING_CALLS_PER_SEC, SPAWN_BLOCKING];
 
 const PARAMS: &[ParamDef] = &[
     ParamDef::int(
@@ -157,10 +174,10 @@ impl Workload for Blocking {
         if let Some((secs, [calls])) = self.window.lock().advance(Instant::now(), totals)
             && secs > 0.0
         {
-            out.insert("blocking_calls_per_sec".into(), calls as f64 / secs);
+            out.insert(BLOCKING_CALLS_PER_SEC.key.into(), calls as f64 / secs);
         }
         out.insert(
-            "spawn_blocking".into(),
+            SPAWN_BLOCKING.key.into(),
             f64::from(u8::from(self.spawn_blocking.load(Ordering::Relaxed))),
         );
         out

@@ -12,6 +12,7 @@ use parking_lot::Mutex;
 
 use super::cpu::chunk;
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use crate::figure::{Direction, Figure, Format, Panel};
 use crate::protocol::ParamValue;
 use crate::worker::sys;
 use crate::workload::Unit;
@@ -25,7 +26,42 @@ pub const KIND: Kind = Kind {
               p99 and OS switches per acquisition; parking_lot=true swaps the lock, live.",
     params: PARAMS,
     build,
+    figures: FIGURES,
+    headline: &[&ACQUISITIONS_PER_SEC, &OS_SWITCHES_PER_ACQUISITION],
+    pace: None,
+    source: ("contention.rs", include_str!("contention.rs")),
 };
+
+pub const LOCK_WAIT_P50: Figure =
+    Figure::extra("lock_wait_p50_us", Format::Micros, Direction::LessIsBetter)
+        .panel(Panel::segment("lock wait", "p50 {}"));
+pub const LOCK_WAIT_P99: Figure =
+    Figure::extra("lock_wait_p99_us", Format::Micros, Direction::LessIsBetter)
+        .panel(Panel::segment("lock wait", "p99 {}"));
+pub const LOCK_WAIT_MAX: Figure =
+    Figure::extra("lock_wait_max_us", Format::Micros, Direction::LessIsBetter)
+        .panel(Panel::segment("lock wait", "max {}"));
+pub const ACQUISITIONS_PER_SEC: Figure = Figure::extra(
+    "acquisitions_per_sec",
+    Format::PerSec,
+    Direction::MoreIsBetter,
+)
+.panel(Panel::row("acquire"))
+.total("acquisitions_per_sec", "lock acquisitions/s");
+pub const OS_SWITCHES_PER_ACQUISITION: Figure = Figure::extra(
+    "os_switches_per_acquisition",
+    Format::Ratio,
+    Direction::LessIsBetter,
+)
+.panel(Panel::segment("acquire", "{} OS sw each"))
+.headline("os_switches_per_acquisition", "OS switches/acquisition");
+const FIGURES: &[Figure] = &[
+    LOCK_WAIT_P50,
+    LOCK_WAIT_P99,
+    LOCK_WAIT_MAX,
+    ACQUISITIONS_PER_SEC,
+    OS_SWITCHES_PER_ACQUISITION,
+];
 
 const PARAMS: &[ParamDef] = &[
     ParamDef::flag(
@@ -211,16 +247,16 @@ impl Workload for Contention {
         drop(recent);
         if !waits.is_empty() {
             out.insert(
-                "lock_wait_p50_us".into(),
+                LOCK_WAIT_P50.key.into(),
                 waits.value_at_quantile(0.5) as f64 / 1e3,
             );
             out.insert(
-                "lock_wait_p99_us".into(),
+                LOCK_WAIT_P99.key.into(),
                 waits.value_at_quantile(0.99) as f64 / 1e3,
             );
             // A holder preempted inside the critical section stalls everyone for a time slice:
             // rare per acquisition (below p99 on a busy box), so the max is where it shows.
-            out.insert("lock_wait_max_us".into(), waits.max() as f64 / 1e3);
+            out.insert(LOCK_WAIT_MAX.key.into(), waits.max() as f64 / 1e3);
         }
         let u = sys::usage();
         let totals = [
@@ -229,11 +265,11 @@ impl Workload for Contention {
         ];
         if let Some((secs, [acquisitions, os_switches])) = self.window.lock().advance(now, totals) {
             if secs > 0.0 {
-                out.insert("acquisitions_per_sec".into(), acquisitions as f64 / secs);
+                out.insert(ACQUISITIONS_PER_SEC.key.into(), acquisitions as f64 / secs);
             }
             if acquisitions > 0 {
                 out.insert(
-                    "os_switches_per_acquisition".into(),
+                    OS_SWITCHES_PER_ACQUISITION.key.into(),
                     os_switches as f64 / acquisitions as f64,
                 );
             }

@@ -5,6 +5,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use crate::figure;
 use crate::workload::Unit;
 
 pub const KIND: Kind = Kind {
@@ -14,6 +15,10 @@ pub const KIND: Kind = Kind {
               A current-thread runtime uses one core; threads get involuntary context switches.",
     params: PARAMS,
     build,
+    figures: &[],
+    headline: &[&figure::CORES_USED, &figure::OPS_PER_SEC],
+    pace: None,
+    source: ("cpu.rs", include_str!("cpu.rs")),
 };
 
 const PARAMS: &[ParamDef] = &[ParamDef::int(

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use crate::figure::{Direction, Figure, Format, Panel};
 use crate::workload::Unit;
 use crate::workload::unit::TotalsWindow;
 
@@ -24,7 +25,24 @@ pub const KIND: Kind = Kind {
               inverted=false takes them in one order and the work flows. r restarts a side.",
     params: PARAMS,
     build,
+    figures: FIGURES,
+    headline: &[&DEADLOCKED_UNITS],
+    pace: None,
+    source: ("deadlock.rs", include_str!("deadlock.rs")),
 };
+
+// "deadlock  10 units in 5 cycles"
+pub const DEADLOCKED_UNITS: Figure =
+    Figure::extra("deadlocked_units", Format::Count, Direction::LessIsBetter)
+        .panel(Panel::segment("deadlock", "{} units"))
+        .total("deadlocked_units", "units deadlocked");
+pub const DEADLOCK_CYCLES: Figure =
+    Figure::extra("deadlock_cycles", Format::Count, Direction::LessIsBetter)
+        .panel(Panel::segment("deadlock", "in {} cycles"));
+pub const ROUNDS_PER_SEC: Figure =
+    Figure::extra("rounds_per_sec", Format::PerSec, Direction::MoreIsBetter)
+        .panel(Panel::row("rounds").minor());
+const FIGURES: &[Figure] = &[DEADLOCKED_UNITS, DEADLOCK_CYCLES, ROUNDS_PER_SEC];
 
 const PARAMS: &[ParamDef] = &[
     ParamDef::flag(
@@ -161,13 +179,13 @@ impl Workload for Deadlock {
     fn extra(&self) -> BTreeMap<String, f64> {
         let mut out = BTreeMap::new();
         let (units, cycles) = self.wait_for.lock().deadlocked();
-        out.insert("deadlocked_units".into(), units as f64);
-        out.insert("deadlock_cycles".into(), cycles as f64);
+        out.insert(DEADLOCKED_UNITS.key.into(), units as f64);
+        out.insert(DEADLOCK_CYCLES.key.into(), cycles as f64);
         let totals = [self.rounds.load(Ordering::Relaxed)];
         if let Some((secs, [rounds])) = self.window.lock().advance(Instant::now(), totals)
             && secs > 0.0
         {
-            out.insert("rounds_per_sec".into(), rounds as f64 / secs);
+            out.insert(ROUNDS_PER_SEC.key.into(), rounds as f64 / secs);
         }
         out
     }

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{BuildCtx, Kind, ParamDef, SideShared, UnitFuture, Workload};
+use super::{BuildCtx, Kind, Pace, ParamDef, SideShared, UnitFuture, Workload};
+use crate::figure::{Direction, Figure, Format, Generic, Panel};
 use crate::limits::{self, SpawnGuard};
 use crate::loadgen::fds;
 use crate::workload::Unit;
@@ -29,11 +30,18 @@ pub const KIND: Kind = Kind {
               connections; with rate=0 they are busy, compare throughput (requests/s).",
     params: PARAMS,
     build,
+    figures: FIGURES,
+    headline: &[&RSS_PER_CONNECTION, &REQUEST_P99],
+    pace: Some(Pace::PerSec {
+        param: "rate",
+        done: &REQUESTS_PER_SEC,
+    }),
+    source: ("echo.rs", include_str!("echo.rs")),
 };
 
 const PARAMS: &[ParamDef] = &[
     ParamDef::int(
-        "connections",
+        CONNECTIONS_PARAM,
         0,
         0,
         1_000_000,
@@ -55,11 +63,63 @@ const PARAMS: &[ParamDef] = &[
     ),
 ];
 
-/// Keys of `extra`: the port the server listens on, connections it has open, and the mean time it
-/// took to start a connection's task or thread.
-pub const PORT_KEY: &str = "port";
-pub const CONNECTIONS_KEY: &str = "connections";
-pub const SPAWN_NS_KEY: &str = "spawn_ns_per_connection";
+/// The parameter of the connections per side.
+pub const CONNECTIONS_PARAM: &str = "connections";
+
+/// Figures of `extra`: the port the server listens on, connections it has open, and the mean time it
+/// took to start a connection's task or thread; the controller adds the load generator's
+/// (`controller::loadgen`), whose request latency is what the generic lateness row would show.
+pub const PORT: Figure = Figure::extra("port", Format::Count, Direction::Neutral);
+pub const CONNECTIONS: Figure = Figure::extra("connections", Format::Count, Direction::Neutral)
+    .panel(Panel::segment("conns", "{} open").minor());
+pub const SPAWN_NS_PER_CONNECTION: Figure = Figure::extra(
+    "spawn_ns_per_connection",
+    Format::Nanos,
+    Direction::LessIsBetter,
+);
+pub const REQUESTS_PER_SEC: Figure =
+    Figure::extra("requests_per_sec", Format::PerSec, Direction::MoreIsBetter)
+        .panel(Panel::row("requests"))
+        .total("requests_per_sec", "requests/s");
+pub const REQUEST_ERRORS: Figure =
+    Figure::extra("request_errors", Format::Count, Direction::LessIsBetter)
+        .panel(Panel::segment("requests", "{} errors"));
+pub const REQUEST_P50: Figure =
+    Figure::extra("request_p50_us", Format::Micros, Direction::LessIsBetter)
+        .panel(Panel::segment("latency", "p50 {}").replaces(Generic::Lateness));
+pub const REQUEST_P99: Figure =
+    Figure::extra("request_p99_us", Format::Micros, Direction::LessIsBetter)
+        .panel(Panel::segment("latency", "p99 {}").replaces(Generic::Lateness))
+        .headline("request_p99", "request p99");
+pub const REQUEST_MAX: Figure =
+    Figure::extra("request_max_us", Format::Micros, Direction::LessIsBetter)
+        .panel(Panel::segment("latency", "max {}"));
+pub const CLIENT_CONNECTIONS: Figure =
+    Figure::extra("client_connections", Format::Count, Direction::Neutral)
+        .panel(Panel::segment("conns", "{} client").minor());
+pub const RSS_PER_CONNECTION: Figure = Figure::extra(
+    "rss_per_connection_bytes",
+    Format::Bytes,
+    Direction::LessIsBetter,
+)
+.panel(Panel::row("RSS/conn").minor())
+.headline("rss_per_connection", "per connection");
+/// In panel order.
+const FIGURES: &[Figure] = &[
+    REQUESTS_PER_SEC,
+    REQUEST_ERRORS,
+    REQUEST_P50,
+    REQUEST_P99,
+    REQUEST_MAX,
+    CONNECTIONS,
+    CLIENT_CONNECTIONS,
+    RSS_PER_CONNECTION,
+    PORT,
+    SPAWN_NS_PER_CONNECTION,
+];
+pub const PORT_KEY: &str = PORT.key;
+pub const CONNECTIONS_KEY: &str = CONNECTIONS.key;
+pub const SPAWN_NS_KEY: &str = SPAWN_NS_PER_CONNECTION.key;
 /// The largest read a connection makes at once; requests longer than this take several.
 const BUF_BYTES: usize = 1024;
 /// Pending connections the kernel queues for accept, so thousands of connects at once are not dropped

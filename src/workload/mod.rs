@@ -1,5 +1,6 @@
 //! Workloads: one file per kind, the async side and the thread side of the same work next to each other.
-//! A kind is a row in `KINDS`: its name, caption, parameter table and constructor.
+//! A kind is a row in `KINDS`: its name, caption, parameter table, constructor, the figures it reports
+//! of its own, the pace its units ask for and its file for the source view, all declared in its file.
 
 pub mod blocking;
 pub mod contention;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 pub use params::{ParamDef, Params};
 pub use unit::{SideShared, Unit};
 
+use crate::figure::Figure;
 use crate::protocol::ParamValue;
 
 /// A boxed unit future for the async side.
@@ -34,7 +36,8 @@ pub trait Workload: Send + Sync + 'static {
     fn task(self: Arc<Self>, unit: Unit) -> UnitFuture;
     /// One unit on the threads side; it ends when `unit.retire_if_surplus()` says so.
     fn thread(self: Arc<Self>, unit: Unit);
-    /// Figures of this kind beyond ops and lateness, read by the reporter once per interval.
+    /// Figures of this kind beyond ops and lateness, read by the reporter once per interval; each key
+    /// is a figure of its `Kind::figures` (a test runs every kind and fails on a key not declared).
     fn extra(&self) -> BTreeMap<String, f64> {
         BTreeMap::new()
     }
@@ -60,6 +63,28 @@ pub struct Kind {
     pub caption: &'static str,
     pub params: &'static [ParamDef],
     pub build: fn(&BuildCtx<'_>) -> Result<Arc<dyn Workload>, String>,
+    /// The figures it reports of its own (`Workload::extra`), each declared here and nowhere else.
+    pub figures: &'static [Figure],
+    /// The figures it is about when it runs without a scenario, its headline first (a scenario's
+    /// preset names its own with `headline = [...]`).
+    pub headline: &'static [&'static Figure],
+    /// How its units ask for work, so a side that cannot keep up says so; None: they ask no pace.
+    pub pace: Option<Pace>,
+    /// Its file for the source view: the name under `src/workload/` and the text, as compiled.
+    pub source: (&'static str, &'static str),
+}
+
+/// How a kind's units ask for work: the parameter that sets the pace, and what counts what was done.
+#[derive(Debug, Clone, Copy)]
+pub enum Pace {
+    /// Each unit wakes once every `param` ms; `ops_per_sec` counts wake-ups (when `counted`).
+    PeriodMs { param: &'static str, counted: bool },
+    /// Each unit asks `param` a second, counted in `done`; 0 is "as fast as possible", which asks
+    /// nothing in particular.
+    PerSec {
+        param: &'static str,
+        done: &'static Figure,
+    },
 }
 
 impl std::fmt::Debug for Kind {
@@ -81,23 +106,6 @@ pub const KINDS: &[Kind] = &[
     yielding::KIND,
     deadlock::KIND,
     echo::KIND,
-];
-
-/// The figures each kind is about when it runs without a scenario, its headline first (names from
-/// `model::headline::FIGURES`; a scenario's preset names its own with `headline = [...]`).
-pub const HEADLINES: &[(&str, &[&str])] = &[
-    ("sleep", &["rss_per_unit"]),
-    ("cpu", &["cores_used", "ops_per_sec"]),
-    ("spawn", &["spawn_ns"]),
-    ("switch", &["switch_ns", "os_switches_per_round_trip"]),
-    (
-        "contention",
-        &["acquisitions_per_sec", "os_switches_per_acquisition"],
-    ),
-    ("blocking", &["lateness_p99"]),
-    ("yield", &["lateness_p99"]),
-    ("deadlock", &["deadlocked_units"]),
-    ("echo", &["rss_per_connection", "request_p99"]),
 ];
 
 pub fn find(name: &str) -> Option<&'static Kind> {

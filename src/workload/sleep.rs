@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::timer::{self, TimerStamp, WakeStamp};
-use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use super::{BuildCtx, Kind, Pace, ParamDef, UnitFuture, Workload};
+use crate::figure;
 use crate::workload::Unit;
 
 pub const KIND: Kind = Kind {
@@ -16,6 +17,13 @@ pub const KIND: Kind = Kind {
               (async lateness starts at tokio's 1 ms timer tick).",
     params: PARAMS,
     build,
+    figures: &[],
+    headline: &[&figure::RSS_PER_UNIT],
+    pace: Some(Pace::PeriodMs {
+        param: "sleep_ms",
+        counted: true,
+    }),
+    source: ("sleep.rs", include_str!("sleep.rs")),
 };
 
 const PARAMS: &[ParamDef] = &[ParamDef::int(

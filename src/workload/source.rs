@@ -1,18 +1,6 @@
 //! The code being measured, for the source view: each kind's async half (`fn task`) and thread half
-//! (`fn thread`) cut from its own file, compiled in, with the lines that differ between them marked.
-
-/// Each kind's file name and text, as compiled.
-const FILES: &[(&str, &str, &str)] = &[
-    ("sleep", "sleep.rs", include_str!("sleep.rs")),
-    ("cpu", "cpu.rs", include_str!("cpu.rs")),
-    ("spawn", "spawn.rs", include_str!("spawn.rs")),
-    ("switch", "switch.rs", include_str!("switch.rs")),
-    ("contention", "contention.rs", include_str!("contention.rs")),
-    ("blocking", "blocking.rs", include_str!("blocking.rs")),
-    ("yield", "yielding.rs", include_str!("yielding.rs")),
-    ("deadlock", "deadlock.rs", include_str!("deadlock.rs")),
-    ("echo", "echo.rs", include_str!("echo.rs")),
-];
+//! (`fn thread`) cut from its own file (`Kind::source`, compiled in), with the lines that differ
+//! between them marked.
 
 /// One line of a half, and whether the other half lacks it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +23,7 @@ pub struct Halves {
 
 /// The halves of `kind`, or None for a kind whose file has no `fn task` / `fn thread`.
 pub fn halves(kind: &str) -> Option<Halves> {
-    let (_, file, text) = FILES.iter().find(|(name, _, _)| *name == kind)?;
+    let (file, text) = super::find(kind)?.source;
     let lines: Vec<&str> = text.lines().collect();
     let mut async_half = function(&lines, "fn task(")?;
     let mut thread_half = function(&lines, "fn thread(")?;
@@ -199,11 +187,7 @@ mod tests {
         assert_eq!(marked(&h.async_half, "unit.add_ops(1)"), Some(false));
         assert_eq!(marked(&h.thread_half, "unit.add_ops(1)"), Some(false));
         // Line numbers point into the file.
-        let file = FILES
-            .iter()
-            .find(|(n, _, _)| *n == "sleep")
-            .map(|f| f.2)
-            .unwrap_or("");
+        let file = crate::workload::sleep::KIND.source.1;
         let first = &h.thread_half[0];
         assert_eq!(
             file.lines().nth(first.number - 1).map(str::trim),

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use crate::figure::{self, Direction, Figure, Format, Panel};
 use crate::worker::sys;
 use crate::workload::Unit;
 use crate::workload::unit::TotalsWindow;
@@ -21,7 +22,20 @@ pub const KIND: Kind = Kind {
               mapping and a kernel task to schedule and reap. Compare spawns/s and ns per spawn+join.",
     params: PARAMS,
     build,
+    figures: FIGURES,
+    headline: &[&SPAWN_NS],
+    pace: None,
+    source: ("spawn.rs", include_str!("spawn.rs")),
 };
+
+/// Its own spawn cost replaces that of the one unit that does the spawning.
+pub const SPAWN_NS: Figure = Figure::extra("spawn_ns", Format::Nanos, Direction::LessIsBetter)
+    .panel(Panel::row("per spawn").replaces(figure::Generic::Spawn))
+    .headline("spawn_ns", "per spawn");
+pub const SPAWNS_PER_SEC: Figure =
+    Figure::extra("spawns_per_sec", Format::PerSec, Direction::MoreIsBetter)
+        .panel(Panel::row("spawns"));
+const FIGURES: &[Figure] = &[SPAWN_NS, SPAWNS_PER_SEC];
 
 const PARAMS: &[ParamDef] = &[ParamDef::int(
     "batch",
@@ -144,10 +158,10 @@ impl Workload for Spawn {
         if let Some((secs, [spawned, cpu_us])) = self.window.lock().advance(Instant::now(), totals)
         {
             if secs > 0.0 {
-                out.insert("spawns_per_sec".into(), spawned as f64 / secs);
+                out.insert(SPAWNS_PER_SEC.key.into(), spawned as f64 / secs);
             }
             if spawned > 0 {
-                out.insert("spawn_ns".into(), cpu_us as f64 * 1e3 / spawned as f64);
+                out.insert(SPAWN_NS.key.into(), cpu_us as f64 * 1e3 / spawned as f64);
             }
         }
         out

@@ -11,6 +11,7 @@ use std::time::Instant;
 use parking_lot::Mutex;
 
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use crate::figure::{Direction, Figure, Format, Panel};
 use crate::worker::sys;
 use crate::workload::Unit;
 use crate::workload::unit::TotalsWindow;
@@ -25,7 +26,23 @@ pub const KIND: Kind = Kind {
               their per-hop times come close.",
     params: PARAMS,
     build,
+    figures: FIGURES,
+    headline: &[&SWITCH_NS, &OS_SWITCHES_PER_ROUND_TRIP],
+    pace: None,
+    source: ("switch.rs", include_str!("switch.rs")),
 };
+
+pub const SWITCH_NS: Figure = Figure::extra("switch_ns", Format::Nanos, Direction::LessIsBetter)
+    .panel(Panel::row("per switch"))
+    .headline("switch_ns", "per switch");
+pub const OS_SWITCHES_PER_ROUND_TRIP: Figure = Figure::extra(
+    "os_switches_per_round_trip",
+    Format::Ratio,
+    Direction::LessIsBetter,
+)
+.panel(Panel::segment("OS switch", "{} per round trip"))
+.headline("os_switches_per_round_trip", "OS switches/round trip");
+const FIGURES: &[Figure] = &[SWITCH_NS, OS_SWITCHES_PER_ROUND_TRIP];
 
 const PARAMS: &[ParamDef] = &[ParamDef::choice(
     "via",
@@ -165,11 +182,11 @@ impl Workload for Switch {
             && round_trips > 0
         {
             out.insert(
-                "switch_ns".into(),
+                SWITCH_NS.key.into(),
                 cpu_us as f64 * 1e3 / (2 * round_trips) as f64,
             );
             out.insert(
-                "os_switches_per_round_trip".into(),
+                OS_SWITCHES_PER_ROUND_TRIP.key.into(),
                 os_switches as f64 / round_trips as f64,
             );
         }

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::timer::{TimerStamp, WakeStamp};
-use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
+use super::{BuildCtx, Kind, Pace, ParamDef, UnitFuture, Workload};
+use crate::figure::{self, Direction, Figure, Format, Panel};
 use crate::protocol::ParamValue;
 use crate::workload::Unit;
 use crate::workload::unit::{Roles, TotalsWindow};
@@ -27,7 +28,22 @@ pub const KIND: Kind = Kind {
               yield every 500 µs and the timers fire on time again. Threads are preempted by the OS either way.",
     params: PARAMS,
     build,
+    figures: FIGURES,
+    headline: &[&figure::LATENESS_P99],
+    // The spinners never wake on the timer either; the timer units keep `tick_ms`.
+    pace: Some(Pace::PeriodMs {
+        param: "tick_ms",
+        counted: false,
+    }),
+    source: ("yielding.rs", include_str!("yielding.rs")),
 };
+
+pub const YIELDS_PER_SEC: Figure =
+    Figure::extra("yields_per_sec", Format::PerSec, Direction::Neutral).panel(Panel::row("yields"));
+/// The yield period in force, µs: it changes live, so the scenario's parameter may be stale.
+pub const YIELD_EVERY_US: Figure =
+    Figure::extra("yield_every_us", Format::Micros, Direction::Neutral);
+const FIGURES: &[Figure] = &[YIELDS_PER_SEC, YIELD_EVERY_US];
 
 const PARAMS: &[ParamDef] = &[
     ParamDef::int(
@@ -181,11 +197,11 @@ impl Workload for Yielding {
         if let Some((secs, [yields])) = self.window.lock().advance(Instant::now(), totals)
             && secs > 0.0
         {
-            out.insert("yields_per_sec".into(), yields as f64 / secs);
+            out.insert(YIELDS_PER_SEC.key.into(), yields as f64 / secs);
         }
         // The period in force now: it changes live, so the scenario's parameter may be stale.
         out.insert(
-            "yield_every_us".into(),
+            YIELD_EVERY_US.key.into(),
             self.yield_every_us.load(Ordering::Relaxed) as f64,
         );
         out
