@@ -92,7 +92,7 @@ pub const HEADLINES: &[(&str, &[&str])] = &[
     ("switch", &["switch_ns", "os_switches_per_round_trip"]),
     (
         "contention",
-        &["acquisitions_per_sec", "os_switches_per_acquisition"],
+        &["os_switches_per_acquisition", "acquisitions_per_sec"],
     ),
     ("blocking", &["lateness_p99"]),
     ("yield", &["lateness_p99"]),
