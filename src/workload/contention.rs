@@ -22,7 +22,7 @@ pub const KIND: Kind = Kind {
     name: "contention",
     summary: "units that take one shared lock, in turn, around a critical section",
     caption: "Every unit takes one shared lock in turn. A thread that finds it taken parks in the kernel: \
-              about one OS switch per acquisition. A task that finds it taken yields to the runtime: no OS \
+              one or two OS switches per acquisition. A task that finds it taken yields to the runtime: no OS \
               switch. Compare OS switches per acquisition; parking_lot=false gives the threads std's \
               Mutex, live.",
     params: PARAMS,
