@@ -152,7 +152,7 @@ fn a_shared_lock_reports_acquisitions_and_waits_on_both_sides() {
             );
             assert!(num(side, "os_switches_per_acquisition") >= 0.0, "{context}");
         }
-        // Tasks on one thread take turns: none ever waits in the kernel for the lock.
+        // Tasks on one thread wait for the lock in the runtime's queue, never in the kernel.
         assert!(num(&a, "os_switches_per_acquisition") < 0.05, "{context}");
     }
 }

@@ -175,12 +175,12 @@ fn scenario_figures_fit_80x24_with_the_caption() {
         Case {
             name: "contention",
             on_screen: &[
-                "p99 140 ns",
-                "p99 26 µs",
-                "acquire    106k/s",
-                "acquire    243k/s",
+                "p99 14.1 ms",
+                "p99 231 µs",
+                "acquire    42.2k/s",
+                "acquire    115k/s · 1.78 OS sw each",
             ],
-            ratio: "lock acquisitions/s: 106k/s vs 243k/s — threads 2.3×",
+            ratio: "OS switches/acquisition: 0.002 vs 1.78 — threads 823×",
         },
         Case {
             name: "echo",
@@ -261,7 +261,7 @@ fn scenario_figures_160x48() {
         assert!(text.contains(label), "{label}\n{text}");
     }
     assert!(
-        text.contains("p50 51 ns · p99 140 ns · max 4.1 ms"),
+        text.contains("p50 45 µs · p99 14.1 ms · max 56.9 ms"),
         "{text}"
     );
     insta::assert_snapshot!(text);
