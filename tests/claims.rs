@@ -66,7 +66,7 @@ fn a_spinning_task_delays_the_timers_unless_it_yields() {
     // after the above and not beside it (two runs at once would put 3 spinners on 2 cores): p99 of
     // tens of ms when nothing yields (issue 13: >= 20 ms). Yielding every 500 µs brings it to a few
     // ms on a quiet machine (issue 13: <= 5 ms), but a loaded machine preempts the spinning workers
-    // themselves (p99 8.7 and 18 ms beside 1.4 cores of other load, README): the p99 is only
+    // themselves (p99 8.7 and 18 ms beside 1.4 cores of other load; docs/figures.md): the p99 is only
     // asserted lower, the median (1.5 ms vs 10 ms there) at least halved.
     let (p50_never, p99_never, yields_never) = yield_run(0, &[]);
     let (p50_yielding, p99_yielding, yields) = yield_run(500, &[]);

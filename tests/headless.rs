@@ -209,3 +209,33 @@ fn a_long_run_draws_no_progress_when_stderr_is_not_a_terminal() {
         serde_json::from_slice(&out.stdout).expect("stdout is the JSON alone");
     assert!(doc.get("sides").is_some(), "{doc}");
 }
+
+/// The wire keys of `keys` that docs/figures.md does not name in backticks (`key`).
+fn undocumented<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/figures.md"))
+        .expect("docs/figures.md");
+    let mut missing: Vec<&str> = keys
+        .into_iter()
+        .filter(|k| !doc.contains(&format!("`{k}`")))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    missing
+}
+
+#[test]
+fn every_csv_column_and_headline_figure_is_in_the_figures_doc() {
+    let csv = versus::headless::CSV_HEADER.split(',');
+    let headlines = versus::workload::HEADLINES
+        .iter()
+        .flat_map(|(_, names)| names.iter().copied());
+    let keys: Vec<&str> = csv.chain(headlines).chain(FIELDS.iter().copied()).collect();
+    assert!(keys.len() > 20, "too few keys to check: {keys:?}");
+    let missing = undocumented(keys);
+    assert!(
+        missing.is_empty(),
+        "docs/figures.md does not name these wire keys in backticks: {missing:?}"
+    );
+    // The check itself can fail: a key nobody reports is not there.
+    assert_eq!(undocumented(["no_such_wire_key"]), ["no_such_wire_key"]);
+}

@@ -12,7 +12,7 @@ pub struct Priority {
     /// The child in a session of its own, so with autogroup on it is a scheduling group of its own,
     /// weighed as one task at `nice` however many threads it runs. A nice per thread is not
     /// enough: the scheduler weighs each thread, so 1,000 runnable threads at nice 10 outweigh a
-    /// nice-0 terminal ~100 times (issue 10, README "Control under load").
+    /// nice-0 terminal ~100 times (issue 10, docs/control-under-load.md).
     pub group: bool,
     /// All its threads under SCHED_IDLE (unprivileged). For where autogroup is off: SCHED_IDLE
     /// alone stops at a group's edge (the terminal runs in another autogroup and meets the group

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 /// Threads read at most per census: above it an even stride is read and the census says "sampled".
 /// Above the default 1,000 units plus a side's own threads, so a default run is read whole; at
-/// 10,000 threads one census reads 1 thread in 6 (README "What the OS sees": the controller's CPU).
+/// 10,000 threads one census reads 1 thread in 6 (docs/figures.md: the controller with `d` open).
 pub const MAX_READ: usize = 2_000;
 /// Wait channels kept, largest first.
 pub const TOP: usize = 5;

@@ -1,6 +1,6 @@
 //! The recording format (JSON Lines): a header line, then one line per thing that happened, each with
-//! its time. Model lines are `model::Input`s; note lines say what the user did and saw. README has
-//! the table of line kinds.
+//! its time. Model lines are `model::Input`s; note lines say what the user did and saw.
+//! docs/recording.md has the table of line kinds.
 
 use std::collections::BTreeMap;
 
