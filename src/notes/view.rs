@@ -82,6 +82,39 @@ pub fn clock(ms: u64) -> String {
     }
 }
 
+/// Notes as the screen wraps them: the lines of a paragraph joined (a talk file breaks them where
+/// its editor did), a blank line between paragraphs kept, and a line that starts a list item
+/// ("- ", "* ", "• ", "1. ") kept on its own.
+pub fn paragraphs(notes: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for line in notes.lines().map(str::trim) {
+        if line.is_empty() {
+            if open {
+                out.push(String::new());
+            }
+            open = false;
+            continue;
+        }
+        let item = line.starts_with(['-', '*', '•'])
+            || line
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        match out.last_mut() {
+            Some(last) if open && !item => {
+                last.push(' ');
+                last.push_str(line);
+            }
+            _ => out.push(line.to_string()),
+        }
+        open = true;
+    }
+    if out.last().is_some_and(String::is_empty) {
+        out.pop();
+    }
+    out
+}
+
 /// The status line: where the link is, and how to pick another talk when several run.
 fn status(view: &NotesView) -> Option<(String, bool)> {
     match &view.link {
@@ -109,15 +142,11 @@ fn status(view: &NotesView) -> Option<(String, bool)> {
         Link::Ended { pid, clean } => Some((
             format!(
                 "talk ended (pid {pid}{}){} · q quits",
-                if *clean {
-                    ""
-                } else {
-                    ": the connection closed"
-                },
+                if *clean { "" } else { ", connection lost" },
                 if view.pinned {
                     ""
                 } else {
-                    " · the next talk started attaches here"
+                    " · a new talk attaches here"
                 }
             ),
             true,
@@ -188,7 +217,10 @@ pub fn render(frame: &mut Frame, view: &NotesView, now: Instant) {
         notes_text = if s.notes.trim().is_empty() {
             vec![Line::styled("(no notes for this step)", theme::dim())]
         } else {
-            s.notes.lines().map(|l| Line::raw(l.to_string())).collect()
+            paragraphs(&s.notes)
+                .into_iter()
+                .map(|l| Line::styled(l, theme::value()))
+                .collect()
         };
         let rehearsed = match &view.rehearsal {
             Some(r) => r.line_for(&s.talk, s.index, &s.step_title),
@@ -289,8 +321,7 @@ mod tests {
             "step 2/14 · What a unit costs",
             "pid 9",
             "in the talk 1:15 · in this step 0:05",
-            "Point at RSS per unit.",
-            "Then at the ratio.",
+            "Point at RSS per unit. Then at the ratio.",
             "next: Switching",
             "rehearsed: no rehearsal read",
             "2 talks run: this is the newest; versus notes --pid 5",
@@ -315,13 +346,22 @@ mod tests {
         crashed.on_closed();
         let s = screen(&crashed, 80, 24);
         assert!(
-            s.contains("talk ended (pid 3: the connection closed) · q quits"),
+            s.contains("talk ended (pid 3, connection lost) · q quits"),
             "{s}"
         );
         // Tiny terminals draw without a panic.
         for (w, h) in [(1, 1), (10, 3), (30, 2)] {
             let _ = screen(&v, w, h);
         }
+    }
+
+    #[test]
+    fn notes_are_reflowed_by_paragraph_and_list_items_stay_on_their_lines() {
+        assert_eq!(
+            paragraphs("one\ntwo\n\nthree\n- a\n- b\n  still b\n2. c\n\n\n"),
+            vec!["one two", "", "three", "- a", "- b still b", "2. c"]
+        );
+        assert!(paragraphs("").is_empty());
     }
 
     #[test]

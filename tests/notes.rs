@@ -1,0 +1,156 @@
+//! Speaker notes end to end: a talk in one terminal, `versus notes` in another. The notes screen shows
+//! the step's notes and the rehearsal's figures, → there moves the talk, a notes terminal closed and
+//! opened again finds the talk where it is, and when the talk quits the notes screen says so.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::tmux::Tmux;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The longest a condition is waited for: a bound for a stalled machine, not a target.
+const T: Duration = Duration::from_secs(60);
+
+const TALK: &str = r#"title = "Tiny"
+
+[[steps]]
+title = "Ten each"
+workload = "sleep"
+async_units = 10
+thread_units = 10
+say = "Ten sleeping units a side."
+notes = "Point at the units row first."
+
+[[steps]]
+title = "Twenty threads"
+thread_units = 20
+say = "Only the threads side changes."
+notes = "The threads side ramps to twenty."
+"#;
+
+/// A directory of this test's own: the talk file, the rehearsal, and the XDG_RUNTIME_DIR both
+/// terminals share (so no other talk on the machine is found).
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("versus-notes-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("run")).unwrap();
+    std::fs::set_permissions(dir.join("run"), std::fs::Permissions::from_mode(0o700)).unwrap();
+    dir
+}
+
+fn mode(p: &std::path::Path) -> u32 {
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn notes_show_the_step_move_the_talk_reattach_and_see_the_talk_end() {
+    let dir = scratch();
+    let talk_path = dir.join("tiny.toml");
+    std::fs::write(&talk_path, TALK).unwrap();
+    let talk_arg = talk_path.to_str().unwrap();
+    // What `versus --talk FILE --headless` prints, cut to what the notes read.
+    let rehearsal = dir.join("rehearsal.json");
+    std::fs::write(
+        &rehearsal,
+        format!(
+            r#"{{"talk":"{talk_arg}","title":"Tiny","steps":[
+                {{"index":1,"title":"Ten each","headline":{{"figure":"rss_per_unit","async":610.0,"threads":9800.0,"ratio":16.07,"comparable":true,"reason":null}}}},
+                {{"index":2,"title":"Twenty threads","headline":null}}]}}"#
+        ),
+    )
+    .unwrap();
+    let run = dir.join("run");
+    let env = [("XDG_RUNTIME_DIR", run.to_str().unwrap())];
+    let talk = Tmux::start_with_env("notes-talk", 80, 24, &env, &["--talk", talk_arg]);
+    talk.wait_for("step 1 on the talk", T, |s| {
+        s.contains("step 1/2 · Ten each")
+    });
+    let notes_args = ["notes", "--rehearsal", rehearsal.to_str().unwrap()];
+    let notes = Tmux::start_with_env("notes-notes", 80, 24, &env, &notes_args);
+    let s = notes.wait_for("step 1 on the notes screen", T, |s| {
+        s.contains("step 1/2 · Ten each") && s.contains("Point at the units row first.")
+    });
+    assert!(s.contains("next: Twenty threads"), "{s}");
+    assert!(s.contains("rehearsed: per unit: async 610"), "{s}");
+    assert!(s.contains("in the talk 0:"), "{s}");
+    assert!(
+        !s.contains("Ten sleeping units"),
+        "notes, not the say text: {s}"
+    );
+    // The socket is the user's alone.
+    let socket_dir = run.join("versus");
+    assert_eq!(mode(&socket_dir), 0o700);
+    let sockets: Vec<PathBuf> = std::fs::read_dir(&socket_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(sockets.len(), 1, "{sockets:?}");
+    assert_eq!(mode(&sockets[0]), 0o600);
+
+    // → in the notes terminal moves the talk.
+    notes.keys(&["Right"]);
+    let s = talk.wait_for("step 2 on the talk", T, |s| {
+        s.contains("step 2/2 · Twenty threads")
+    });
+    assert!(s.contains("Only the threads side changes."), "{s}");
+    notes.wait_for("step 2 on the notes screen", T, |s| {
+        s.contains("step 2/2 · Twenty threads")
+            && s.contains("The threads side ramps to twenty.")
+            && s.contains("next: — the last step")
+            && s.contains("rehearsed: no headline")
+    });
+    notes.keys(&["q"]);
+    assert_eq!(notes.wait_exit(T), 0);
+    notes.assert_restored();
+    drop(notes);
+
+    // A notes terminal opened again finds the talk where it is; ← there moves it back.
+    let again = Tmux::start_with_env("notes-again", 80, 24, &env, &["notes"]);
+    again.wait_for("step 2 on a new notes screen", T, |s| {
+        s.contains("step 2/2 · Twenty threads")
+    });
+    again.keys(&["Left"]);
+    talk.wait_for("back at step 1 on the talk", T, |s| {
+        s.contains("step 1/2 · Ten each")
+    });
+    again.wait_for("step 1 on the notes screen", T, |s| {
+        s.contains("step 1/2 · Ten each")
+    });
+
+    // The talk quits: the notes screen says so, and the socket is gone.
+    talk.keys(&["q"]);
+    assert_eq!(talk.wait_exit(T), 0);
+    again.wait_for("talk ended", T, |s| s.contains("talk ended"));
+    assert_eq!(std::fs::read_dir(&socket_dir).unwrap().count(), 0);
+    again.keys(&["q"]);
+    assert_eq!(again.wait_exit(T), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn notes_with_a_rehearsal_that_does_not_read_is_one_line_and_exit_2() {
+    let dir = std::env::temp_dir().join(format!("versus-notes-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{ not json").unwrap();
+    for (args, want) in [
+        (
+            vec!["notes", "--rehearsal", bad.to_str().unwrap()],
+            "not a rehearsal's JSON",
+        ),
+        (
+            vec!["notes", "--rehearsal", "/no/such/rehearsal.json"],
+            "--rehearsal /no/such/rehearsal.json",
+        ),
+        (vec!["notes", "--pid", "0"], "--pid"),
+    ] {
+        let out = common::run_starting_nothing(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
