@@ -299,10 +299,15 @@ impl Loop {
             Event::Signal(sig) => return Some(Exit::Signal(sig)),
             // The notes terminal's → / ←: the same intents as the talk's own keys.
             Event::Notes(m) => {
-                return self.act(match m {
-                    ToTalk::Next => Action::TalkNext,
-                    ToTalk::Prev => Action::TalkPrev,
+                let (key, action) = match m {
+                    ToTalk::Next => ("notes Right", Action::TalkNext),
+                    ToTalk::Prev => ("notes Left", Action::TalkPrev),
+                };
+                self.session.note(Note::Key {
+                    key: key.into(),
+                    action: format!("{action:?}"),
                 });
+                return self.act(action);
             }
             Event::Input(TermEvent::Key(key)) if key.kind == KeyEventKind::Press => {
                 let action = if self.view.picker.is_some() {

@@ -33,7 +33,11 @@ notes = "The threads side ramps to twenty."
 /// A directory of this test's own: the talk file, the rehearsal, and the XDG_RUNTIME_DIR both
 /// terminals share (so no other talk on the machine is found).
 fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("versus-notes-e2e-{}", std::process::id()));
+    scratch_named("e2e")
+}
+
+fn scratch_named(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("versus-notes-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("run")).unwrap();
     std::fs::set_permissions(dir.join("run"), std::fs::Permissions::from_mode(0o700)).unwrap();
@@ -129,8 +133,86 @@ fn notes_show_the_step_move_the_talk_reattach_and_see_the_talk_end() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The test plays the talk: `versus notes` attaches to its socket, shows one line for each message
+/// it drops (malformed, oversized), still reads the next, sends → as one line of JSON, and says the
+/// talk ended when the connection drops without a word.
 #[test]
-fn notes_with_a_rehearsal_that_does_not_read_is_one_line_and_exit_2() {
+fn a_malformed_or_oversized_message_is_one_line_on_the_notes_screen_and_the_next_still_reads() {
+    use std::io::{BufRead, BufReader, Write};
+    use versus::notes::protocol::{self, StepState, ToNotes};
+
+    let dir = scratch_named("fake-talk");
+    let run = dir.join("run");
+    let sockets = run.join("versus");
+    std::fs::create_dir_all(&sockets).unwrap();
+    std::fs::set_permissions(&sockets, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let pid = std::process::id();
+    let listener =
+        std::os::unix::net::UnixListener::bind(sockets.join(format!("talk-{pid}.sock"))).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let env = [("XDG_RUNTIME_DIR", run.to_str().unwrap())];
+    let notes = Tmux::start_with_env("notes-fake", 80, 24, &env, &["notes"]);
+    let start = std::time::Instant::now();
+    let mut talk = loop {
+        match listener.accept() {
+            Ok((s, _)) => break s,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(
+                    start.elapsed() < T,
+                    "notes never attached:\n{}",
+                    notes.screen()
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    };
+    talk.set_nonblocking(false).unwrap();
+    talk.write_all(b"{\"v\":1,\"type\":\"confetti\"}\n")
+        .unwrap();
+    notes.wait_for("the malformed line", T, |s| {
+        s.contains("dropped a malformed message")
+    });
+    let mut huge = vec![b'x'; protocol::MAX_LINE + 1];
+    huge.push(b'\n');
+    talk.write_all(&huge).unwrap();
+    notes.wait_for("the oversized line", T, |s| {
+        s.contains("dropped a message over 64 KiB")
+    });
+    let step = ToNotes::Step(StepState {
+        talk: "fake".into(),
+        title: "Fake talk".into(),
+        pid,
+        index: 1,
+        len: 1,
+        step_title: "The only step".into(),
+        notes: "Still reading after both.".into(),
+        next: None,
+        talk_ms: 0,
+        step_ms: 0,
+    });
+    talk.write_all(protocol::encode(&step).as_bytes()).unwrap();
+    let s = notes.wait_for("the step after them", T, |s| {
+        s.contains("step 1/1 · The only step") && s.contains("Still reading after both.")
+    });
+    assert!(s.contains("dropped a message over 64 KiB"), "{s}");
+    notes.keys(&["Right"]);
+    let mut line = String::new();
+    talk.set_read_timeout(Some(T)).unwrap();
+    BufReader::new(&talk).read_line(&mut line).unwrap();
+    assert_eq!(line, "{\"v\":1,\"type\":\"next\"}\n");
+    drop(talk);
+    drop(listener);
+    notes.wait_for("the talk gone", T, |s| {
+        s.contains(&format!("talk ended (pid {pid}, connection lost)"))
+    });
+    notes.keys(&["q"]);
+    assert_eq!(notes.wait_exit(T), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn notes_help_says_what_it_shows_and_bad_input_is_one_line_and_exit_2() {
     let dir = std::env::temp_dir().join(format!("versus-notes-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.json");
@@ -151,6 +233,19 @@ fn notes_with_a_rehearsal_that_does_not_read_is_one_line_and_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
         assert!(stderr.contains(want), "{args:?}: {stderr}");
+    }
+    let help = common::run_starting_nothing(&["notes", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&help.stdout);
+    for want in [
+        "--pid",
+        "--rehearsal",
+        "→ / ←",
+        "0700",
+        "0600",
+        "versus notes --rehearsal",
+    ] {
+        assert!(text.contains(want), "notes --help lacks {want}:\n{text}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
