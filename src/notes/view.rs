@@ -131,7 +131,7 @@ fn status(view: &NotesView) -> Option<(String, bool)> {
             let pids: Vec<String> = others.iter().map(u32::to_string).collect();
             Some((
                 format!(
-                    "{} talks run: this is the newest; versus notes --pid {} attaches to another",
+                    "newest of {} talks at attach; versus notes --pid {} picks another",
                     others.len() + 1,
                     pids.join(" / ")
                 ),
@@ -324,7 +324,7 @@ mod tests {
             "Point at RSS per unit. Then at the ratio.",
             "next: Switching",
             "rehearsed: no rehearsal read",
-            "2 talks run: this is the newest; versus notes --pid 5",
+            "newest of 2 talks at attach; versus notes --pid 5 picks another",
         ] {
             assert!(s.contains(want), "{want}:\n{s}");
         }
