@@ -4,8 +4,8 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{
@@ -82,13 +82,9 @@ fn drive(
     forward_signals(tx.clone())?;
     // `versus notes` attaches here; its → / ← come in on the loop's channel like keys.
     let notes_off = talk.as_mut().and_then(|t| {
-        let notes_tx = Mutex::new(tx.clone());
-        t.open_notes(Arc::new(move |m| {
-            notes_tx
-                .lock()
-                .is_ok_and(|tx| tx.send(Event::Notes(m)).is_ok())
-        }))
-        .err()
+        let notes_tx = tx.clone();
+        t.open_notes(Arc::new(move |m| notes_tx.send(Event::Notes(m)).is_ok()))
+            .err()
     });
     let mut term = Term::enter()?;
     let input_tx = tx.clone();

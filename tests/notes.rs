@@ -249,3 +249,158 @@ fn notes_help_says_what_it_shows_and_bad_input_is_one_line_and_exit_2() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Another user, even with the file modes loosened (so only the peer check stands): the talk closes
+/// its connection unanswered and never hears its →, and `versus notes` refuses a talk of another uid.
+/// Needs root to be another user; as any other user the modes are what keeps others out, and the
+/// test checks those.
+#[test]
+fn another_user_can_neither_read_the_notes_nor_move_the_talk() {
+    use std::sync::{Arc, mpsc};
+    use versus::notes::protocol::ToNotes;
+    use versus::notes::{server, socket};
+
+    let dir = scratch_named("other-user");
+    let sockets = dir.join("versus");
+    let (tx, rx) = mpsc::channel();
+    let deliver: server::Deliver = Arc::new(move |m| tx.send(m).is_ok());
+    let talk = server::Server::start_in(&sockets, 1, deliver).unwrap();
+    talk.publish(ToNotes::Ended);
+    assert_eq!(mode(&sockets), 0o700);
+    assert_eq!(mode(talk.path()), 0o600);
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not root: another user cannot be played; the modes above keep others out");
+        return;
+    }
+    let nobody = 65534;
+    std::fs::set_permissions(&sockets, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(talk.path(), std::fs::Permissions::from_mode(0o666)).unwrap();
+
+    // A child of another uid connects, asks for the next step and reads what it gets.
+    let path = std::ffi::CString::new(talk.path().as_os_str().as_encoded_bytes()).unwrap();
+    let code = in_child_as(nobody, || {
+        // SAFETY (for the child): raw syscalls only, on memory prepared before the fork.
+        unsafe {
+            let fd = connect(&path);
+            if fd < 0 {
+                return 2;
+            }
+            let line = b"{\"v\":1,\"type\":\"next\"}\n";
+            libc::write(fd, line.as_ptr().cast(), line.len());
+            let mut buf = [0u8; 256];
+            // Closed unread, with its line unread: end of stream, or a reset.
+            match libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) {
+                0 => 0,
+                n if n > 0 => 1,
+                _ if *libc::__errno_location() == libc::ECONNRESET => 0,
+                _ => 3,
+            }
+        }
+    });
+    assert_eq!(
+        code, 0,
+        "connected and closed with not one byte (1: it read the notes, 2: no connect)"
+    );
+    assert!(rx.try_recv().is_err(), "its → never reached the talk");
+
+    // The other way round: a "talk" of another uid; versus notes will not attach to it.
+    let theirs = socket::path_for(&sockets, 2);
+    let theirs_c = std::ffi::CString::new(theirs.as_os_str().as_encoded_bytes()).unwrap();
+    let (ready_r, ready_w) = pipe();
+    let child = fork_as(nobody, || unsafe {
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
+        let addr = sockaddr(&theirs_c);
+        if libc::bind(fd, (&raw const addr).cast(), size_of_addr()) != 0 || libc::listen(fd, 4) != 0
+        {
+            return 2;
+        }
+        libc::write(ready_w, b"r".as_ptr().cast(), 1);
+        loop {
+            let c = libc::accept(fd, std::ptr::null_mut(), std::ptr::null_mut());
+            if c < 0 {
+                return 3;
+            }
+        }
+    });
+    let mut b = [0u8; 1];
+    // SAFETY: ready_r is the pipe's read end; the child writes one byte, or exits (EOF).
+    let n = unsafe { libc::read(ready_r, b.as_mut_ptr().cast(), 1) };
+    assert_eq!(n, 1, "the other user's talk listens");
+    let e = socket::find(&sockets, Some(2)).unwrap_err();
+    assert!(
+        e.starts_with(&format!("refused a connection from uid {nobody}")),
+        "{e}"
+    );
+    // SAFETY: the pid is the child forked above.
+    unsafe {
+        libc::kill(child, libc::SIGKILL);
+        libc::waitpid(child, std::ptr::null_mut(), 0);
+        libc::close(ready_r);
+        libc::close(ready_w);
+    }
+    drop(talk);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn pipe() -> (i32, i32) {
+    let mut fds = [0; 2];
+    // SAFETY: fds has room for the two ends.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    (fds[0], fds[1])
+}
+
+fn size_of_addr() -> libc::socklen_t {
+    std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t
+}
+
+fn sockaddr(path: &std::ffi::CStr) -> libc::sockaddr_un {
+    // SAFETY: all-zero is a valid sockaddr_un.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    for (d, s) in addr.sun_path.iter_mut().zip(path.to_bytes()) {
+        *d = *s as libc::c_char;
+    }
+    addr
+}
+
+/// A connected Unix socket to `path`, or -1.
+unsafe fn connect(path: &std::ffi::CStr) -> i32 {
+    let addr = sockaddr(path);
+    // SAFETY: plain syscalls on a fresh fd and a filled sockaddr_un.
+    unsafe {
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
+        if libc::connect(fd, (&raw const addr).cast(), size_of_addr()) != 0 {
+            return -1;
+        }
+        fd
+    }
+}
+
+/// Forks a child that becomes `uid` and runs `f` (raw syscalls only), exiting with its result; a
+/// child left running dies by SIGALRM within 60 s.
+fn fork_as(uid: u32, f: impl FnOnce() -> i32) -> libc::pid_t {
+    // SAFETY: the child only makes raw syscalls and _exits; nothing of the parent's threads is used.
+    unsafe {
+        let pid = libc::fork();
+        assert!(pid >= 0, "fork");
+        if pid == 0 {
+            libc::alarm(60);
+            if libc::setgid(uid) != 0 || libc::setuid(uid) != 0 {
+                libc::_exit(4);
+            }
+            libc::_exit(f());
+        }
+        pid
+    }
+}
+
+/// `fork_as`, waited for: the child's exit code.
+fn in_child_as(uid: u32, f: impl FnOnce() -> i32) -> i32 {
+    let pid = fork_as(uid, f);
+    let mut status = 0;
+    // SAFETY: pid is our child.
+    unsafe { libc::waitpid(pid, &raw mut status, 0) };
+    assert!(libc::WIFEXITED(status), "the child died: {status}");
+    libc::WEXITSTATUS(status)
+}

@@ -104,14 +104,14 @@ impl Drop for Server {
     /// `ended`; each write is bounded by WRITE_TIMEOUT.
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
-        // SAFETY: the fd belongs to the listener the accept thread owns until it returns; shutdown
-        // wakes its accept() with an error and closes nothing.
-        unsafe { libc::shutdown(self.listener_fd, libc::SHUT_RDWR) };
         let clients = {
             let mut hub = lock(&self.hub);
             hub.closed = true;
             std::mem::take(&mut hub.clients)
         };
+        // SAFETY: the fd is the listener's, which the accept thread keeps open until it sees
+        // `closed` (set above); shutdown wakes its accept() with an error and closes nothing.
+        unsafe { libc::shutdown(self.listener_fd, libc::SHUT_RDWR) };
         let ended: Arc<str> = protocol::encode(&ToNotes::Ended).into();
         for c in &clients {
             let _ = c.tx.send(Out::Line(Arc::clone(&ended)));
@@ -144,15 +144,19 @@ fn aged(msg: &ToNotes, since: Instant) -> ToNotes {
 
 fn accept_loop(listener: &UnixListener, hub: &Arc<Mutex<Hub>>, deliver: &Deliver) {
     for stream in listener.incoming() {
-        let stream = match stream {
-            Ok(s) => s,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            // Shut down by Drop, or the listener broke: no more terminals either way.
-            Err(_) => return,
-        };
         if lock(hub).closed {
             return;
         }
+        let stream = match stream {
+            Ok(s) => s,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // Out of fds, a connection aborted: the listener stays (Drop shuts it down by its fd,
+            // which must stay this listener's), and a terminal can try again.
+            Err(_) => {
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
         // Another user never gets a byte: the connection closes unanswered.
         if socket::check_peer(&stream).is_err() {
             continue;
