@@ -77,6 +77,28 @@ pub fn encode<T: Serialize>(msg: &T) -> String {
     line
 }
 
+/// A step's line, its notes cut (at a char, marked) until the line fits in `MAX_LINE`: a talk
+/// file's notes may be any length, and a line over the cap would be dropped whole.
+pub fn encode_fitting(msg: &ToNotes) -> String {
+    let mut line = encode(msg);
+    let mut msg = msg.clone();
+    while line.len() > MAX_LINE + 1 {
+        let ToNotes::Step(s) = &mut msg else { break };
+        let keep = s.notes.len() / 2;
+        if keep == 0 {
+            break;
+        }
+        let cut = (0..=keep)
+            .rev()
+            .find(|&i| s.notes.is_char_boundary(i))
+            .unwrap_or(0);
+        s.notes.truncate(cut);
+        s.notes.push_str(" … (notes cut: too long to send)");
+        line = encode(&msg);
+    }
+    line
+}
+
 /// The message in one line (without its newline), or one line saying why it was dropped.
 pub fn decode<T: DeserializeOwned>(line: &[u8]) -> Result<T, String> {
     let version = serde_json::from_slice::<VersionOnly>(line)
@@ -277,6 +299,25 @@ mod tests {
         );
         assert_eq!(read_line(&mut src, MAX_LINE).expect("reads"), None);
         r.clear();
+    }
+
+    #[test]
+    fn notes_too_long_for_a_line_are_cut_not_dropped() {
+        let mut s = state();
+        s.notes = "é".repeat(MAX_LINE);
+        let line = encode_fitting(&ToNotes::Step(s));
+        assert!(line.len() <= MAX_LINE + 1, "{}", line.len());
+        let Ok(ToNotes::Step(got)) = decode::<ToNotes>(line.trim_end().as_bytes()) else {
+            panic!("a step")
+        };
+        assert!(got.notes.starts_with("éé"));
+        assert!(got.notes.ends_with("(notes cut: too long to send)"));
+        let short = ToNotes::Step(state());
+        assert_eq!(
+            encode_fitting(&short),
+            encode(&short),
+            "short notes stay whole"
+        );
     }
 
     #[test]

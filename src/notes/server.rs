@@ -86,7 +86,7 @@ impl Server {
     /// Sends `msg` to every notes terminal attached, and to those that attach later.
     pub fn publish(&self, msg: ToNotes) {
         let mut hub = lock(&self.hub);
-        let line: Arc<str> = protocol::encode(&msg).into();
+        let line: Arc<str> = protocol::encode_fitting(&msg).into();
         hub.latest = Some((msg, Instant::now()));
         // A terminal whose writer ended (it closed) is dropped here.
         hub.clients
@@ -200,7 +200,7 @@ fn attach(stream: UnixStream, hub: &Arc<Mutex<Hub>>, deliver: &Deliver) -> io::R
         })?;
     let mut hub = lock(hub);
     if let Some((msg, at)) = &hub.latest {
-        let _ = tx.send(Out::Line(protocol::encode(&aged(msg, *at)).into()));
+        let _ = tx.send(Out::Line(protocol::encode_fitting(&aged(msg, *at)).into()));
     }
     hub.clients.push(Client { tx, writer });
     Ok(())
