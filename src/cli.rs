@@ -23,7 +23,7 @@ pub const MAX_THREAD_UNITS: u64 = 1_000_000;
                   worker process, and shows what each costs: units, OS threads, context switches, RSS, CPU, \
                   throughput and wake-up lateness. Figures come from the kernel and from timestamps taken \
                   inside the workers.",
-    after_help = "Keys in the TUI: ? shows them all. Examples:\n  versus\n  versus --list\n  versus --scenario switch\n  versus --scenario blocking --set spawn_blocking=true\n  versus --config my-scenarios.toml\n  versus --workload cpu --runtime current-thread\n  versus --scenario spawn --headless --duration 10s --format json\n  versus --talk async-vs-threads    (→ next step, ← previous)\n  versus --talk async-vs-threads --headless    (rehearse every step)\n  versus completions bash    (also zsh, fish, elvish, powershell)\n  versus man | man -l -"
+    after_help = "Keys in the TUI: ? shows them all. Examples:\n  versus\n  versus --list\n  versus --scenario switch\n  versus --scenario blocking --set spawn_blocking=true\n  versus --config my-scenarios.toml\n  versus --workload cpu --runtime current-thread\n  versus --scenario spawn --headless --duration 10s --format json\n  versus --talk async-vs-threads    (→ next step, ← previous)\n  versus --talk async-vs-threads --headless    (rehearse every step)\n  versus notes    (a second terminal: the running talk's speaker notes)\n  versus completions bash    (also zsh, fish, elvish, powershell)\n  versus man | man -l -"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -154,6 +154,20 @@ pub enum Command {
     /// Play a recording made with --record: the same screen (space, arrows, [ ] move through it),
     /// or its final figures (--headless), or one moment as SVG (--at 30s --svg OUT.svg)
     Replay(ReplayArgs),
+    /// Speaker notes of a running talk, in a second terminal: the step's notes, the next step, the
+    /// time in the talk and in the step, the rehearsal's figures; → / ← there move the talk
+    #[command(
+        long_about = "Speaker notes of a running talk (versus --talk NAME), in a second terminal: \
+                      the step's notes from the talk file, the next step's title, the time in the talk \
+                      and in the step, and what the rehearsal measured for the step (--rehearsal). \
+                      → / ← here move the talk, q closes the notes and the talk runs on; start them \
+                      before or during the talk, close and reopen them at any time. The talk listens on \
+                      a Unix socket only you can use: $XDG_RUNTIME_DIR/versus/talk-PID.sock (or \
+                      $TMPDIR/versus-UID/ when XDG_RUNTIME_DIR is unset), the directory 0700, the \
+                      socket 0600, the other end's uid checked on both sides.",
+        after_help = "Examples:\n  versus --talk async-vs-threads    (first terminal: the audience's screen)\n  versus notes    (second terminal: the newest talk)\n  versus --talk async-vs-threads --headless > rehearsal.json\n  versus notes --rehearsal rehearsal.json\n  versus notes --pid 4242    (when two talks run)"
+    )]
+    Notes(NotesArgs),
     /// Runs one side; started by the controller, speaks JSON lines on stdin/stdout.
     #[command(hide = true)]
     Worker,
@@ -163,6 +177,17 @@ pub enum Command {
     /// Runs and watches one user program (--cmd) as a side; started by the controller.
     #[command(hide = true)]
     Watch { label: String, command: String },
+}
+
+/// `versus notes ...`
+#[derive(clap::Args, Debug, Clone, PartialEq)]
+pub struct NotesArgs {
+    /// Attach to the talk of this process id [default: the newest talk running]
+    #[arg(long, value_name = "PID", value_parser = clap::value_parser!(u32).range(1..))]
+    pub pid: Option<u32>,
+    /// A rehearsal's JSON (versus --talk NAME --headless > FILE): each step shows what it measured
+    #[arg(long, value_name = "FILE")]
+    pub rehearsal: Option<std::path::PathBuf>,
 }
 
 /// `versus replay FILE ...`

@@ -63,7 +63,8 @@ pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
             }
             Ok(Event::Signal(sig)) => signal = Some(sig),
             Ok(Event::Loadgen(ev)) => session.on_loadgen(ev),
-            Ok(Event::Input(_) | Event::Replay(_)) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Ok(Event::Input(_) | Event::Replay(_) | Event::Notes(_))
+            | Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
         session.tick();

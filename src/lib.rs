@@ -12,6 +12,7 @@ pub mod headless;
 pub mod limits;
 pub mod loadgen;
 pub mod model;
+pub mod notes;
 pub mod progress;
 pub mod protocol;
 pub mod record;

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Some(Command::Completions { shell }) => return versus::ship::completions(*shell),
         Some(Command::Man) => return versus::ship::man_page(),
         Some(Command::Replay(args)) => return versus::replay::run(args),
+        Some(Command::Notes(args)) => return versus::notes::main(args),
         _ => {}
     }
     if cli.command == Some(Command::Worker) {

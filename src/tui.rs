@@ -17,6 +17,7 @@ use crate::collect::replay::Recording;
 use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
 use crate::model::Model;
+use crate::notes::protocol::ToTalk;
 use crate::record::Note;
 use crate::talk::{Move, Runner};
 use crate::term::{self, Term};
@@ -74,11 +75,17 @@ fn drive(
     cfg: RunConfig,
     start: impl FnOnce(RunConfig, mpsc::Sender<Event>) -> anyhow::Result<Session>,
     keys: fn(&KeyEvent) -> Option<Action>,
-    talk: Option<Runner>,
+    mut talk: Option<Runner>,
 ) -> anyhow::Result<ExitCode> {
     term::install_panic_hook();
     let (tx, rx) = mpsc::channel();
     forward_signals(tx.clone())?;
+    // `versus notes` attaches here; its → / ← come in on the loop's channel like keys.
+    let notes_off = talk.as_mut().and_then(|t| {
+        let notes_tx = tx.clone();
+        t.open_notes(Arc::new(move |m| notes_tx.send(Event::Notes(m)).is_ok()))
+            .err()
+    });
     let mut term = Term::enter()?;
     let input_tx = tx.clone();
     let trace = Trace::from_env();
@@ -98,7 +105,10 @@ fn drive(
         })?;
     let frame_time = Duration::from_secs(1) / cfg.fps.max(1);
     let deadline = cfg.duration.map(|d| Instant::now() + d);
-    let session = start(cfg, tx)?;
+    let mut session = start(cfg, tx)?;
+    if notes_off.is_some() {
+        session.notice = notes_off;
+    }
     let fault = std::env::var(FAULT_VAR).unwrap_or_default();
     if fault == "startup-error" {
         // Dropping the session and the terminal on the way out is the clean-up under test.
@@ -283,6 +293,18 @@ impl Loop {
             Event::Loadgen(l) => self.session.on_loadgen(l),
             Event::Replay(r) => self.session.on_replay(r),
             Event::Signal(sig) => return Some(Exit::Signal(sig)),
+            // The notes terminal's → / ←: the same intents as the talk's own keys.
+            Event::Notes(m) => {
+                let (key, action) = match m {
+                    ToTalk::Next => ("notes Right", Action::TalkNext),
+                    ToTalk::Prev => ("notes Left", Action::TalkPrev),
+                };
+                self.session.note(Note::Key {
+                    key: key.into(),
+                    action: format!("{action:?}"),
+                });
+                return self.act(action);
+            }
             Event::Input(TermEvent::Key(key)) if key.kind == KeyEventKind::Press => {
                 let action = if self.view.picker.is_some() {
                     ui::picker_action_for(&key)

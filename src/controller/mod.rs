@@ -35,6 +35,8 @@ pub enum Event {
     Loadgen(crate::loadgen::launch::LoadgenEvent),
     /// From a recording played back (`versus replay`).
     Replay(collect::player::Replayed),
+    /// The speaker's → / ← from `versus notes`, read off the talk's socket.
+    Notes(crate::notes::protocol::ToTalk),
 }
 
 impl From<collect::player::Replayed> for Event {

@@ -173,7 +173,8 @@ fn pump(
             Ok(Event::Worker(ev)) => session.on_worker(ev),
             Ok(Event::Loadgen(ev)) => session.on_loadgen(ev),
             Ok(Event::Signal(sig)) => return Some(sig),
-            Ok(Event::Input(_) | Event::Replay(_)) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Ok(Event::Input(_) | Event::Replay(_) | Event::Notes(_))
+            | Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => return None,
         }
         session.tick();

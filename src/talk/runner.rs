@@ -6,6 +6,8 @@ use super::step::run_at;
 use super::{Move, Talk, TalkState};
 use crate::config::RunConfig;
 use crate::controller::Session;
+use crate::notes::protocol::{StepState, ToNotes};
+use crate::notes::server::{Deliver, Server};
 use crate::ui::TalkView;
 
 #[derive(Debug)]
@@ -16,6 +18,10 @@ pub struct Runner {
     base: RunConfig,
     /// When the step on screen started.
     entered: Instant,
+    /// When the talk started: the notes terminal's clock.
+    started: Instant,
+    /// The socket `versus notes` attaches to, while the talk runs in the TUI.
+    notes: Option<Server>,
 }
 
 impl Runner {
@@ -37,6 +43,8 @@ impl Runner {
             state,
             base,
             entered: Instant::now(),
+            started: Instant::now(),
+            notes: None,
         };
         Ok((runner, first))
     }
@@ -60,7 +68,40 @@ impl Runner {
             Err(e) => session.notice = Some(format!("step {}: {e}", to + 1)),
         }
         self.entered = Instant::now();
+        self.publish_notes();
         true
+    }
+
+    /// Opens the talk's socket for `versus notes`; what a notes terminal asks for goes to `deliver`.
+    /// When it cannot open, the talk runs without notes and the line says why.
+    pub fn open_notes(&mut self, deliver: Deliver) -> Result<(), String> {
+        let server = Server::start(deliver).map_err(|e| format!("speaker notes off: {e}"))?;
+        self.notes = Some(server);
+        self.publish_notes();
+        Ok(())
+    }
+
+    /// Tells the notes terminals where the talk is (an in-memory send; their threads write).
+    fn publish_notes(&self) {
+        let Some(server) = &self.notes else { return };
+        let i = self.state.index;
+        let next = match self.state.clone().step(Move::Next) {
+            Some(n) if n != i => Some(self.talk.steps[n].title.clone()),
+            _ => None,
+        };
+        let step = &self.talk.steps[i];
+        server.publish(ToNotes::Step(StepState {
+            talk: self.talk.name.clone(),
+            title: self.talk.title.clone(),
+            pid: std::process::id(),
+            index: i + 1,
+            len: self.talk.steps.len(),
+            step_title: step.title.clone(),
+            notes: step.notes.clone(),
+            next,
+            talk_ms: self.started.elapsed().as_millis() as u64,
+            step_ms: self.entered.elapsed().as_millis() as u64,
+        }));
     }
 
     /// When booth mode moves on from the step on screen; None when the speaker does.

@@ -52,8 +52,17 @@ fn hint(b: &KeyBinding) -> [Span<'static>; 6] {
     ]
 }
 
-/// Every key with its sentence, centered over whatever is below.
-pub fn render_overlay(frame: &mut Frame, area: Rect, selection: Selection, keys: &[KeyBinding]) {
+/// In a talk, on the overlay's bottom edge: the talk's own keys and where the speaker notes are.
+pub const TALK_HINT: &str = " → ← steps · speaker notes: versus notes ";
+
+/// Every key with its sentence, centered over whatever is below; in a talk, `TALK_HINT` on its edge.
+pub fn render_overlay(
+    frame: &mut Frame,
+    area: Rect,
+    selection: Selection,
+    keys: &[KeyBinding],
+    talk: bool,
+) {
     let key_col = keys.iter().map(keys_width).max().unwrap_or(0);
     let help_col = keys
         .iter()
@@ -117,11 +126,14 @@ pub fn render_overlay(frame: &mut Frame, area: Rect, selection: Selection, keys:
         spans.push(Span::raw(b.help));
         lines.push(Line::from(spans));
     }
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .padding(Padding::horizontal(1))
         .border_style(theme::value())
         .title(title)
         .title_bottom(Line::styled(" any key closes this ", theme::dim()).right_aligned());
+    if talk {
+        block = block.title_bottom(Line::styled(TALK_HINT, theme::value()));
+    }
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

@@ -7,7 +7,7 @@ mod charts;
 pub mod export;
 mod extras;
 pub mod fixtures;
-mod format;
+pub(crate) mod format;
 mod header;
 mod help;
 pub mod keys;
@@ -125,7 +125,13 @@ pub fn render(frame: &mut Frame, model: &Model, view: &ViewState) {
             picker::render(frame, area, p);
         }
         if view.help {
-            help::render_overlay(frame, area, view.selection, view.keys());
+            help::render_overlay(
+                frame,
+                area,
+                view.selection,
+                view.keys(),
+                view.talk.is_some(),
+            );
         }
     }
     theme::paint(frame.buffer_mut());

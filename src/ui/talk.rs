@@ -126,6 +126,27 @@ mod tests {
     }
 
     #[test]
+    fn help_in_a_talk_names_its_keys_and_the_speaker_notes_at_80x24() {
+        let view = ViewState {
+            help: true,
+            talk: Some(first_step()),
+            ..ViewState::default()
+        };
+        let text = screen(&view, 80, 24);
+        assert!(text.contains(super::super::help::TALK_HINT), "{text}");
+        assert!(text.contains("any key closes this"), "{text}");
+        let plain = screen(
+            &ViewState {
+                help: true,
+                ..ViewState::default()
+            },
+            80,
+            24,
+        );
+        assert!(!plain.contains("versus notes"), "only in a talk\n{plain}");
+    }
+
+    #[test]
     fn c_hides_the_say() {
         let view = ViewState {
             caption: false,
