@@ -224,12 +224,16 @@ fn undocumented<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
 }
 
 #[test]
-fn every_csv_column_and_headline_figure_is_in_the_figures_doc() {
-    let csv = versus::headless::CSV_HEADER.split(',');
-    let headlines = versus::workload::HEADLINES
-        .iter()
-        .flat_map(|(_, names)| names.iter().copied());
-    let keys: Vec<&str> = csv.chain(headlines).chain(FIELDS.iter().copied()).collect();
+fn every_catalog_figure_csv_column_and_headline_is_in_the_figures_doc() {
+    let header = versus::headless::csv_header();
+    let csv = header.split(',');
+    let catalog = versus::catalog::all().map(|f| f.key);
+    let headlines = versus::catalog::headlines().filter_map(|f| f.headline.map(|h| h.name));
+    let keys: Vec<&str> = csv
+        .chain(catalog)
+        .chain(headlines)
+        .chain(FIELDS.iter().copied())
+        .collect();
     assert!(keys.len() > 20, "too few keys to check: {keys:?}");
     let missing = undocumented(keys);
     assert!(

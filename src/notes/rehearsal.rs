@@ -84,7 +84,7 @@ fn headline_words(h: &Value) -> String {
         }
     }
     let figure = h["figure"].as_str().unwrap_or("headline");
-    let name = crate::model::headline::find(figure).map_or(figure, |d| d.words);
+    let name = crate::model::headline::find(figure).map_or(figure, |d| d.words());
     let value = |v: &Value| {
         v.as_f64()
             .map_or("—".to_string(), crate::ui::format::compact)
