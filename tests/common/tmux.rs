@@ -67,8 +67,14 @@ impl Tmux {
             &w,
             "-y",
             &h,
+            // The app reads LC_ALL first, then LC_CTYPE, then LANG: under an inherited LC_ALL=C it
+            // would draw ASCII and every match on `·` or `×` would fail.
             "-e",
             "LANG=C.UTF-8",
+            "-e",
+            "LC_ALL=C.UTF-8",
+            "-e",
+            "LC_CTYPE=C.UTF-8",
         ];
         if let Some(dir) = dir {
             opts.extend(["-c", dir]);
