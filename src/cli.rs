@@ -6,13 +6,19 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::protocol::{RuntimeFlavor, Side};
+// The unit caps are run configuration; named here too, where the options use them.
+pub use crate::scenario::settings::{DEFAULT_UNITS, MAX_ASYNC_UNITS, MAX_THREAD_UNITS};
 
-/// Default units per side: enough for a clear contrast, light enough for a 2-core laptop.
-pub const DEFAULT_UNITS: u64 = 1_000;
-/// Most async units accepted from the command line.
-pub const MAX_ASYNC_UNITS: u64 = 10_000_000;
-/// Most thread units accepted from the command line (the system limits stop far earlier).
-pub const MAX_THREAD_UNITS: u64 = 1_000_000;
+/// `--runtime current-thread|multi-thread`: the values are `RuntimeFlavor::name`, as the derive gave them.
+impl ValueEnum for RuntimeFlavor {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[RuntimeFlavor::CurrentThread, RuntimeFlavor::MultiThread]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
 
 #[derive(Parser, Debug, Clone)]
 #[command(

@@ -321,7 +321,7 @@ impl RunConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::DEFAULT_UNITS;
+    use crate::scenario::settings::DEFAULT_UNITS;
     use clap::Parser;
 
     fn cfg(args: &[&str]) -> Result<RunConfig, String> {

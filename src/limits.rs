@@ -223,7 +223,7 @@ impl SpawnFacts {
             stack_bytes,
             map_count: count_maps() + released.maps,
             max_map_count: read_u64("/proc/sys/vm/max_map_count"),
-            virtual_bytes: crate::worker::sys::statm_bytes().0 + released.bytes,
+            virtual_bytes: crate::sys::statm_bytes().0 + released.bytes,
             address_space_limit: address_space_limit(),
             machine_threads: machine_threads(),
             threads_max: read_u64("/proc/sys/kernel/threads-max"),

@@ -45,8 +45,9 @@ impl Side {
     }
 }
 
-/// tokio runtime flavor of the async side.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+/// tokio runtime flavor of the async side. (`--runtime` reads it through the `clap::ValueEnum` in cli.rs:
+/// the wire protocol does not depend on the command line.)
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuntimeFlavor {
     CurrentThread,

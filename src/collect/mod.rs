@@ -3,6 +3,7 @@
 
 mod child;
 pub mod external;
+pub mod loadgen;
 pub mod machine;
 pub mod player;
 pub mod procstat;

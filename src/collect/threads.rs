@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+pub use crate::model::ThreadCensus;
+
 /// Threads read at most per census: above it an even stride is read and the census says "sampled".
 /// Above the default 1,000 units plus a side's own threads, so a default run is read whole; at
 /// 10,000 threads one census reads 1 thread in 6 (docs/figures.md: the controller with `d` open).
@@ -63,27 +65,6 @@ impl Pacer {
         let out = read();
         self.cost = start.elapsed();
         Some(out)
-    }
-}
-
-/// How many threads of each state and wait channel one read saw.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ThreadCensus {
-    /// Threads listed in /proc/<pid>/task when the read began.
-    pub threads_seen: u64,
-    /// Threads whose stat was read (all of them unless sampled; a thread that exits meanwhile is not).
-    pub threads_read: u64,
-    /// Scheduler state letter (third field of /proc/<pid>/task/<tid>/stat) → threads.
-    pub states: BTreeMap<char, u64>,
-    /// Kernel function each sleeping thread waits in (/proc/<pid>/task/<tid>/wchan), largest first;
-    /// running threads (wchan "0" or empty) are left out.
-    pub wait_channels: Vec<(String, u64)>,
-}
-
-impl ThreadCensus {
-    /// True when only part of the threads were read.
-    pub fn sampled(&self) -> bool {
-        self.threads_read < self.threads_seen
     }
 }
 

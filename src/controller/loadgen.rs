@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::Session;
-use crate::loadgen::launch::{self, LoadIncoming, LoadgenEvent, LoadgenHandle};
+use crate::collect::loadgen::{self as launch, LoadIncoming, LoadgenEvent, LoadgenHandle};
 use crate::loadgen::protocol::{LoadSideSample, LoadSpec, ToLoadgen};
 use crate::model::{Input, SideSample};
 use crate::protocol::{Percentiles, Side, WorkerSpec};

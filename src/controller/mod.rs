@@ -32,7 +32,7 @@ pub enum Event {
     /// SIGTERM, SIGHUP or SIGINT arrived.
     Signal(i32),
     /// From the load generator of the `echo` workload.
-    Loadgen(crate::loadgen::launch::LoadgenEvent),
+    Loadgen(crate::collect::loadgen::LoadgenEvent),
     /// From a recording played back (`versus replay`).
     Replay(collect::player::Replayed),
     /// The speaker's → / ← from `versus notes`, read off the talk's socket.
@@ -51,8 +51,8 @@ impl From<WorkerEvent> for Event {
     }
 }
 
-impl From<crate::loadgen::launch::LoadgenEvent> for Event {
-    fn from(e: crate::loadgen::launch::LoadgenEvent) -> Self {
+impl From<crate::collect::loadgen::LoadgenEvent> for Event {
+    fn from(e: crate::collect::loadgen::LoadgenEvent) -> Self {
         Event::Loadgen(e)
     }
 }
@@ -239,9 +239,9 @@ impl Session {
 
     pub fn set_units(&mut self, side: Side, units: u64) {
         let cap = if side == Side::Async {
-            crate::cli::MAX_ASYNC_UNITS
+            crate::scenario::settings::MAX_ASYNC_UNITS
         } else {
-            crate::cli::MAX_THREAD_UNITS
+            crate::scenario::settings::MAX_THREAD_UNITS
         };
         let units = units.min(cap);
         if let Err(why) = self.check_memory_budget(side, units) {

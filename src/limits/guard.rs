@@ -388,7 +388,7 @@ struct Held {
 
 impl Held {
     fn reserve(maps: u64, bytes: u64) -> io::Result<Held> {
-        let page = crate::worker::sys::page_size() as usize;
+        let page = crate::sys::page_size() as usize;
         let len = (bytes as usize).max(page * (maps as usize + 1));
         // SAFETY: a fresh anonymous mapping at an address the kernel picks; nothing else refers to it.
         let addr = unsafe {

@@ -2,11 +2,10 @@
 //! connections to both servers, sends the requests and measures them with its own clock, so each
 //! side's process figures are its server's alone. It is the same for both sides. Commands arrive as
 //! JSON lines on stdin; a reporter thread writes one sample per side per interval to stdout; it
-//! exits when stdin closes. It competes with the servers for CPU (2 cores: keep busy runs short).
+//! exits when stdin closes. (The controller's end, which starts it, is `collect::loadgen`.) It competes with the servers for CPU (2 cores: keep busy runs short).
 
 pub mod conn;
 pub mod fds;
-pub mod launch;
 pub mod protocol;
 pub mod stats;
 

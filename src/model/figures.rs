@@ -4,9 +4,29 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::collect::threads::ThreadCensus;
 use crate::figure::{self, Field, Figure, Runtime, Source};
 use crate::protocol::{Percentiles, RuntimeCounters, Side, WorkerSample};
+
+/// How many threads of each state and wait channel one read saw.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ThreadCensus {
+    /// Threads listed in /proc/<pid>/task when the read began.
+    pub threads_seen: u64,
+    /// Threads whose stat was read (all of them unless sampled; a thread that exits meanwhile is not).
+    pub threads_read: u64,
+    /// Scheduler state letter (third field of /proc/<pid>/task/<tid>/stat) → threads.
+    pub states: BTreeMap<char, u64>,
+    /// Kernel function each sleeping thread waits in (/proc/<pid>/task/<tid>/wchan), largest first;
+    /// running threads (wchan "0" or empty) are left out.
+    pub wait_channels: Vec<(String, u64)>,
+}
+
+impl ThreadCensus {
+    /// True when only part of the threads were read.
+    pub fn sampled(&self) -> bool {
+        self.threads_read < self.threads_seen
+    }
+}
 
 /// What the controller reads from /proc/<pid>/statm and /proc/<pid>/status of a worker.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]

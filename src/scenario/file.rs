@@ -389,7 +389,10 @@ mod tests {
         assert_eq!(memory.kind.name, "sleep", "the rest of the preset stays");
         let mine = c.find("mine").expect("added");
         assert_eq!(c.position("mine"), Some(c.0.len() - 1));
-        assert_eq!(mine.settings.units, [crate::cli::DEFAULT_UNITS, 3]);
+        assert_eq!(
+            mine.settings.units,
+            [crate::scenario::settings::DEFAULT_UNITS, 3]
+        );
         assert_eq!(mine.caption, mine.kind.caption);
     }
 

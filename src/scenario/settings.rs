@@ -2,8 +2,14 @@
 //! one side at a time. Declared as a table so `--set`, TOML files and `--list` read the same rows.
 
 use super::node::Node;
-use crate::cli::{DEFAULT_UNITS, MAX_ASYNC_UNITS, MAX_THREAD_UNITS};
 use crate::protocol::{RuntimeFlavor, Side};
+
+/// Default units per side: enough for a clear contrast, light enough for a 2-core laptop.
+pub const DEFAULT_UNITS: u64 = 1_000;
+/// Most async units accepted from the command line.
+pub const MAX_ASYNC_UNITS: u64 = 10_000_000;
+/// Most thread units accepted from the command line (the system limits stop far earlier).
+pub const MAX_THREAD_UNITS: u64 = 1_000_000;
 
 /// How both sides of a scenario run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

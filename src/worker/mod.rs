@@ -4,7 +4,7 @@
 mod ready;
 mod reporter;
 mod spawner;
-pub mod sys;
+pub use crate::sys;
 
 use std::io::BufReader;
 use std::process::ExitCode;

@@ -15,7 +15,7 @@ use super::cpu::chunk;
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
 use crate::figure::{Direction, Figure, Format, Panel};
 use crate::protocol::ParamValue;
-use crate::worker::sys;
+use crate::sys;
 use crate::workload::Unit;
 use crate::workload::unit::{TOTALS_WINDOW, TotalsWindow};
 

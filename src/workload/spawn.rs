@@ -11,7 +11,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
 use crate::figure::{self, Direction, Figure, Format, Panel};
-use crate::worker::sys;
+use crate::sys;
 use crate::workload::Unit;
 use crate::workload::unit::TotalsWindow;
 

@@ -12,7 +12,7 @@ use parking_lot::Mutex;
 
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
 use crate::figure::{Direction, Figure, Format, Panel};
-use crate::worker::sys;
+use crate::sys;
 use crate::workload::Unit;
 use crate::workload::unit::TotalsWindow;
 

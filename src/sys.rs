@@ -1,4 +1,4 @@
-//! Kernel figures a worker reads about itself.
+//! Kernel figures a process reads about itself (getrusage, /proc/self): the worker side and the limits use them.
 
 /// Totals from getrusage(RUSAGE_SELF): all threads of the process, exited ones included.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

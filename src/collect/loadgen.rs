@@ -5,8 +5,8 @@ use std::io::{BufReader, Read};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-use super::protocol::{FromLoadgen, LOADGEN_VERSION, LoadSideSample, LoadSpec, ToLoadgen};
 use crate::collect;
+use crate::loadgen::protocol::{FromLoadgen, LOADGEN_VERSION, LoadSideSample, LoadSpec, ToLoadgen};
 use crate::protocol::{self, DecodeError};
 
 /// Longest stderr line kept.
