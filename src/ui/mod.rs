@@ -6,6 +6,8 @@ mod big;
 mod charts;
 pub mod export;
 mod extras;
+/// Models for tests and benches only (the `test-support` feature, on in every test and bench build).
+#[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
 pub(crate) mod format;
 mod header;
