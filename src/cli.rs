@@ -5,7 +5,13 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::collect::external::DEFAULT_CONNECTIONS;
+use crate::collect::{LaunchOpts, Sched};
+use crate::config::{
+    DEFAULT_FPS, DEFAULT_INTERVAL_MS, DEFAULT_NICE, RunConfig, TUI_TURN, pinned_cpus,
+};
 use crate::protocol::{RuntimeFlavor, Side};
+use crate::scenario::{Catalog, ConfigFile, Given, Scenario, find_kind};
 // The unit caps are run configuration; named here too, where the options use them.
 pub use crate::scenario::settings::{DEFAULT_UNITS, MAX_ASYNC_UNITS, MAX_THREAD_UNITS};
 
@@ -80,7 +86,7 @@ pub struct Cli {
     pub workers: Option<u64>,
 
     /// How often each worker reports, in milliseconds
-    #[arg(long, default_value_t = 250, value_name = "MS", value_parser = clap::value_parser!(u64).range(50..=10_000))]
+    #[arg(long, default_value_t = DEFAULT_INTERVAL_MS, value_name = "MS", value_parser = clap::value_parser!(u64).range(50..=10_000))]
     pub interval_ms: u64,
 
     /// Chart window (e.g. 60s, 5m)
@@ -97,7 +103,7 @@ pub struct Cli {
     pub stack_size: Option<usize>,
 
     /// Nice level of the worker processes, so the UI stays responsive when a side saturates the CPUs
-    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(i32).range(0..=19))]
+    #[arg(long, default_value_t = DEFAULT_NICE, value_name = "N", value_parser = clap::value_parser!(i32).range(0..=19))]
     pub nice: i32,
 
     /// How the workers yield to the UI: auto (the TUI: group; headless, with no terminal to
@@ -132,7 +138,7 @@ pub struct Cli {
     pub record: Option<std::path::PathBuf>,
 
     /// Most frames drawn per second
-    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=60))]
+    #[arg(long, default_value_t = DEFAULT_FPS, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=60))]
     pub fps: u32,
 
     /// Your own program as a side, run through sh -c: give it twice (first = left column, second =
@@ -143,8 +149,8 @@ pub struct Cli {
 
     /// Most RSS each side may use: a size (2g, 512m) or a share of the memory available at start
     /// (40%); scaling past it is refused [default: 40%]
-    #[arg(long, value_name = "SIZE|PERCENT", value_parser = crate::controller::guard::MemoryBudget::parse)]
-    pub memory_budget: Option<crate::controller::guard::MemoryBudget>,
+    #[arg(long, value_name = "SIZE|PERCENT", value_parser = crate::config::MemoryBudget::parse)]
+    pub memory_budget: Option<crate::config::MemoryBudget>,
 }
 
 #[derive(Subcommand, Debug, Clone, PartialEq)]
@@ -337,6 +343,123 @@ pub fn parse_bytes(text: &str) -> Result<usize, String> {
     Ok(bytes)
 }
 
+// From the command line to a RunConfig (config.rs: the run configuration itself).
+
+/// The run to start with, layered: built-in preset < config file < command line.
+fn starting_run(
+    cli: &Cli,
+    file: Option<&ConfigFile>,
+    catalog: &Catalog,
+) -> Result<Scenario, String> {
+    let from_file = match (&cli.scenario, &cli.workload, file) {
+        (None, None, Some(f)) => f.start(catalog)?,
+        _ => None,
+    };
+    let mut run = match (cli.scenario.as_ref().or(from_file.as_ref()), &cli.workload) {
+        (Some(name), _) => catalog.get(name)?.clone(),
+        (None, workload) => {
+            let kind = find_kind(workload.as_deref().unwrap_or("sleep"))?;
+            Scenario::plain("", kind, "command line")
+        }
+    };
+    if let Some(f) = file {
+        f.apply_set(&mut run)?;
+    }
+    let s = &mut run.settings;
+    if let Some(n) = cli.async_units {
+        s.units[0] = n;
+    }
+    if let Some(n) = cli.thread_units {
+        s.units[1] = n;
+    }
+    if let Some(r) = cli.runtime {
+        s.runtime = r;
+    }
+    if let Some(w) = cli.workers {
+        s.workers = Some(w as usize);
+    }
+    if let Some(b) = cli.stack_size {
+        s.stack_bytes = Some(b);
+    }
+    if let Some(side) = cli.one_side {
+        let (side, turns) = side.settings();
+        s.one_side = Some(side);
+        s.turns = turns;
+    }
+    for item in &cli.set {
+        let (name, value) = item
+            .split_once('=')
+            .ok_or_else(|| format!("--set {item}: expected NAME=VALUE"))?;
+        run.set(name.trim(), Given::Text(value))
+            .map_err(|e| format!("--set {item}: {e}"))?;
+    }
+    Ok(run)
+}
+
+impl RunConfig {
+    /// The run the command line asks for: `RunConfig::new` of the starting scenario (preset <
+    /// config file < command line), the options laid over it.
+    pub fn from_cli(cli: &Cli) -> Result<RunConfig, String> {
+        if cli.looping && cli.talk.is_none() {
+            return Err("--loop runs a talk unattended: it needs --talk NAME|FILE".into());
+        }
+        // A talk's rehearsal runs each step for its own time.
+        if cli.headless && cli.duration.is_none() && cli.talk.is_none() {
+            return Err("--headless needs --duration (e.g. --duration 10s)".into());
+        }
+        let programs = crate::collect::external::parse(&cli.cmd)?;
+        let file = cli.config.as_deref().map(ConfigFile::read).transpose()?;
+        let catalog = Catalog::load(file.as_ref())?;
+        // Programs are driven as the echo workload's servers are (when their command has {port}).
+        let cli = &match programs {
+            Some(_) => as_echo(cli),
+            None => cli.clone(),
+        };
+        let run = starting_run(cli, file.as_ref(), &catalog)?;
+        let mut cfg = RunConfig::new(&run, catalog)?;
+        cfg.theme = cli.theme;
+        cfg.interval_ms = cli.interval_ms;
+        // Headless: half the run each, so both sides get a turn; the TUI: long enough to read.
+        cfg.turn = match cli.duration {
+            Some(d) if cli.headless => d / 2,
+            _ => TUI_TURN,
+        };
+        cfg.launch = LaunchOpts {
+            nice: cli.nice,
+            sched: match cli.sched {
+                // Headless figures stay as they always were: a grouped side yields to any
+                // other load on the machine (p99 lateness 0.3 -> 14 ms beside builds). A talk's
+                // rehearsal runs the workers as the talk on stage will: grouped.
+                WorkerSched::Auto if cli.headless && cli.talk.is_none() => Sched::Normal,
+                WorkerSched::Auto | WorkerSched::Group => Sched::group_or_idle(),
+                WorkerSched::Idle => Sched::Idle,
+                WorkerSched::Normal => Sched::Normal,
+            },
+            cpus: pinned_cpus(cli.pin),
+        };
+        cfg.window = cli.window;
+        cfg.fps = cli.fps;
+        cfg.duration = cli.duration;
+        cfg.memory_budget = cli.memory_budget.unwrap_or_default();
+        cfg.record.clone_from(&cli.record);
+        cfg.programs = programs;
+        if cfg.programs.is_some() {
+            cfg.caption = crate::collect::external::CAPTION.into();
+        }
+        Ok(cfg)
+    }
+}
+
+/// The command line as the session runs it for programs: the `echo` workload (its load generator,
+/// `connections` and `rate`), at DEFAULT_CONNECTIONS unless units are given.
+pub fn as_echo(cli: &Cli) -> Cli {
+    let mut cli = cli.clone();
+    cli.workload = Some(crate::workload::echo::KIND.name.into());
+    cli.async_units = cli.async_units.or(Some(DEFAULT_CONNECTIONS));
+    cli.thread_units = cli.thread_units.or(Some(DEFAULT_CONNECTIONS));
+    cli
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,5 +487,169 @@ mod tests {
     fn clap_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+}
+
+#[cfg(test)]
+mod run_config_tests {
+    use super::*;
+    use crate::scenario::settings::DEFAULT_UNITS;
+    use clap::Parser;
+
+    fn cfg(args: &[&str]) -> Result<RunConfig, String> {
+        let cli = Cli::try_parse_from(std::iter::once("versus").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        RunConfig::from_cli(&cli)
+    }
+
+    #[test]
+    fn defaults_are_sane() {
+        let c = cfg(&[]).expect("defaults");
+        assert_eq!(c.workload, "sleep");
+        assert_eq!(c.units, [DEFAULT_UNITS, DEFAULT_UNITS]);
+        assert_eq!(c.params.int("sleep_ms"), 100);
+        assert_ne!(
+            c.launch.sched,
+            Sched::Normal,
+            "the TUI's workers yield by default"
+        );
+        let c = cfg(&["--headless", "--duration", "1s"]).expect("valid");
+        assert_eq!(
+            c.launch.sched,
+            Sched::Normal,
+            "headless figures as they were"
+        );
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        assert!(
+            cfg(&["--workload", "nope"])
+                .unwrap_err()
+                .contains("unknown workload 'nope' (known: sleep, cpu")
+        );
+        assert!(
+            cfg(&["--set", "sleep_ms=fast"])
+                .unwrap_err()
+                .contains("--set sleep_ms=fast")
+        );
+        assert!(
+            cfg(&["--set", "bogus=1"])
+                .unwrap_err()
+                .contains("unknown parameter bogus")
+        );
+        assert!(
+            cfg(&["--set", "novalue"])
+                .unwrap_err()
+                .contains("NAME=VALUE")
+        );
+        assert!(cfg(&["--headless"]).unwrap_err().contains("--duration"));
+        assert!(cfg(&["--async-units", "many"]).is_err());
+        assert!(cfg(&["--duration", "0s"]).is_err());
+    }
+
+    #[test]
+    fn a_scenario_starts_from_its_preset_and_the_command_line_wins() {
+        let c = cfg(&["--scenario", "memory"]).expect("valid");
+        assert_eq!(c.scenario.as_deref(), Some("memory"));
+        assert_eq!((c.workload.as_str(), c.units), ("sleep", [100_000, 10_000]));
+        assert_eq!(c.params.int("sleep_ms"), 1000);
+        let c = cfg(&[
+            "--scenario",
+            "memory",
+            "--thread-units",
+            "5",
+            "--set",
+            "async_units=7",
+            "--set",
+            "sleep_ms=20",
+            "--stack-size",
+            "64k",
+        ])
+        .expect("valid");
+        assert_eq!(c.units, [7, 5]);
+        assert_eq!(c.params.int("sleep_ms"), 20);
+        assert_eq!(c.stack_bytes, Some(64 << 10));
+        // --set comes last, so it beats a flag naming the same thing.
+        let c = cfg(&["--async-units", "3", "--set", "async_units=4"]).expect("valid");
+        assert_eq!(c.units[0], 4);
+        assert!(
+            cfg(&["--scenario", "switch", "--set", "sleep_ms=5"])
+                .unwrap_err()
+                .starts_with("--set sleep_ms=5: unknown parameter sleep_ms (known: switch: via")
+        );
+    }
+
+    #[test]
+    fn the_mode_names_every_fairness_setting() {
+        let mut c = cfg(&["--sched", "idle"]).expect("valid");
+        assert_eq!(
+            c.mode_for(2),
+            "both sides share 2 cores · workers SCHED_IDLE"
+        );
+        c.launch.sched = Sched::Group;
+        assert_eq!(
+            c.mode_for(2),
+            "both sides share 2 cores · each side nice 10"
+        );
+        c.one_side = Some(Side::Threads);
+        assert_eq!(
+            c.mode_for(2),
+            "one side at a time: threads only · each side nice 10"
+        );
+        c.launch.cpus = [vec![0], vec![1]];
+        assert_eq!(
+            c.mode_for(2),
+            "one side at a time: threads only, on cpu 1 · each side nice 10"
+        );
+        c.one_side = None;
+        c.launch.nice = 5;
+        assert_eq!(
+            c.mode_for(2),
+            "pinned: async on cpu 0, threads on cpu 1 · each side nice 5"
+        );
+        let c = cfg(&["--sched", "normal", "--nice", "7"]).expect("valid");
+        assert_eq!(
+            c.mode_for(2),
+            "both sides share 2 cores · workers at nice 7"
+        );
+    }
+
+    #[test]
+    fn a_rehearsal_schedules_the_workers_as_the_stage_does() {
+        let stage = cfg(&["--talk", "async-vs-threads"]).expect("valid");
+        let rehearsal = cfg(&["--talk", "async-vs-threads", "--headless"]).expect("valid");
+        assert_eq!(rehearsal.launch.sched, stage.launch.sched);
+        assert_eq!(stage.launch.sched, Sched::group_or_idle());
+        // A plain headless run keeps per-thread nice, as its figures always had.
+        let plain = cfg(&["--headless", "--duration", "1s"]).expect("valid");
+        assert_eq!(plain.launch.sched, Sched::Normal);
+        // An explicit --sched wins in both.
+        let normal = cfg(&[
+            "--talk",
+            "async-vs-threads",
+            "--headless",
+            "--sched",
+            "normal",
+        ]);
+        assert_eq!(normal.expect("valid").launch.sched, Sched::Normal);
+    }
+
+    #[test]
+    fn one_side_keeps_the_other_worker_idle() {
+        let c = cfg(&["--scenario", "parallel"]).expect("valid");
+        assert_eq!(c.one_side, Some(Side::Async));
+        assert_eq!(c.spec(Side::Threads).units, 0);
+        assert_eq!(c.spec(Side::Async).units, 4);
+        let c = cfg(&["--scenario", "parallel", "--set", "one_side=off"]).expect("valid");
+        assert_eq!(c.spec(Side::Threads).units, 4);
+    }
+
+    #[test]
+    fn switching_resets_parameters() {
+        let mut c = cfg(&["--set", "sleep_ms=5"]).expect("valid");
+        c.switch_workload("cpu").expect("cpu exists");
+        assert_eq!(c.workload, "cpu");
+        assert!(c.params.0.contains_key("chunk_iters") && !c.params.0.contains_key("sleep_ms"));
     }
 }

@@ -5,12 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::cli::Cli;
-use crate::cli::WorkerSched;
 use crate::collect::{LaunchOpts, Sched};
 use crate::model::RunInfo;
 use crate::protocol::{RuntimeFlavor, Side, WorkerSpec};
-use crate::scenario::{Catalog, ConfigFile, Given, Scenario, find_kind, list};
+use crate::scenario::{Catalog, Scenario, find_kind};
 use crate::workload::Params;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,12 +39,33 @@ pub struct RunConfig {
     /// Every scenario that can be switched to: built-ins and the config file's.
     pub catalog: Catalog,
     /// Most RSS each side may use (see controller/guard.rs).
-    pub memory_budget: crate::controller::guard::MemoryBudget,
+    pub memory_budget: MemoryBudget,
     /// `--record FILE`: every input of the model goes there too (see record/).
     pub record: Option<std::path::PathBuf>,
     /// The user's own programs (`--cmd`), left column first; None: the built-in workers.
     pub programs: Option<[crate::collect::external::Program; 2]>,
 }
+
+/// How the screen is coloured.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Theme {
+    /// Light text on the terminal's own (dark) background.
+    #[default]
+    Dark,
+    /// Dark text on a white background, for bright projectors.
+    Light,
+    /// No mid greys: text that matters in white or full colours.
+    Contrast,
+}
+
+/// Sampling interval when none is given (`--interval-ms`).
+pub const DEFAULT_INTERVAL_MS: u64 = 250;
+/// History kept on the charts when none is given (`--window`).
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(60);
+/// Frames per second when none is given (`--fps`).
+pub const DEFAULT_FPS: u32 = 10;
+/// Niceness of the workers when none is given (`--nice`).
+pub const DEFAULT_NICE: i32 = 10;
 
 /// How long each side runs alone when the sides take turns, in the TUI.
 pub const TUI_TURN: Duration = Duration::from_secs(10);
@@ -54,13 +73,6 @@ pub const TUI_TURN: Duration = Duration::from_secs(10);
 /// Number of CPUs this process may run on.
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
-}
-
-/// The `--list` text: the scenarios of the built-ins and of `--config`, when given.
-pub fn list(cli: &Cli) -> Result<String, String> {
-    let file = cli.config.as_deref().map(ConfigFile::read).transpose()?;
-    let catalog = Catalog::load(file.as_ref())?;
-    Ok(list::text(&catalog) + &crate::talk::list_text(&catalog))
 }
 
 /// The side that is not `side`.
@@ -72,7 +84,7 @@ pub fn other(side: Side) -> Side {
 }
 
 /// The CPUs of each side under `--pin`: one each when there are two or more.
-fn pinned_cpus(pin: bool) -> [Vec<usize>; 2] {
+pub fn pinned_cpus(pin: bool) -> [Vec<usize>; 2] {
     if pin && cores() >= 2 {
         [vec![0], vec![1]]
     } else {
@@ -80,77 +92,13 @@ fn pinned_cpus(pin: bool) -> [Vec<usize>; 2] {
     }
 }
 
-/// The run to start with, layered: built-in preset < config file < command line.
-fn starting_run(
-    cli: &Cli,
-    file: Option<&ConfigFile>,
-    catalog: &Catalog,
-) -> Result<Scenario, String> {
-    let from_file = match (&cli.scenario, &cli.workload, file) {
-        (None, None, Some(f)) => f.start(catalog)?,
-        _ => None,
-    };
-    let mut run = match (cli.scenario.as_ref().or(from_file.as_ref()), &cli.workload) {
-        (Some(name), _) => catalog.get(name)?.clone(),
-        (None, workload) => {
-            let kind = find_kind(workload.as_deref().unwrap_or("sleep"))?;
-            Scenario::plain("", kind, "command line")
-        }
-    };
-    if let Some(f) = file {
-        f.apply_set(&mut run)?;
-    }
-    let s = &mut run.settings;
-    if let Some(n) = cli.async_units {
-        s.units[0] = n;
-    }
-    if let Some(n) = cli.thread_units {
-        s.units[1] = n;
-    }
-    if let Some(r) = cli.runtime {
-        s.runtime = r;
-    }
-    if let Some(w) = cli.workers {
-        s.workers = Some(w as usize);
-    }
-    if let Some(b) = cli.stack_size {
-        s.stack_bytes = Some(b);
-    }
-    if let Some(side) = cli.one_side {
-        let (side, turns) = side.settings();
-        s.one_side = Some(side);
-        s.turns = turns;
-    }
-    for item in &cli.set {
-        let (name, value) = item
-            .split_once('=')
-            .ok_or_else(|| format!("--set {item}: expected NAME=VALUE"))?;
-        run.set(name.trim(), Given::Text(value))
-            .map_err(|e| format!("--set {item}: {e}"))?;
-    }
-    Ok(run)
-}
-
 impl RunConfig {
-    pub fn from_cli(cli: &Cli) -> Result<RunConfig, String> {
-        if cli.looping && cli.talk.is_none() {
-            return Err("--loop runs a talk unattended: it needs --talk NAME|FILE".into());
-        }
-        // A talk's rehearsal runs each step for its own time.
-        if cli.headless && cli.duration.is_none() && cli.talk.is_none() {
-            return Err("--headless needs --duration (e.g. --duration 10s)".into());
-        }
-        let programs = crate::collect::external::parse(&cli.cmd)?;
-        let file = cli.config.as_deref().map(ConfigFile::read).transpose()?;
-        let catalog = Catalog::load(file.as_ref())?;
-        // Programs are driven as the echo workload's servers are (when their command has {port}).
-        let cli = &match programs {
-            Some(_) => crate::collect::external::as_echo(cli),
-            None => cli.clone(),
-        };
-        let run = starting_run(cli, file.as_ref(), &catalog)?;
+    /// A run of `run` with every option at its default, as `versus` with no other option starts
+    /// it (the TUI's turn and scheduling, nothing recorded, the built-in workers); `catalog`: the
+    /// scenarios that can be switched to. The command line's options are laid over it in cli.rs.
+    pub fn new(run: &Scenario, catalog: Catalog) -> Result<RunConfig, String> {
         let mut cfg = RunConfig {
-            theme: cli.theme,
+            theme: Theme::default(),
             workload: String::new(),
             scenario: None,
             caption: String::new(),
@@ -158,40 +106,25 @@ impl RunConfig {
             units: [0; 2],
             runtime: RuntimeFlavor::MultiThread,
             workers: 1,
-            interval_ms: cli.interval_ms,
+            interval_ms: DEFAULT_INTERVAL_MS,
             stack_bytes: None,
             one_side: None,
             turns: false,
-            // Headless: half the run each, so both sides get a turn; the TUI: long enough to read.
-            turn: match cli.duration {
-                Some(d) if cli.headless => d / 2,
-                _ => TUI_TURN,
-            },
+            turn: TUI_TURN,
             launch: LaunchOpts {
-                nice: cli.nice,
-                sched: match cli.sched {
-                    // Headless figures stay as they always were: a grouped side yields to any
-                    // other load on the machine (p99 lateness 0.3 -> 14 ms beside builds). A talk's
-                    // rehearsal runs the workers as the talk on stage will: grouped.
-                    WorkerSched::Auto if cli.headless && cli.talk.is_none() => Sched::Normal,
-                    WorkerSched::Auto | WorkerSched::Group => Sched::group_or_idle(),
-                    WorkerSched::Idle => Sched::Idle,
-                    WorkerSched::Normal => Sched::Normal,
-                },
-                cpus: pinned_cpus(cli.pin),
+                nice: DEFAULT_NICE,
+                sched: Sched::group_or_idle(),
+                cpus: pinned_cpus(false),
             },
-            window: cli.window,
-            fps: cli.fps,
-            duration: cli.duration,
+            window: DEFAULT_WINDOW,
+            fps: DEFAULT_FPS,
+            duration: None,
             catalog,
-            memory_budget: cli.memory_budget.unwrap_or_default(),
-            record: cli.record.clone(),
-            programs,
+            memory_budget: MemoryBudget::default(),
+            record: None,
+            programs: None,
         };
-        cfg.apply_scenario(&run)?;
-        if cfg.programs.is_some() {
-            cfg.caption = crate::collect::external::CAPTION.into();
-        }
+        cfg.apply_scenario(run)?;
         Ok(cfg)
     }
 
@@ -318,166 +251,76 @@ impl RunConfig {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scenario::settings::DEFAULT_UNITS;
-    use clap::Parser;
+// The memory budget per side (`--memory-budget`); controller/guard.rs enforces it.
 
-    fn cfg(args: &[&str]) -> Result<RunConfig, String> {
-        let cli = Cli::try_parse_from(std::iter::once("versus").chain(args.iter().copied()))
-            .map_err(|e| e.to_string())?;
-        RunConfig::from_cli(&cli)
+/// Share of the memory available at start each side may use unless `--memory-budget` says otherwise;
+/// two sides at 40% leave a fifth for the controller and everything else.
+pub const DEFAULT_PERCENT: f64 = 40.0;
+/// Smallest budget accepted: a worker's runtime alone takes a few MiB.
+pub const MIN_BUDGET_BYTES: u64 = 16 << 20;
+/// Size suffixes `--memory-budget` takes.
+const SUFFIXES: &[(&str, u64)] = &[
+    ("k", 1 << 10),
+    ("m", 1 << 20),
+    ("g", 1 << 30),
+    ("t", 1 << 40),
+];
+
+/// What `--memory-budget` says: bytes, or a percent of the memory available at start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MemoryBudget {
+    Bytes(u64),
+    PercentOfAvailable(f64),
+}
+
+impl Default for MemoryBudget {
+    fn default() -> Self {
+        MemoryBudget::PercentOfAvailable(DEFAULT_PERCENT)
+    }
+}
+
+impl MemoryBudget {
+    /// "2g", "512m", "1.5g", "40%"; at least 16m, a percent between 1 and 100.
+    pub fn parse(text: &str) -> Result<MemoryBudget, String> {
+        let t = text.trim().to_ascii_lowercase();
+        if let Some(num) = t.strip_suffix('%') {
+            return match num.trim().parse::<f64>() {
+                Ok(p) if (1.0..=100.0).contains(&p) => Ok(MemoryBudget::PercentOfAvailable(p)),
+                Ok(_) => Err(format!(
+                    "'{text}': a memory budget in percent must be between 1% and 100%"
+                )),
+                Err(_) => Err(format!(
+                    "'{text}' is not a memory budget (try 2g, 512m or 40%)"
+                )),
+            };
+        }
+        let t = t.trim_end_matches("ib").trim_end_matches('b');
+        let (num, mult) = SUFFIXES
+            .iter()
+            .find_map(|&(s, m)| t.strip_suffix(s).map(|n| (n, m)))
+            .unwrap_or((t, 1));
+        let n: f64 = num
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n: &f64| n.is_finite())
+            .ok_or_else(|| format!("'{text}' is not a memory budget (try 2g, 512m or 40%)"))?;
+        let bytes = n * mult as f64;
+        if bytes < MIN_BUDGET_BYTES as f64 {
+            return Err(format!(
+                "'{text}': a memory budget must be at least 16m (a worker alone takes a few MiB)"
+            ));
+        }
+        Ok(MemoryBudget::Bytes(bytes.min(u64::MAX as f64) as u64))
     }
 
-    #[test]
-    fn defaults_are_sane() {
-        let c = cfg(&[]).expect("defaults");
-        assert_eq!(c.workload, "sleep");
-        assert_eq!(c.units, [DEFAULT_UNITS, DEFAULT_UNITS]);
-        assert_eq!(c.params.int("sleep_ms"), 100);
-        assert_ne!(
-            c.launch.sched,
-            Sched::Normal,
-            "the TUI's workers yield by default"
-        );
-        let c = cfg(&["--headless", "--duration", "1s"]).expect("valid");
-        assert_eq!(
-            c.launch.sched,
-            Sched::Normal,
-            "headless figures as they were"
-        );
-    }
-
-    #[test]
-    fn bad_input_is_named() {
-        assert!(
-            cfg(&["--workload", "nope"])
-                .unwrap_err()
-                .contains("unknown workload 'nope' (known: sleep, cpu")
-        );
-        assert!(
-            cfg(&["--set", "sleep_ms=fast"])
-                .unwrap_err()
-                .contains("--set sleep_ms=fast")
-        );
-        assert!(
-            cfg(&["--set", "bogus=1"])
-                .unwrap_err()
-                .contains("unknown parameter bogus")
-        );
-        assert!(
-            cfg(&["--set", "novalue"])
-                .unwrap_err()
-                .contains("NAME=VALUE")
-        );
-        assert!(cfg(&["--headless"]).unwrap_err().contains("--duration"));
-        assert!(cfg(&["--async-units", "many"]).is_err());
-        assert!(cfg(&["--duration", "0s"]).is_err());
-    }
-
-    #[test]
-    fn a_scenario_starts_from_its_preset_and_the_command_line_wins() {
-        let c = cfg(&["--scenario", "memory"]).expect("valid");
-        assert_eq!(c.scenario.as_deref(), Some("memory"));
-        assert_eq!((c.workload.as_str(), c.units), ("sleep", [100_000, 10_000]));
-        assert_eq!(c.params.int("sleep_ms"), 1000);
-        let c = cfg(&[
-            "--scenario",
-            "memory",
-            "--thread-units",
-            "5",
-            "--set",
-            "async_units=7",
-            "--set",
-            "sleep_ms=20",
-            "--stack-size",
-            "64k",
-        ])
-        .expect("valid");
-        assert_eq!(c.units, [7, 5]);
-        assert_eq!(c.params.int("sleep_ms"), 20);
-        assert_eq!(c.stack_bytes, Some(64 << 10));
-        // --set comes last, so it beats a flag naming the same thing.
-        let c = cfg(&["--async-units", "3", "--set", "async_units=4"]).expect("valid");
-        assert_eq!(c.units[0], 4);
-        assert!(
-            cfg(&["--scenario", "switch", "--set", "sleep_ms=5"])
-                .unwrap_err()
-                .starts_with("--set sleep_ms=5: unknown parameter sleep_ms (known: switch: via")
-        );
-    }
-
-    #[test]
-    fn the_mode_names_every_fairness_setting() {
-        let mut c = cfg(&["--sched", "idle"]).expect("valid");
-        assert_eq!(
-            c.mode_for(2),
-            "both sides share 2 cores · workers SCHED_IDLE"
-        );
-        c.launch.sched = Sched::Group;
-        assert_eq!(
-            c.mode_for(2),
-            "both sides share 2 cores · each side nice 10"
-        );
-        c.one_side = Some(Side::Threads);
-        assert_eq!(
-            c.mode_for(2),
-            "one side at a time: threads only · each side nice 10"
-        );
-        c.launch.cpus = [vec![0], vec![1]];
-        assert_eq!(
-            c.mode_for(2),
-            "one side at a time: threads only, on cpu 1 · each side nice 10"
-        );
-        c.one_side = None;
-        c.launch.nice = 5;
-        assert_eq!(
-            c.mode_for(2),
-            "pinned: async on cpu 0, threads on cpu 1 · each side nice 5"
-        );
-        let c = cfg(&["--sched", "normal", "--nice", "7"]).expect("valid");
-        assert_eq!(
-            c.mode_for(2),
-            "both sides share 2 cores · workers at nice 7"
-        );
-    }
-
-    #[test]
-    fn a_rehearsal_schedules_the_workers_as_the_stage_does() {
-        let stage = cfg(&["--talk", "async-vs-threads"]).expect("valid");
-        let rehearsal = cfg(&["--talk", "async-vs-threads", "--headless"]).expect("valid");
-        assert_eq!(rehearsal.launch.sched, stage.launch.sched);
-        assert_eq!(stage.launch.sched, Sched::group_or_idle());
-        // A plain headless run keeps per-thread nice, as its figures always had.
-        let plain = cfg(&["--headless", "--duration", "1s"]).expect("valid");
-        assert_eq!(plain.launch.sched, Sched::Normal);
-        // An explicit --sched wins in both.
-        let normal = cfg(&[
-            "--talk",
-            "async-vs-threads",
-            "--headless",
-            "--sched",
-            "normal",
-        ]);
-        assert_eq!(normal.expect("valid").launch.sched, Sched::Normal);
-    }
-
-    #[test]
-    fn one_side_keeps_the_other_worker_idle() {
-        let c = cfg(&["--scenario", "parallel"]).expect("valid");
-        assert_eq!(c.one_side, Some(Side::Async));
-        assert_eq!(c.spec(Side::Threads).units, 0);
-        assert_eq!(c.spec(Side::Async).units, 4);
-        let c = cfg(&["--scenario", "parallel", "--set", "one_side=off"]).expect("valid");
-        assert_eq!(c.spec(Side::Threads).units, 4);
-    }
-
-    #[test]
-    fn switching_resets_parameters() {
-        let mut c = cfg(&["--set", "sleep_ms=5"]).expect("valid");
-        c.switch_workload("cpu").expect("cpu exists");
-        assert_eq!(c.workload, "cpu");
-        assert!(c.params.0.contains_key("chunk_iters") && !c.params.0.contains_key("sleep_ms"));
+    /// Bytes per side, given the memory available now.
+    pub fn resolve(self, available_bytes: u64) -> u64 {
+        match self {
+            MemoryBudget::Bytes(b) => b,
+            MemoryBudget::PercentOfAvailable(p) => {
+                ((available_bytes as f64 * p / 100.0) as u64).max(MIN_BUDGET_BYTES)
+            }
+        }
     }
 }

@@ -50,7 +50,7 @@ fn main() -> ExitCode {
         return versus::loadgen::main();
     }
     if cli.list {
-        return match versus::config::list(&cli) {
+        return match versus::talk::list(&cli) {
             Ok(text) => {
                 print!("{text}");
                 ExitCode::SUCCESS

@@ -34,16 +34,6 @@ pub const CAPTION: &str = "Your own programs, measured from outside: OS threads,
 /// enough for a thread-per-connection program on a laptop.
 pub const DEFAULT_CONNECTIONS: u64 = 100;
 
-/// The command line as the session runs it for programs: the `echo` workload (its load generator,
-/// `connections` and `rate`), at DEFAULT_CONNECTIONS unless units are given.
-pub fn as_echo(cli: &crate::cli::Cli) -> crate::cli::Cli {
-    let mut cli = cli.clone();
-    cli.workload = Some(crate::workload::echo::KIND.name.into());
-    cli.async_units = cli.async_units.or(Some(DEFAULT_CONNECTIONS));
-    cli.thread_units = cli.thread_units.or(Some(DEFAULT_CONNECTIONS));
-    cli
-}
-
 /// Longest label kept: it heads a column.
 const MAX_LABEL_CHARS: usize = 24;
 

@@ -5,85 +5,15 @@
 use super::Session;
 use crate::model::{Figures, Input};
 use crate::protocol::Side;
+// The budget is run configuration (`--memory-budget`); the guard enforces it.
+pub use crate::config::{DEFAULT_PERCENT, MIN_BUDGET_BYTES, MemoryBudget};
 
-/// Share of the memory available at start each side may use unless `--memory-budget` says otherwise;
-/// two sides at 40% leave a fifth for the controller and everything else.
-pub const DEFAULT_PERCENT: f64 = 40.0;
-/// Smallest budget accepted: a worker's runtime alone takes a few MiB.
-const MIN_BUDGET_BYTES: u64 = 16 << 20;
 /// After a cut, how long the side's RSS gets to come down before the next step.
 const SETTLE_S: f64 = 1.0;
 /// Longest wait, after a cut, for surplus units to retire (a unit blocked in a call retires late).
 const RETIRE_S: f64 = 5.0;
 /// A cut aims at this share of the budget, so the side does not hover at the edge.
 const CUT_TO_SHARE: f64 = 0.5;
-/// Size suffixes `--memory-budget` takes.
-const SUFFIXES: &[(&str, u64)] = &[
-    ("k", 1 << 10),
-    ("m", 1 << 20),
-    ("g", 1 << 30),
-    ("t", 1 << 40),
-];
-
-/// What `--memory-budget` says: bytes, or a percent of the memory available at start.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum MemoryBudget {
-    Bytes(u64),
-    PercentOfAvailable(f64),
-}
-
-impl Default for MemoryBudget {
-    fn default() -> Self {
-        MemoryBudget::PercentOfAvailable(DEFAULT_PERCENT)
-    }
-}
-
-impl MemoryBudget {
-    /// "2g", "512m", "1.5g", "40%"; at least 16m, a percent between 1 and 100.
-    pub fn parse(text: &str) -> Result<MemoryBudget, String> {
-        let t = text.trim().to_ascii_lowercase();
-        if let Some(num) = t.strip_suffix('%') {
-            return match num.trim().parse::<f64>() {
-                Ok(p) if (1.0..=100.0).contains(&p) => Ok(MemoryBudget::PercentOfAvailable(p)),
-                Ok(_) => Err(format!(
-                    "'{text}': a memory budget in percent must be between 1% and 100%"
-                )),
-                Err(_) => Err(format!(
-                    "'{text}' is not a memory budget (try 2g, 512m or 40%)"
-                )),
-            };
-        }
-        let t = t.trim_end_matches("ib").trim_end_matches('b');
-        let (num, mult) = SUFFIXES
-            .iter()
-            .find_map(|&(s, m)| t.strip_suffix(s).map(|n| (n, m)))
-            .unwrap_or((t, 1));
-        let n: f64 = num
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n: &f64| n.is_finite())
-            .ok_or_else(|| format!("'{text}' is not a memory budget (try 2g, 512m or 40%)"))?;
-        let bytes = n * mult as f64;
-        if bytes < MIN_BUDGET_BYTES as f64 {
-            return Err(format!(
-                "'{text}': a memory budget must be at least 16m (a worker alone takes a few MiB)"
-            ));
-        }
-        Ok(MemoryBudget::Bytes(bytes.min(u64::MAX as f64) as u64))
-    }
-
-    /// Bytes per side, given the memory available now.
-    pub fn resolve(self, available_bytes: u64) -> u64 {
-        match self {
-            MemoryBudget::Bytes(b) => b,
-            MemoryBudget::PercentOfAvailable(p) => {
-                ((available_bytes as f64 * p / 100.0) as u64).max(MIN_BUDGET_BYTES)
-            }
-        }
-    }
-}
-
 /// MemAvailable as the kernel estimates it: what can be used without swapping (0 if sysinfo cannot
 /// read it, which leaves the smallest budget in force rather than none).
 pub fn available_memory_bytes() -> u64 {

@@ -11,8 +11,9 @@ use std::path::Path;
 pub use format::{ConfigRecord, Header, Line, Machine, Note};
 
 use crate::collect::Sched;
+use crate::config::MemoryBudget;
 use crate::config::RunConfig;
-use crate::controller::guard::MemoryBudget;
+use crate::scenario::{Catalog, Scenario, find_kind};
 
 /// An open recording.
 #[derive(Debug)]
@@ -106,9 +107,8 @@ pub fn open(cfg: &RunConfig, headless: bool) -> anyhow::Result<Option<Recorder>>
 /// The run configuration a recording was made with, for a replay: the defaults, then the header's
 /// values. Launch options stay local (nothing is launched); the header's mode text is in its lines.
 pub fn config_of(header: &Header) -> Result<RunConfig, String> {
-    use clap::Parser;
-    let cli = crate::cli::Cli::try_parse_from(["versus"]).map_err(|e| e.to_string())?;
-    let mut cfg = RunConfig::from_cli(&cli)?;
+    let plain = Scenario::plain("", find_kind("sleep")?, "command line");
+    let mut cfg = RunConfig::new(&plain, Catalog::load(None)?)?;
     let c = &header.config;
     cfg.workload.clone_from(&c.workload);
     cfg.scenario.clone_from(&c.scenario);

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::cli::{Cli, Format};
 use crate::config::RunConfig;
-use crate::scenario::Catalog;
+use crate::scenario::{Catalog, ConfigFile};
 pub use runner::Runner;
 pub use state::{Move, TalkState};
 pub use step::Step;
@@ -90,6 +90,13 @@ pub fn main(arg: &str, base: RunConfig, cli: &Cli) -> ExitCode {
         eprintln!("versus: {e:#}");
         ExitCode::FAILURE
     })
+}
+
+/// The `--list` text: the scenarios of the built-ins and of `--config`, when given, then the talks.
+pub fn list(cli: &Cli) -> Result<String, String> {
+    let file = cli.config.as_deref().map(ConfigFile::read).transpose()?;
+    let catalog = Catalog::load(file.as_ref())?;
+    Ok(crate::scenario::list::text(&catalog) + &list_text(&catalog))
 }
 
 /// The `--list` lines of the built-in talks.

@@ -6,6 +6,7 @@
 use crate::figure::Figure;
 use crate::model::{Model, OsStat, RunInfo, SideEvent, SideSample};
 use crate::protocol::{Percentiles, RuntimeFlavor, Side, WorkerSample};
+use crate::scenario::Catalog;
 use crate::workload::{blocking, contention, deadlock, echo, spawn, switch, yielding};
 
 const MIB: u64 = 1024 * 1024;
@@ -98,11 +99,13 @@ fn ramp(model: &mut Model, shapes: &[SideShape; 2]) {
 /// keeps idle), costs shaped like that workload's, and the figures of its own that a real run
 /// reported ([async, threads] per key, see `scenario_extras`).
 pub fn scenario_model(name: &str) -> Model {
-    use clap::Parser;
-    let cli = crate::cli::Cli::try_parse_from(["versus", "--scenario", name])
+    let catalog = Catalog::load(None).unwrap_or_else(|e| panic!("scenario {name}: {e}"));
+    let run = catalog
+        .get(name)
+        .unwrap_or_else(|e| panic!("scenario {name}: {e}"))
+        .clone();
+    let mut cfg = crate::config::RunConfig::new(&run, catalog)
         .unwrap_or_else(|e| panic!("scenario {name}: {e}"));
-    let mut cfg =
-        crate::config::RunConfig::from_cli(&cli).unwrap_or_else(|e| panic!("scenario {name}: {e}"));
     cfg.workers = 2;
     // Not from this machine's autogroup setting: the snapshots must read the same everywhere.
     cfg.launch.sched = crate::collect::Sched::Group;

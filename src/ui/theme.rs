@@ -8,20 +8,10 @@ use std::cell::Cell;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier, Style};
 
+// The choice is run configuration (`--theme`); the colours are here.
+pub use crate::config::Theme;
 use crate::model::Status;
 use crate::protocol::Side;
-
-/// How the screen is coloured.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Theme {
-    /// Light text on the terminal's own (dark) background.
-    #[default]
-    Dark,
-    /// Dark text on a white background, for bright projectors.
-    Light,
-    /// No mid greys: text that matters in white or full colours.
-    Contrast,
-}
 
 impl Theme {
     /// The themes in the order the key cycles them.
