@@ -14,7 +14,7 @@ use crate::workload::Params;
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunConfig {
     /// The TUI's colours (`--theme`); no effect headless.
-    pub theme: crate::ui::theme::Theme,
+    pub theme: Theme,
     pub workload: String,
     pub scenario: Option<String>,
     /// What to look for; the workload's own caption unless a scenario gives one.

@@ -13,14 +13,71 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     ("system limits", &["limits"]),
     ("worker side", &["workload", "loadgen", "worker", "watch"]),
     ("figure catalog", &["catalog"]),
-    ("run configuration", &["scenario", "config", "action"]),
     ("model", &["model"]),
-    ("collect and record", &["collect", "record"]),
+    ("collect", &["collect"]),
+    ("run configuration", &["scenario", "config", "action"]),
+    ("record and replay", &["record"]),
     ("controller", &["controller"]),
     ("ui", &["ui"]),
-    ("app", &["notes", "headless", "tui", "talk", "replay"]),
-    ("cli", &["cli", "ship"]),
+    ("command line", &["cli"]),
+    (
+        "app",
+        &["notes", "headless", "tui", "talk", "replay", "ship"],
+    ),
 ];
 
 /// Edges that still point up or close a circle, each with the reason it is left (empty when none).
-pub const ALLOWED: &[(&str, &str, &str)] = &[];
+pub const ALLOWED: &[(&str, &str, &str)] = &[
+    // Circles inside one layer, left for the worker-side crate split (issue 19).
+    (
+        "loadgen",
+        "workload",
+        "loadgen/stats.rs uses workload::unit's histogram helpers, while the echo workload starts loadgen connections",
+    ),
+    (
+        "workload",
+        "loadgen",
+        "workload/echo.rs uses the load generator's protocol and connections; the pair moves into the worker crate together",
+    ),
+    (
+        "talk",
+        "tui",
+        "the talk runner runs its steps in the TUI (talk::run calls tui::run_with)",
+    ),
+    (
+        "tui",
+        "talk",
+        "the TUI drives a talk's steps (talk::Runner, Move)",
+    ),
+    // Upward edges.
+    (
+        "watch",
+        "collect",
+        "watch/program.rs words a program's exit with collect::describe; move it to sys",
+    ),
+    (
+        "controller",
+        "notes",
+        "the controller's event carries a speaker-notes command (notes::protocol::ToTalk)",
+    ),
+    (
+        "ui",
+        "talk",
+        "test only: ui/talk.rs's tests load the shipped talk",
+    ),
+    (
+        "model",
+        "ui",
+        "test only: model/input.rs's tests take ui::fixtures::run_info",
+    ),
+    (
+        "model",
+        "controller",
+        "test only: model/per_unit.rs's tests call controller::guard::projected_rss_bytes",
+    ),
+    (
+        "limits",
+        "ui",
+        "test only: limits/guard.rs's test checks the screen's split of its words (ui::limit::split)",
+    ),
+];

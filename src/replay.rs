@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::{Format, ReplayArgs};
-use crate::collect::replay::{self, Recording};
 use crate::config::RunConfig;
 use crate::headless::{csv_header, csv_row, report};
 use crate::model::{Input, Model, Status};
+use crate::record::replay::{self, Recording};
 use crate::record::{Line, Note};
 use crate::ui::{self, ViewState, replay_bar::ReplayView};
 

@@ -13,12 +13,12 @@ use ratatui::crossterm::event::{
 };
 
 use crate::action::{Action, Selection};
-use crate::collect::replay::Recording;
 use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
 use crate::model::Model;
 use crate::notes::protocol::ToTalk;
 use crate::record::Note;
+use crate::record::replay::Recording;
 use crate::talk::{Move, Runner};
 use crate::term::{self, Term};
 use crate::ui::picker::Outcome;

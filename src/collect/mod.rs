@@ -5,10 +5,8 @@ mod child;
 pub mod external;
 pub mod loadgen;
 pub mod machine;
-pub mod player;
 pub mod procstat;
 mod reader;
-pub mod replay;
 #[cfg(test)]
 mod tests;
 pub mod threads;

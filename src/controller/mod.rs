@@ -34,13 +34,13 @@ pub enum Event {
     /// From the load generator of the `echo` workload.
     Loadgen(crate::collect::loadgen::LoadgenEvent),
     /// From a recording played back (`versus replay`).
-    Replay(collect::player::Replayed),
+    Replay(crate::record::player::Replayed),
     /// The speaker's → / ← from `versus notes`, read off the talk's socket.
     Notes(crate::notes::protocol::ToTalk),
 }
 
-impl From<collect::player::Replayed> for Event {
-    fn from(e: collect::player::Replayed) -> Self {
+impl From<crate::record::player::Replayed> for Event {
+    fn from(e: crate::record::player::Replayed) -> Self {
         Event::Replay(e)
     }
 }

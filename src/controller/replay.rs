@@ -1,5 +1,5 @@
 //! The session fed by a recording instead of workers (`versus replay FILE`): the same model, fed the
-//! recorded inputs by `collect::player`; the player keys move through time, and the keys that would
+//! recorded inputs by `record::player`; the player keys move through time, and the keys that would
 //! change what runs say they do nothing here.
 
 use std::sync::Arc;
@@ -7,11 +7,11 @@ use std::sync::mpsc::Sender;
 
 use super::{Event, Session};
 use crate::action::{Action, ReplayStep};
-use crate::collect::player::{self, Cmd, Position, Replayed};
-use crate::collect::replay::Recording;
 use crate::config::RunConfig;
 use crate::model::Model;
 use crate::record::Line;
+use crate::record::player::{self, Cmd, Position, Replayed};
+use crate::record::replay::Recording;
 
 /// What a replaying session knows besides its model.
 #[derive(Debug)]

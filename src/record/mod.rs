@@ -1,8 +1,10 @@
 //! `--record FILE`: a tap on what the model is fed. Every `model::Input` and every note (keys,
 //! notices, limits) goes to the file as one JSON line, written whole and at once, so a crash loses at
-//! most the line being written. `collect::replay` reads it back.
+//! most the line being written. `replay` reads it back and `player` plays it.
 
 pub mod format;
+pub mod player;
+pub mod replay;
 
 use std::fs::File;
 use std::io::Write;

@@ -179,9 +179,9 @@ impl Player {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::replay;
     use crate::model::Input;
     use crate::record::format::encode;
+    use crate::record::replay;
 
     fn recording(seconds: u64) -> Arc<Recording> {
         let header = include_str!("../../tests/fixtures/recording-header.json");
