@@ -8,7 +8,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{ViewState, format, theme};
 use crate::model::Model;
-use crate::protocol::RuntimeFlavor;
+use crate::protocol::{RuntimeFlavor, Side};
+use crate::workload::params::Zero;
 
 pub const HEIGHT: u16 = 2;
 const SEP: &str = " · ";
@@ -48,7 +49,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
             title.push(Span::raw(workload));
         }
     }
-    let params: Vec<String> = run.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let params = shown_params(model);
     let used: usize = title.iter().map(Span::width).sum();
     let avail = width.saturating_sub(used + FROZEN.len());
     let keep = format::prefix_fitting(params.iter().map(|p| 2 + format::width(p)), avail);
@@ -103,6 +104,40 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         line_two.push(Span::styled(outside, theme::alarm()));
     }
     frame.render_widget(Paragraph::new(Line::from(line_two)), row_two);
+}
+
+/// The parameters as `name=value`, a 0 that stands for something shown as the value in force:
+/// `spinners=2 (one per worker)`, `connections=1,000`.
+pub(super) fn shown_params(model: &Model) -> Vec<String> {
+    let run = &model.run;
+    let kind = crate::workload::find(&run.workload);
+    run.params
+        .iter()
+        .map(|(k, v)| {
+            let zero = kind
+                .and_then(|kind| kind.params.iter().find(|d| d.name == k))
+                .map_or(Zero::Zero, |d| d.zero);
+            match zero {
+                _ if v != "0" => format!("{k}={v}"),
+                Zero::Zero => format!("{k}={v}"),
+                Zero::PerWorker => {
+                    let workers = match run.runtime {
+                        RuntimeFlavor::MultiThread => run.workers,
+                        RuntimeFlavor::CurrentThread => 1,
+                    };
+                    format!("{k}={workers} (one per worker)")
+                }
+                Zero::Units => {
+                    let [a, t] = Side::BOTH.map(|s| model.side(s).target_units);
+                    if a == t {
+                        format!("{k}={}", format::count(a))
+                    } else {
+                        format!("{k}={} vs {}", format::count(a), format::count(t))
+                    }
+                }
+            }
+        })
+        .collect()
 }
 
 /// Rows the caption needs at `width`, at most `max_rows`; 0 when it is off or empty.
