@@ -37,6 +37,8 @@ pub struct RunConfig {
     pub launch: LaunchOpts,
     pub window: Duration,
     pub fps: u32,
+    /// `--export-chrome`: exports keep the key footer, the REPLAY bar, the notice and the REC mark.
+    pub export_chrome: bool,
     pub duration: Option<Duration>,
     /// Every scenario that can be switched to: built-ins and the config file's.
     pub catalog: Catalog,
@@ -182,6 +184,7 @@ impl RunConfig {
             },
             window: cli.window,
             fps: cli.fps,
+            export_chrome: cli.export_chrome,
             duration: cli.duration,
             catalog,
             memory_budget: cli.memory_budget.unwrap_or_default(),

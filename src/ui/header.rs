@@ -51,7 +51,16 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     }
     let params = shown_params(model);
     let used: usize = title.iter().map(Span::width).sum();
-    let avail = width.saturating_sub(used + FROZEN.len());
+    // Right of the title, never pushed off: REC while recording, FROZEN while frozen.
+    let mut badges = Vec::new();
+    if view.recording && !view.bare {
+        badges.push(Span::styled(rec_mark(model.now_s), theme::alarm()));
+    }
+    if view.frozen {
+        badges.push(Span::styled(FROZEN, theme::frozen()));
+    }
+    let badge_width = badges.iter().map(Span::width).sum::<usize>().max(FROZEN.len());
+    let avail = width.saturating_sub(used + badge_width);
     let keep = format::prefix_fitting(params.iter().map(|p| 2 + format::width(p)), avail);
     for p in params.into_iter().take(keep) {
         title.push(Span::raw("  "));
@@ -59,10 +68,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     }
     let [row_one, row_two] = Layout::vertical([Constraint::Length(1); 2]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(title)), row_one);
-    if view.frozen {
-        // Drawn last and on its own, so a long title can never push it off screen.
+    if !badges.is_empty() {
+        // Drawn last and on their own, so a long title can never push them off screen.
         frame.render_widget(
-            Paragraph::new(Line::styled(FROZEN, theme::frozen()).right_aligned()),
+            Paragraph::new(Line::from(badges).right_aligned()),
             row_one,
         );
     }
@@ -104,6 +113,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         line_two.push(Span::styled(outside, theme::alarm()));
     }
     frame.render_widget(Paragraph::new(Line::from(line_two)), row_two);
+}
+
+/// " ● REC 0:42 ": the run's time while it is recorded.
+pub fn rec_mark(now_s: f64) -> String {
+    let s = now_s.max(0.0) as u64;
+    format!(" ● REC {}:{:02} ", s / 60, s % 60)
 }
 
 /// The parameters as `name=value`, a 0 that stands for something shown as the value in force:
@@ -199,6 +214,33 @@ mod tests {
 
     fn rows(text: &str, width: usize) -> usize {
         wrapped_rows(text.split_whitespace(), width)
+    }
+
+    #[test]
+    fn a_zero_that_stands_for_a_default_shows_the_value_in_force() {
+        let shown = |name: &str| super::shown_params(&crate::ui::fixtures::scenario_model(name));
+        let spinners = shown("yield");
+        assert!(
+            spinners.contains(&"spinners=2 (one per worker)".to_string()),
+            "{spinners:?}"
+        );
+        let blockers = shown("blocking");
+        assert!(
+            blockers.contains(&"blockers=2 (one per worker)".to_string()),
+            "{blockers:?}"
+        );
+        let mut echo = crate::ui::fixtures::scenario_model("echo");
+        let units = echo.sides[0].target_units;
+        assert!(units > 0);
+        let expected = format!("connections={}", crate::ui::format::count(units));
+        assert!(super::shown_params(&echo).contains(&expected), "{expected}");
+        echo.sides[1].target_units = 100;
+        let differ = format!("connections={} vs 100", crate::ui::format::count(units));
+        assert!(super::shown_params(&echo).contains(&differ), "{differ}");
+        assert!(
+            shown("memory").iter().all(|p| !p.contains("one per")),
+            "only where 0 stands for something"
+        );
     }
 
     #[test]
