@@ -161,7 +161,11 @@ mod tests {
         let view = ViewState {
             notice: Some("×10: does nothing in a replay (keys move through it)".into()),
             replay: Some(crate::ui::replay_bar::ReplayView::new(
-                "recorded x", 2_000_000, 9_000_000, true, 1.0,
+                "recorded x",
+                2_000_000,
+                9_000_000,
+                true,
+                1.0,
             )),
             recording: true,
             ..ViewState::default()

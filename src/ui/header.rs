@@ -14,6 +14,7 @@ use crate::workload::params::Zero;
 pub const HEIGHT: u16 = 2;
 const SEP: &str = " · ";
 const FROZEN: &str = " FROZEN ";
+const PER_WORKER: &str = " (one per worker)";
 const CAPTION_PREFIX: &str = "look for: ";
 const CAPTION_MARGIN: u16 = 1;
 /// Outside load is named from this many cores kept busy by other processes.
@@ -31,17 +32,26 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         Some(s) => (s.as_str(), None),
         None => (run.workload.as_str(), None),
     };
+    // Right of the title, never pushed off: REC while recording, FROZEN while frozen.
+    let mut badges = Vec::new();
+    if view.recording && !view.bare {
+        badges.push(Span::styled(rec_mark(model.now_s), theme::alarm()));
+    }
+    if view.frozen {
+        badges.push(Span::styled(FROZEN, theme::frozen()));
+    }
+    let badge_width: usize = badges.iter().map(Span::width).sum();
+    let room = width.saturating_sub(badge_width);
     let mut title = vec![Span::styled(" versus ", theme::bar()), Span::raw(" ")];
     // A talk leads with where it is: "step 3/12 · title", then what runs.
     if let Some(talk) = &view.talk {
-        title.extend(super::talk::header_spans(talk, width.saturating_sub(10)));
+        title.extend(super::talk::header_spans(talk, room.saturating_sub(10)));
         title.push(Span::raw("  "));
     }
     // After a talk's step the name goes only whole, and the workload only if it fits too.
-    let fits = |title: &[Span], more: usize| {
-        view.talk.is_none() || title.iter().map(Span::width).sum::<usize>() + more <= width
-    };
-    if fits(&title, format::width(name)) {
+    let fits =
+        |title: &[Span], more: usize| title.iter().map(Span::width).sum::<usize>() + more <= room;
+    if view.talk.is_none() || fits(&title, format::width(name)) {
         title.push(Span::styled(name, theme::value()));
         if let Some(workload) = workload.map(|w| format!(" ({w})"))
             && fits(&title, format::width(&workload))
@@ -51,17 +61,21 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     }
     let params = shown_params(model);
     let used: usize = title.iter().map(Span::width).sum();
-    // Right of the title, never pushed off: REC while recording, FROZEN while frozen.
-    let mut badges = Vec::new();
-    if view.recording && !view.bare {
-        badges.push(Span::styled(rec_mark(model.now_s), theme::alarm()));
+    // Parameters leave room for FROZEN even before it shows, so a freeze does not reflow them.
+    let avail = width.saturating_sub(used + badge_width.max(FROZEN.len()));
+    let fitting = |params: &[String]| {
+        format::prefix_fitting(params.iter().map(|p| 2 + format::width(p)), avail)
+    };
+    // What a 0 stands for goes before a parameter does: `blockers=2` beside `spawn_blocking=false`.
+    let mut params = params;
+    if fitting(&params) < params.len() {
+        for p in &mut params {
+            if let Some(short) = p.strip_suffix(PER_WORKER) {
+                *p = short.to_string();
+            }
+        }
     }
-    if view.frozen {
-        badges.push(Span::styled(FROZEN, theme::frozen()));
-    }
-    let badge_width = badges.iter().map(Span::width).sum::<usize>().max(FROZEN.len());
-    let avail = width.saturating_sub(used + badge_width);
-    let keep = format::prefix_fitting(params.iter().map(|p| 2 + format::width(p)), avail);
+    let keep = fitting(&params);
     for p in params.into_iter().take(keep) {
         title.push(Span::raw("  "));
         title.push(Span::styled(p, theme::label()));
@@ -70,10 +84,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     frame.render_widget(Paragraph::new(Line::from(title)), row_one);
     if !badges.is_empty() {
         // Drawn last and on their own, so a long title can never push them off screen.
-        frame.render_widget(
-            Paragraph::new(Line::from(badges).right_aligned()),
-            row_one,
-        );
+        frame.render_widget(Paragraph::new(Line::from(badges).right_aligned()), row_one);
     }
 
     // Worker threads count only on the multi-thread runtime.
@@ -140,7 +151,7 @@ pub(super) fn shown_params(model: &Model) -> Vec<String> {
                         RuntimeFlavor::MultiThread => run.workers,
                         RuntimeFlavor::CurrentThread => 1,
                     };
-                    format!("{k}={workers} (one per worker)")
+                    format!("{k}={workers}{PER_WORKER}")
                 }
                 Zero::Units => {
                     let [a, t] = Side::BOTH.map(|s| model.side(s).target_units);
@@ -180,7 +191,7 @@ pub fn render_caption(frame: &mut Frame, area: Rect, model: &Model) {
 }
 
 pub fn render_notice(frame: &mut Frame, area: Rect, notice: &str) {
-    let text = format::truncate(&format!(" ! {notice}"), area.width as usize);
+    let text = super::fit::fit(&format!(" ! {notice}"), area.width as usize);
     frame.render_widget(Paragraph::new(Line::styled(text, theme::warn())), area);
 }
 

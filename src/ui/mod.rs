@@ -6,6 +6,7 @@ mod big;
 mod charts;
 pub mod export;
 mod extras;
+pub mod fit;
 pub mod fixtures;
 pub(crate) mod format;
 mod header;
@@ -24,6 +25,8 @@ mod talk;
 pub mod theme;
 pub mod xml;
 
+#[cfg(test)]
+mod fit_tests;
 #[cfg(test)]
 mod scenario_tests;
 #[cfg(test)]
