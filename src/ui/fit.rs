@@ -24,7 +24,7 @@ pub fn fit(text: &str, avail: usize) -> String {
     for (i, c) in text.char_indices() {
         let space = c.is_whitespace();
         // After a whole word, or before a `/` between two (`switches/acquisition`).
-        if (space && !prev_space) || (c == '/' && !prev_space) {
+        if (space || c == '/') && !prev_space {
             let head = trim_hanging(&text[..i]);
             if width(head) > room {
                 break;
