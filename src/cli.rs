@@ -137,6 +137,10 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub record: Option<std::path::PathBuf>,
 
+    /// Exports (key e) keep the key footer, the REPLAY bar, the notice line and the REC mark
+    #[arg(long)]
+    pub export_chrome: bool,
+
     /// Most frames drawn per second
     #[arg(long, default_value_t = DEFAULT_FPS, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=60))]
     pub fps: u32,
@@ -223,6 +227,9 @@ pub struct ReplayArgs {
     /// Screen size for --svg, columns x rows
     #[arg(long, value_name = "WxH", default_value = "100x30", value_parser = parse_size, requires = "svg")]
     pub size: (u16, u16),
+    /// Exports (--svg, key e) keep the key footer, the REPLAY bar and the notice line
+    #[arg(long)]
+    pub export_chrome: bool,
 }
 
 /// "100x30": columns × rows, within what the screen can be drawn in.
@@ -439,6 +446,7 @@ impl RunConfig {
         };
         cfg.window = cli.window;
         cfg.fps = cli.fps;
+        cfg.export_chrome = cli.export_chrome;
         cfg.duration = cli.duration;
         cfg.memory_budget = cli.memory_budget.unwrap_or_default();
         cfg.record.clone_from(&cli.record);

@@ -35,6 +35,8 @@ pub struct RunConfig {
     pub launch: LaunchOpts,
     pub window: Duration,
     pub fps: u32,
+    /// `--export-chrome`: exports keep the key footer, the REPLAY bar, the notice and the REC mark.
+    pub export_chrome: bool,
     pub duration: Option<Duration>,
     /// Every scenario that can be switched to: built-ins and the config file's.
     pub catalog: Catalog,
@@ -118,6 +120,7 @@ impl RunConfig {
             },
             window: DEFAULT_WINDOW,
             fps: DEFAULT_FPS,
+            export_chrome: false,
             duration: None,
             catalog,
             memory_budget: MemoryBudget::default(),

@@ -27,13 +27,14 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     if let Some(w) = &rec.warning {
         eprintln!("versus: {w}");
     }
-    let cfg = match crate::record::config_of(&rec.header) {
+    let mut cfg = match crate::record::config_of(&rec.header) {
         Ok(cfg) => cfg,
         Err(e) => {
             eprintln!("versus: {}:1: {e}", args.file.display());
             return ExitCode::from(2);
         }
     };
+    cfg.export_chrome = args.export_chrome;
     let result = if args.headless {
         headless(rec, &cfg, args.format)
     } else if let Some(out) = &args.svg {
@@ -114,6 +115,7 @@ fn svg(
         replay: Some(ReplayView::new(&recorded, at_us, end_us, true, 1.0)),
         ..ViewState::default()
     };
+    let view = ui::export::exported(&view, cfg.export_chrome);
     let buf = ui::export::screen(&model, &view, width, height);
     let svg = ui::svg::to_svg(&buf);
     // Never ship a broken picture: the check costs microseconds.

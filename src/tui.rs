@@ -121,6 +121,8 @@ fn drive(
         caption: session.cfg.scenario.is_some() || talk.is_some(),
         talk: talk.as_ref().map(Runner::view),
         selection: session.cfg.one_side.map(Selection::of).unwrap_or_default(),
+        // A replay never records: its recording is what plays.
+        recording: session.cfg.record.is_some() && session.replay.is_none(),
         ..ViewState::default()
     };
     let mut lp = Loop {
@@ -417,7 +419,8 @@ impl Loop {
     fn export(&self) -> String {
         let model = self.frozen.as_ref().unwrap_or(&self.session.model);
         let (w, h) = self.size;
-        let buf = ui::export::screen(model, &self.view, w, h);
+        let view = ui::export::exported(&self.view, self.session.cfg.export_chrome);
+        let buf = ui::export::screen(model, &view, w, h);
         let run = &model.run;
         let name = run.scenario.as_deref().unwrap_or(&run.workload);
         let stem = ui::export::file_stem(name, crate::utc::now_s());

@@ -62,6 +62,8 @@ fn e_writes_the_screen_as_svg_and_text_and_says_so() {
     let txt = std::fs::read_to_string(svgs[0].with_extension("txt")).unwrap();
     assert_eq!(txt.lines().count(), 30);
     assert!(txt.contains("threads (std)"), "{txt}");
+    // Neither the key footer nor the notice of an earlier key goes into the picture.
+    assert!(!txt.contains("q quit") && !txt.contains(" ! "), "{txt}");
 
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(T), 0);

@@ -143,6 +143,7 @@ fn replay_at_draws_that_moment_as_svg() {
         svg.to_str().unwrap(),
         "--size",
         "120x36",
+        "--export-chrome",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let doc = std::fs::read_to_string(&svg).unwrap();
@@ -168,6 +169,7 @@ fn replay_at_draws_that_moment_as_svg() {
         "0.001s",
         "--svg",
         early.to_str().unwrap(),
+        "--export-chrome",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let early_txt = std::fs::read_to_string(early.with_extension("txt")).unwrap();
@@ -176,6 +178,22 @@ fn replay_at_draws_that_moment_as_svg() {
         early_txt.contains("starting") && !txt.contains("starting"),
         "{early_txt}\n{txt}"
     );
+    // Without --export-chrome: the figures, not the player's bar or the keys.
+    let bare = temp("bare.svg");
+    let out = run(&[
+        "replay",
+        rec.to_str().unwrap(),
+        "--at",
+        "2s",
+        "--svg",
+        bare.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bare_txt = std::fs::read_to_string(bare.with_extension("txt")).unwrap();
+    assert!(bare_txt.contains("OS threads"), "{bare_txt}");
+    for t in ["REPLAY", "0:02 / 0:0", "q quit", "? help"] {
+        assert!(!bare_txt.contains(t), "{t} in a bare export\n{bare_txt}");
+    }
 }
 
 #[test]

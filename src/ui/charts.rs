@@ -168,13 +168,13 @@ pub fn render(
         Some(max) => format!(" 0–{} ", metric.format(model, max)),
         None => " no samples yet ".into(),
     };
+    // The title gives way to the scale, a word at a time: the two never run into each other.
+    let room = (area.width as usize).saturating_sub(super::format::width(&scale) + 1);
+    let title = super::fit::fit(&format!(" {}", metric.title(model)), room.saturating_sub(1));
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(theme::dim())
-        .title(Span::styled(
-            format!(" {} ", metric.title(model)),
-            theme::label(),
-        ))
+        .title(Span::styled(format!("{title} "), theme::label()))
         .title(Line::styled(scale, theme::dim()).right_aligned());
     let data: Vec<(f64, f64)> = m
         .history

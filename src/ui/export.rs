@@ -25,6 +25,15 @@ pub fn screen(model: &Model, view: &ViewState, width: u16, height: u16) -> Buffe
     }
 }
 
+/// The view an export draws: without the key footer, the REPLAY bar, the notice and the REC mark
+/// unless `chrome` (`--export-chrome`) asks for them; the picture is of the figures, not the keys.
+pub fn exported(view: &ViewState, chrome: bool) -> ViewState {
+    ViewState {
+        bare: !chrome,
+        ..view.clone()
+    }
+}
+
 /// The file name without extension: `versus-<scenario or workload>-<yyyymmdd-hhmmss>` (UTC), the name
 /// kept to letters, digits, `-` and `_` so a scenario from a config file cannot make a path.
 pub fn file_stem(name: &str, unix_s: u64) -> String {
@@ -139,6 +148,41 @@ mod tests {
         assert!(txt.contains("async (tokio)") && txt.contains("threads (std)"));
         assert!(export_notice(&Ok(first)).contains("versus-sleep-x.svg"));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn text(buf: &Buffer) -> String {
+        svg::to_text(buf)
+    }
+
+    #[test]
+    fn an_export_leaves_out_the_keys_the_bar_the_notice_and_rec_unless_asked() {
+        let mut model = demo_model();
+        model.now_s = 42.4;
+        let view = ViewState {
+            notice: Some("×10: does nothing in a replay (keys move through it)".into()),
+            replay: Some(crate::ui::replay_bar::ReplayView::new(
+                "recorded x",
+                2_000_000,
+                9_000_000,
+                true,
+                1.0,
+            )),
+            recording: true,
+            ..ViewState::default()
+        };
+        let live = text(&screen(&model, &view, 80, 24));
+        let chrome = ["REPLAY", "does nothing", "q quit", "● REC 0:42"];
+        for t in chrome {
+            assert!(live.contains(t), "{t} on the screen\n{live}");
+        }
+        let kept = text(&screen(&model, &exported(&view, true), 80, 24));
+        assert_eq!(kept, live, "--export-chrome: the screen as it is");
+        let bare = text(&screen(&model, &exported(&view, false), 80, 24));
+        for t in chrome {
+            assert!(!bare.contains(t), "{t} in a bare export\n{bare}");
+        }
+        assert!(bare.contains("OS threads") && bare.contains("async (tokio)"));
+        assert_eq!(bare.lines().count(), 24, "the rows go to the columns");
     }
 
     #[test]

@@ -8,11 +8,13 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{ViewState, format, theme};
 use crate::model::Model;
-use crate::protocol::RuntimeFlavor;
+use crate::protocol::{RuntimeFlavor, Side};
+use crate::workload::params::Zero;
 
 pub const HEIGHT: u16 = 2;
 const SEP: &str = " · ";
 const FROZEN: &str = " FROZEN ";
+const PER_WORKER: &str = " (one per worker)";
 const CAPTION_PREFIX: &str = "look for: ";
 const CAPTION_MARGIN: u16 = 1;
 /// Outside load is named from this many cores kept busy by other processes.
@@ -30,17 +32,26 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         Some(s) => (s.as_str(), None),
         None => (run.workload.as_str(), None),
     };
+    // Right of the title, never pushed off: REC while recording, FROZEN while frozen.
+    let mut badges = Vec::new();
+    if view.recording && !view.bare {
+        badges.push(Span::styled(rec_mark(model.now_s), theme::alarm()));
+    }
+    if view.frozen {
+        badges.push(Span::styled(FROZEN, theme::frozen()));
+    }
+    let badge_width: usize = badges.iter().map(Span::width).sum();
+    let room = width.saturating_sub(badge_width);
     let mut title = vec![Span::styled(" versus ", theme::bar()), Span::raw(" ")];
     // A talk leads with where it is: "step 3/12 · title", then what runs.
     if let Some(talk) = &view.talk {
-        title.extend(super::talk::header_spans(talk, width.saturating_sub(10)));
+        title.extend(super::talk::header_spans(talk, room.saturating_sub(10)));
         title.push(Span::raw("  "));
     }
     // After a talk's step the name goes only whole, and the workload only if it fits too.
-    let fits = |title: &[Span], more: usize| {
-        view.talk.is_none() || title.iter().map(Span::width).sum::<usize>() + more <= width
-    };
-    if fits(&title, format::width(name)) {
+    let fits =
+        |title: &[Span], more: usize| title.iter().map(Span::width).sum::<usize>() + more <= room;
+    if view.talk.is_none() || fits(&title, format::width(name)) {
         title.push(Span::styled(name, theme::value()));
         if let Some(workload) = workload.map(|w| format!(" ({w})"))
             && fits(&title, format::width(&workload))
@@ -48,22 +59,32 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
             title.push(Span::raw(workload));
         }
     }
-    let params: Vec<String> = run.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let params = shown_params(model);
     let used: usize = title.iter().map(Span::width).sum();
-    let avail = width.saturating_sub(used + FROZEN.len());
-    let keep = format::prefix_fitting(params.iter().map(|p| 2 + format::width(p)), avail);
+    // Parameters leave room for FROZEN even before it shows, so a freeze does not reflow them.
+    let avail = width.saturating_sub(used + badge_width.max(FROZEN.len()));
+    let fitting = |params: &[String]| {
+        format::prefix_fitting(params.iter().map(|p| 2 + format::width(p)), avail)
+    };
+    // What a 0 stands for goes before a parameter does: `blockers=2` beside `spawn_blocking=false`.
+    let mut params = params;
+    if fitting(&params) < params.len() {
+        for p in &mut params {
+            if let Some(short) = p.strip_suffix(PER_WORKER) {
+                *p = short.to_string();
+            }
+        }
+    }
+    let keep = fitting(&params);
     for p in params.into_iter().take(keep) {
         title.push(Span::raw("  "));
         title.push(Span::styled(p, theme::label()));
     }
     let [row_one, row_two] = Layout::vertical([Constraint::Length(1); 2]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(title)), row_one);
-    if view.frozen {
-        // Drawn last and on its own, so a long title can never push it off screen.
-        frame.render_widget(
-            Paragraph::new(Line::styled(FROZEN, theme::frozen()).right_aligned()),
-            row_one,
-        );
+    if !badges.is_empty() {
+        // Drawn last and on their own, so a long title can never push them off screen.
+        frame.render_widget(Paragraph::new(Line::from(badges).right_aligned()), row_one);
     }
 
     // Worker threads count only on the multi-thread runtime.
@@ -105,6 +126,46 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     frame.render_widget(Paragraph::new(Line::from(line_two)), row_two);
 }
 
+/// " ● REC 0:42 ": the run's time while it is recorded.
+pub fn rec_mark(now_s: f64) -> String {
+    let s = now_s.max(0.0) as u64;
+    format!(" ● REC {}:{:02} ", s / 60, s % 60)
+}
+
+/// The parameters as `name=value`, a 0 that stands for something shown as the value in force:
+/// `spinners=2 (one per worker)`, `connections=1,000`.
+pub(super) fn shown_params(model: &Model) -> Vec<String> {
+    let run = &model.run;
+    let kind = crate::workload::find(&run.workload);
+    run.params
+        .iter()
+        .map(|(k, v)| {
+            let zero = kind
+                .and_then(|kind| kind.params.iter().find(|d| d.name == k))
+                .map_or(Zero::Zero, |d| d.zero);
+            match zero {
+                _ if v != "0" => format!("{k}={v}"),
+                Zero::Zero => format!("{k}={v}"),
+                Zero::PerWorker => {
+                    let workers = match run.runtime {
+                        RuntimeFlavor::MultiThread => run.workers,
+                        RuntimeFlavor::CurrentThread => 1,
+                    };
+                    format!("{k}={workers}{PER_WORKER}")
+                }
+                Zero::Units => {
+                    let [a, t] = Side::BOTH.map(|s| model.side(s).target_units);
+                    if a == t {
+                        format!("{k}={}", format::count(a))
+                    } else {
+                        format!("{k}={} vs {}", format::count(a), format::count(t))
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
 /// Rows the caption needs at `width`, at most `max_rows`; 0 when it is off or empty.
 pub fn caption_rows(model: &Model, view: &ViewState, width: u16, max_rows: u16) -> u16 {
     if !view.caption || model.run.caption.is_empty() {
@@ -130,7 +191,7 @@ pub fn render_caption(frame: &mut Frame, area: Rect, model: &Model) {
 }
 
 pub fn render_notice(frame: &mut Frame, area: Rect, notice: &str) {
-    let text = format::truncate(&format!(" ! {notice}"), area.width as usize);
+    let text = super::fit::fit(&format!(" ! {notice}"), area.width as usize);
     frame.render_widget(Paragraph::new(Line::styled(text, theme::warn())), area);
 }
 
@@ -164,6 +225,33 @@ mod tests {
 
     fn rows(text: &str, width: usize) -> usize {
         wrapped_rows(text.split_whitespace(), width)
+    }
+
+    #[test]
+    fn a_zero_that_stands_for_a_default_shows_the_value_in_force() {
+        let shown = |name: &str| super::shown_params(&crate::ui::fixtures::scenario_model(name));
+        let spinners = shown("yield");
+        assert!(
+            spinners.contains(&"spinners=2 (one per worker)".to_string()),
+            "{spinners:?}"
+        );
+        let blockers = shown("blocking");
+        assert!(
+            blockers.contains(&"blockers=2 (one per worker)".to_string()),
+            "{blockers:?}"
+        );
+        let mut echo = crate::ui::fixtures::scenario_model("echo");
+        let units = echo.sides[0].target_units;
+        assert!(units > 0);
+        let expected = format!("connections={}", crate::ui::format::count(units));
+        assert!(super::shown_params(&echo).contains(&expected), "{expected}");
+        echo.sides[1].target_units = 100;
+        let differ = format!("connections={} vs 100", crate::ui::format::count(units));
+        assert!(super::shown_params(&echo).contains(&differ), "{differ}");
+        assert!(
+            shown("memory").iter().all(|p| !p.contains("one per")),
+            "only where 0 stands for something"
+        );
     }
 
     #[test]

@@ -71,7 +71,7 @@ fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
         out.push(rest);
     }
     out.into_iter()
-        .map(|r| format::truncate(&r, width))
+        .map(|r| super::fit::fit(&r, width))
         .collect()
 }
 

@@ -6,6 +6,7 @@ mod big;
 mod charts;
 pub mod export;
 mod extras;
+pub mod fit;
 /// Models for tests and benches only (the `test-support` feature, on in every test and bench build).
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
@@ -26,6 +27,8 @@ mod talk;
 pub mod theme;
 pub mod xml;
 
+#[cfg(test)]
+mod fit_tests;
 #[cfg(test)]
 mod scenario_tests;
 #[cfg(test)]
@@ -80,6 +83,10 @@ pub struct ViewState {
     pub replay: Option<replay_bar::ReplayView>,
     /// The running talk's step, when one runs: its `say` replaces the caption.
     pub talk: Option<TalkView>,
+    /// `--record` is on: the header shows `● REC 0:42` (the run's time).
+    pub recording: bool,
+    /// Drawn for an export without the chrome: no key footer, REPLAY bar, notice or REC mark.
+    pub bare: bool,
 }
 
 impl ViewState {
@@ -167,8 +174,9 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         Some(_) => 0,
         None => header::caption_rows(model, view, area.width, caption_max),
     };
-    let notice = u16::from(view.notice.is_some());
-    let replay = u16::from(view.replay.is_some());
+    let chrome = !view.bare;
+    let notice = u16::from(chrome && view.notice.is_some());
+    let replay = u16::from(chrome && view.replay.is_some());
     let [
         replay_area,
         head,
@@ -184,11 +192,11 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         Constraint::Length(caption),
         Constraint::Length(notice),
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(u16::from(chrome)),
     ])
     .areas(area);
 
-    if let Some(r) = &view.replay {
+    if let Some(r) = view.replay.as_ref().filter(|_| chrome) {
         replay_bar::render(frame, replay_area, r);
     }
     header::render(frame, head, model, view);
@@ -201,11 +209,13 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
         None if caption > 0 => header::render_caption(frame, caption_area, model),
         _ => {}
     }
-    if let Some(notice) = &view.notice {
+    if let Some(notice) = view.notice.as_ref().filter(|_| chrome) {
         header::render_notice(frame, notice_area, notice);
     }
     render_columns(frame, body, model, view.selection);
-    help::render_footer(frame, footer, view.keys(), view.talk.is_some());
+    if chrome {
+        help::render_footer(frame, footer, view.keys(), view.talk.is_some());
+    }
 }
 
 /// Two columns of the same shape: problem lines, figures (generic, then the workload's own), then as

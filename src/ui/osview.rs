@@ -39,12 +39,20 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let columns: [Rect; 2] = Layout::horizontal([Constraint::Fill(1); 2]).areas(body);
     for (side, column) in Side::BOTH.into_iter().zip(columns) {
         let colour = theme::side(side);
+        // The longest title that fits the border, so `d closes` is never cut to `d c`.
+        let room = (column.width as usize).saturating_sub(2);
+        let t = side.title();
+        let title = [
+            format!(" {t} · what the OS sees (d closes) "),
+            format!(" {t} · OS view (d closes) "),
+            format!(" {t} · d closes "),
+        ]
+        .into_iter()
+        .find(|s| super::format::width(s) <= room)
+        .unwrap_or_else(|| super::fit::fit(&format!(" {t} "), room));
         let block = Block::bordered()
             .border_style(Style::new().fg(colour))
-            .title(Span::styled(
-                format!(" {} · what the OS sees (d closes) ", side.title()),
-                Style::new().fg(colour),
-            ));
+            .title(Span::styled(title, Style::new().fg(colour)));
         let text = lines(model.side(side));
         frame.render_widget(
             Paragraph::new(text).block(block).wrap(Wrap { trim: false }),

@@ -83,8 +83,11 @@ pub fn block(m: &SideModel, title: &str, selected: bool, saturated: bool) -> Blo
 pub fn problems(model: &Model, m: &SideModel, width: u16) -> Vec<Line<'static>> {
     let now_s = model.now_s;
     let mut lines = Vec::new();
+    // Wrapped, two rows at most: a key hint cut to `r resta…` helps nobody.
     let mut push = |text: String, style| {
-        lines.push(Line::styled(format::truncate(&text, width as usize), style))
+        for row in super::fit::wrap(&text, width as usize, 2) {
+            lines.push(Line::styled(row, style));
+        }
     };
     match &m.status {
         Status::Failed(_) => {
@@ -237,6 +240,7 @@ pub fn render_figures(frame: &mut Frame, area: Rect, model: &Model, m: &SideMode
             ));
             for (i, s) in segments.into_iter().take(keep).enumerate() {
                 if i == 0 {
+                    let s = super::fit::fit(&s, value_width);
                     spans.push(Span::styled(s, style(theme::value())));
                 } else {
                     spans.push(Span::styled(SEP, theme::dim()));

@@ -144,7 +144,7 @@ pub fn render(frame: &mut Frame, area: Rect, picker: &Picker) {
         .into_iter()
         .enumerate()
         .map(|(i, (head, title))| {
-            let line = format::truncate(&format!("{head}{title}"), text_width);
+            let line = super::fit::fit(&format!("{head}{title}"), text_width);
             let style = if i == picker.cursor {
                 theme::value().add_modifier(Modifier::REVERSED)
             } else {

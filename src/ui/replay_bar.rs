@@ -7,7 +7,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{format, theme};
+use super::theme;
 
 /// What the bar shows; plain values so the view state stays comparable.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -87,7 +87,7 @@ pub fn render(frame: &mut Frame, area: Rect, v: &ReplayView) {
     }
     let rest = left.saturating_sub(if bar_cells >= 4 { bar_cells + 1 } else { 0 });
     spans.push(Span::styled(
-        format::truncate(&v.recorded, rest),
+        super::fit::fit(&v.recorded, rest),
         theme::dim(),
     ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

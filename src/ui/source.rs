@@ -57,9 +57,9 @@ fn rows(halves: &Halves, side: Side, width: u16) -> Vec<Line<'static>> {
     };
     let colour = theme::side(side);
     let number_width = half.last().map_or(1, |l| l.number.to_string().len());
-    // Border (2), number, a space, the mark, a space.
+    // Border (2), number, a space, the mark, a space; a space before the right border.
     let text_width = usize::from(width)
-        .saturating_sub(2 + number_width + 3)
+        .saturating_sub(2 + number_width + 3 + 1)
         .max(1);
     let mut out = Vec::with_capacity(half.len());
     for line in half {
@@ -88,7 +88,8 @@ fn rows(halves: &Halves, side: Side, width: u16) -> Vec<Line<'static>> {
 }
 
 /// `text` in pieces of at most `width` cells; a continuation keeps the line's indentation plus two,
-/// and breaks after a space, `.`, `(` or `,` when one falls in the second half of the piece.
+/// and breaks after the last space, `.`, `(`, `,`, `<`, `&` or `::` that fits, never inside a name
+/// that fits on a row of its own.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let indent = text.len() - text.trim_start().len();
     let mut pieces = Vec::new();
@@ -100,16 +101,25 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
             pieces.push(format!("{prefix}{}", rest.iter().collect::<String>()));
             return pieces;
         }
-        let cut = ((avail / 2).max(1)..avail)
+        // The last break between tokens that fits; inside a name only when a name alone is too long.
+        let cut = (1..avail)
             .rev()
-            .find(|&i| matches!(rest[i - 1], ' ' | '.' | '(' | ','))
+            .find(|&i| {
+                matches!(rest[i - 1], ' ' | '.' | '(' | ',' | '<' | '&')
+                    || (rest[i - 1] == ':' && rest[i] != ':')
+            })
             .unwrap_or(avail);
         let head: String = rest.drain(..cut).collect();
         pieces.push(format!("{prefix}{}", head.trim_end()));
         while rest.first() == Some(&' ') {
             rest.remove(0);
         }
-        prefix = " ".repeat((indent + 2).min(width / 2));
+        // Less indentation where the next name would not fit on the row whole.
+        let name = rest
+            .iter()
+            .position(|c| !(c.is_alphanumeric() || *c == '_'))
+            .unwrap_or(rest.len());
+        prefix = " ".repeat((indent + 2).min(width / 2).min(width.saturating_sub(name)));
     }
 }
 

@@ -45,7 +45,7 @@ pub fn render_say(frame: &mut Frame, area: Rect, talk: &TalkView) {
 
 /// "step 3/12 · title" for the header, cut to `width`.
 pub fn header_spans(talk: &TalkView, width: usize) -> Vec<Span<'static>> {
-    let title = format::truncate(
+    let title = super::fit::fit(
         &talk.title,
         width.saturating_sub(format::width(&talk.label) + 3),
     );

@@ -50,7 +50,8 @@ const PARAMS: &[ParamDef] = &[
         0,
         10_000,
         "units that make the blocking call, the others keep a timer; 0 = one per async worker thread",
-    ),
+    )
+    .zero_means(super::params::Zero::PerWorker),
     ParamDef::int(
         "block_ms",
         50,

@@ -46,7 +46,8 @@ const PARAMS: &[ParamDef] = &[
         0,
         1_000_000,
         "connections per side; 0 = the side's units (--async-units, --thread-units, keys)",
-    ),
+    )
+    .zero_means(super::params::Zero::Units),
     ParamDef::float(
         "rate",
         1.0,

@@ -19,6 +19,19 @@ pub struct ParamDef {
     /// Names the values of an integer parameter go by (`choice`): value i is `choices[i]`.
     /// Empty for plain numbers.
     pub choices: &'static [&'static str],
+    /// What 0 stands for, when it is not plain zero: the header shows the value in force instead.
+    pub zero: Zero,
+}
+
+/// What a 0 of an integer parameter stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zero {
+    /// Zero is zero.
+    Zero,
+    /// One per async worker thread (`spinners`, `blockers`).
+    PerWorker,
+    /// As many as the side's units (`connections`).
+    Units,
 }
 
 impl ParamDef {
@@ -37,6 +50,7 @@ impl ParamDef {
             help,
             flips_to: None,
             choices: &[],
+            zero: Zero::Zero,
         }
     }
 
@@ -55,6 +69,7 @@ impl ParamDef {
             help,
             flips_to: None,
             choices: &[],
+            zero: Zero::Zero,
         }
     }
 
@@ -73,6 +88,7 @@ impl ParamDef {
             help,
             flips_to: None,
             choices,
+            zero: Zero::Zero,
         }
     }
 
@@ -83,6 +99,12 @@ impl ParamDef {
             .and_then(|i| self.choices.get(i))
             .filter(|_| !self.choices.is_empty())
             .map_or_else(|| value.to_string(), |c| (*c).to_string())
+    }
+
+    /// The same parameter, with 0 standing for `zero`.
+    pub const fn zero_means(mut self, zero: Zero) -> Self {
+        self.zero = zero;
+        self
     }
 
     /// The same parameter, flipped by `f` between 0 and `on` (see `flips_to`).
@@ -100,6 +122,7 @@ impl ParamDef {
             help,
             flips_to: None,
             choices: &[],
+            zero: Zero::Zero,
         }
     }
 

@@ -52,7 +52,8 @@ const PARAMS: &[ParamDef] = &[
         0,
         10_000,
         "units that spin, the others keep a timer; 0 = one per async worker thread",
-    ),
+    )
+    .zero_means(super::params::Zero::PerWorker),
     ParamDef::int("spin_ms", 50, 1, 10_000, "how long each spin lasts, ms"),
     ParamDef::int(
         "yield_every_us",
