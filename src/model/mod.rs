@@ -95,6 +95,8 @@ pub struct SideModel {
     /// When this side's worker was launched, in seconds since the controller started.
     pub launched_at_s: f64,
     pub last_seen_s: f64,
+    /// Whether it keeps up with what its units ask, judged on its steady windows with hysteresis.
+    pub saturation: saturation::Hysteresis,
 }
 
 impl SideModel {
@@ -116,6 +118,7 @@ impl SideModel {
             limit_name: None,
             launched_at_s: 0.0,
             last_seen_s: 0.0,
+            saturation: saturation::Hysteresis::default(),
         }
     }
 
@@ -351,6 +354,14 @@ impl Model {
         }
         if sampled {
             let t_s = m.history.last().map_or(now_s, |p| p.t_s);
+            // Saturation on steady windows only (during a ramp the rates lag the unit count), on
+            // the samples' clock.
+            if headline::steady(m)
+                && let Some(f) = &m.figures
+            {
+                let verdict = saturation::judge(&self.run, f);
+                m.saturation.update(verdict, t_s);
+            }
             self.headline.on_sample(&self.run, m, t_s);
         }
         self.headline.refresh(&self.run, &self.sides, self.now_s);
