@@ -26,6 +26,10 @@ pub const QUEUE_SHARE: f64 = 0.1;
 /// batch being run (a tenth of 100 units is 10), not a backlog. tokio's local queue depths are
 /// `tokio_unstable` only and hold at most 256 each: the shared queue is where a backlog piles up.
 pub const QUEUE_FLOOR: u64 = 256;
+/// A late p99 is the side's own backlog only while the side itself keeps this many cores busy: a
+/// default launch (1,000 sleepers at 100 ms, 0.04 cores) beside a machine at load 400 woke 235 ms
+/// late at p99 with every wake-up done; the lag was someone else's (as `controller::overload` says).
+pub const OWN_CORES: f64 = 0.25;
 /// Clean windows for this long, on the samples' clock, and a saturated side is no longer.
 pub const CLEAN_FOR_S: f64 = 3.0;
 
@@ -155,7 +159,10 @@ pub fn judge(run: &RunInfo, f: &Figures) -> Verdict {
             let late = f
                 .lateness_p99_us
                 .map(|p| p.saturating_sub(f.timer_tick_us.unwrap_or(0)) as f64);
-            if let Some(late) = late.filter(|&l| l > LATE_PERIODS * period_us) {
+            if let Some(late) = late
+                .filter(|&l| l > LATE_PERIODS * period_us)
+                .filter(|_| f.cores_used >= OWN_CORES)
+            {
                 return Verdict::Over(format!(
                     "saturated: lateness p99 {} > {} ms period",
                     ms(late),
@@ -224,6 +231,7 @@ mod tests {
     fn sleepers(units: u64, done: f64, p99_us: u64, queue: Option<u64>) -> Figures {
         let mut f = figures("sleep", units, done * units as f64 * 10.0, 500);
         f.lateness_p99_us = Some(p99_us);
+        f.cores_used = 1.0;
         f.runtime = queue.map(|q| super::super::RuntimeFigures {
             tasks_alive: units,
             global_queue_depth: q,
@@ -246,6 +254,12 @@ mod tests {
             judge(&r, &sleepers(1_000, 1.0, 199_999, None)),
             Verdict::Unclear
         );
+        // Late while the side itself is all but idle: the cores were someone else's.
+        let mut idle = sleepers(1_000, 1.0, 235_000, None);
+        idle.cores_used = OWN_CORES - 0.01;
+        assert_eq!(judge(&r, &idle), Verdict::Unclear);
+        idle.cores_used = OWN_CORES;
+        assert!(judge(&r, &idle).over().is_some());
         assert_eq!(
             judge(&r, &sleepers(1_000, 1.0, 50_001, None)),
             Verdict::Unclear
@@ -258,6 +272,7 @@ mod tests {
         let r1 = run("sleep", &[("sleep_ms", "1")]);
         let mut f = sleepers(10, 1.0, 1_400, None);
         f.ops_per_sec = 10_000.0;
+        f.cores_used = 1.0;
         f.timer_tick_us = Some(1_000);
         assert_eq!(judge(&r1, &f), Verdict::Clean);
         f.lateness_p99_us = Some(3_100);
