@@ -206,6 +206,9 @@ pub struct Figure {
     /// A generic chart of its own, under this title.
     pub chart: Option<&'static str>,
     pub csv: Option<Csv>,
+    /// The key and headline name it went by before (`switch_ns`): presets, talk files and recordings
+    /// that use it still mean this figure.
+    pub was: Option<&'static str>,
 }
 
 impl Figure {
@@ -220,6 +223,7 @@ impl Figure {
             headline: None,
             chart: None,
             csv: None,
+            was: None,
         }
     }
 
@@ -264,6 +268,14 @@ impl Figure {
                 words,
                 total: true,
             }),
+            ..self
+        }
+    }
+
+    /// It went by `old` before (key and headline name), which stays accepted.
+    pub const fn was(self, old: &'static str) -> Figure {
+        Figure {
+            was: Some(old),
             ..self
         }
     }

@@ -173,9 +173,15 @@ impl SideModel {
         &mut self,
         workload: &str,
         headline: &[&'static crate::figure::Figure],
-        s: SideSample,
+        mut s: SideSample,
         now_s: f64,
     ) {
+        // A recording of before a figure was renamed (`switch_ns`): its values under today's key.
+        for (was, key) in crate::catalog::renamed() {
+            if let Some(v) = s.worker.extra.remove(was) {
+                s.worker.extra.entry(key.into()).or_insert(v);
+            }
+        }
         if let Some(c) = &s.threads {
             self.census = Some(c.clone());
         }
@@ -473,7 +479,9 @@ pub(crate) mod tests {
 
     #[test]
     fn workload_figures_in_the_final_report_cover_the_steady_state() {
-        use crate::workload::switch::SWITCH_NS;
+        use crate::workload::switch::SWITCH_CPU_NS;
+        // Samples of an older recording, under the key the figure went by before (`switch_ns`).
+        let old_key = SWITCH_CPU_NS.was.expect("renamed");
         let mut m = Model::new(run(), 10.0);
         let mut with = |t_ms: u64, units: u64, switch_ns: f64| {
             let mut s = SideSample {
@@ -486,7 +494,8 @@ pub(crate) mod tests {
                 os: OsStat::default(),
                 threads: None,
             };
-            s.worker.extra.insert(SWITCH_NS.key.into(), switch_ns);
+            let key = if t_ms < 1500 { old_key } else { SWITCH_CPU_NS.key };
+            s.worker.extra.insert(key.into(), switch_ns);
             m.apply(
                 Side::Async,
                 SideEvent::Sample(Box::new(s)),
@@ -505,7 +514,8 @@ pub(crate) mod tests {
             .side(Side::Async)
             .final_figures("switch")
             .expect("figures");
-        let ns = f.extra[SWITCH_NS.key].as_f64().expect("number");
+        let ns = f.extra[SWITCH_CPU_NS.key].as_f64().expect("number");
+        assert!(!f.extra.contains_key(old_key), "{:?}", f.extra);
         assert!((ns - 300.0).abs() < 1e-9, "{ns}");
     }
 
