@@ -139,10 +139,12 @@ mod tests {
     #[test]
     fn the_csv_columns_are_the_generic_fields_in_order() {
         let cols: Vec<&str> = csv_columns().map(|f| f.key).collect();
+        // Then the switch and spawn costs on both clocks, empty in rows of other workloads.
         assert_eq!(
             cols.join(","),
             "units,os_threads,rss_bytes,virtual_bytes,cpu_percent,ctx_voluntary,ctx_involuntary,\
-             ctx_switches_per_sec,ops_per_sec,lateness_p50_us,lateness_p99_us,lateness_max_us"
+             ctx_switches_per_sec,ops_per_sec,lateness_p50_us,lateness_p99_us,lateness_max_us,\
+             spawn_cpu_ns,spawn_wall_ns,switch_cpu_ns,switch_wall_ns"
         );
     }
 

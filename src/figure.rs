@@ -287,7 +287,7 @@ impl Figure {
         }
     }
 
-    const fn csv(self, csv: Csv) -> Figure {
+    pub const fn csv(self, csv: Csv) -> Figure {
         Figure {
             csv: Some(csv),
             ..self

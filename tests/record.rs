@@ -267,7 +267,8 @@ fn bad_recordings_are_one_line_and_exit_2() {
 fn a_recording_of_before_the_two_clocks_shows_its_switch_figure() {
     // Recorded by the build before `switch_cpu_ns` and `switch_wall_ns`: its samples and headline
     // say `switch_ns`, which is read as the CPU figure.
-    let rec = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/switch-before-clocks.jsonl");
+    let rec =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/switch-before-clocks.jsonl");
     let out = run(&["replay", rec.to_str().unwrap(), "--headless"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

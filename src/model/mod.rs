@@ -494,7 +494,11 @@ pub(crate) mod tests {
                 os: OsStat::default(),
                 threads: None,
             };
-            let key = if t_ms < 1500 { old_key } else { SWITCH_CPU_NS.key };
+            let key = if t_ms < 1500 {
+                old_key
+            } else {
+                SWITCH_CPU_NS.key
+            };
             s.worker.extra.insert(key.into(), switch_ns);
             m.apply(
                 Side::Async,

@@ -150,10 +150,7 @@ pub fn judge(run: &RunInfo, f: &Figures) -> Verdict {
             if let Some(q) =
                 queue.filter(|&q| q > QUEUE_FLOOR && q as f64 > QUEUE_SHARE * f.units as f64)
             {
-                return Verdict::Over(format!(
-                    "saturated: {q} tasks queued for {} units",
-                    f.units
-                ));
+                return Verdict::Over(format!("saturated: {q} tasks queued for {} units", f.units));
             }
             // Lateness beyond the timer's own resolution (tokio rounds deadlines up to the next ms).
             let late = f

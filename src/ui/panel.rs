@@ -21,7 +21,10 @@ const SEP: &str = " · ";
 /// Why a running side cannot keep up with what its units ask, as judged on its steady windows (with
 /// hysteresis: `model::saturation`); None when it can.
 pub fn saturation(m: &SideModel) -> Option<String> {
-    m.saturation.why.clone().filter(|_| m.status == Status::Running)
+    m.saturation
+        .why
+        .clone()
+        .filter(|_| m.status == Status::Running)
 }
 
 /// A side whose figures are last words, not live ones: dimmed, and never compared.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
-use crate::figure::{self, Direction, Figure, Format, Panel};
+use crate::figure::{self, Csv, Direction, Figure, Format, Panel};
 use crate::worker::sys;
 use crate::workload::Unit;
 use crate::workload::unit::TotalsWindow;
@@ -33,6 +33,7 @@ pub const KIND: Kind = Kind {
 pub const SPAWN_CPU_NS: Figure =
     Figure::extra("spawn_cpu_ns", Format::Nanos, Direction::LessIsBetter)
         .panel(Panel::segment("per spawn", "{} CPU").replaces(figure::Generic::Spawn))
+        .csv(Csv::Tenths)
         .headline("spawn_cpu_ns", "CPU per spawn")
         .was("spawn_ns");
 /// Wall time per spawn + join: a batch's spawns and joins ÷ its children, as a program that
@@ -40,6 +41,7 @@ pub const SPAWN_CPU_NS: Figure =
 pub const SPAWN_WALL_NS: Figure =
     Figure::extra("spawn_wall_ns", Format::Nanos, Direction::LessIsBetter)
         .panel(Panel::segment("per spawn", "{} wall").replaces(figure::Generic::Spawn))
+        .csv(Csv::Tenths)
         .headline("spawn_wall_ns", "wall per spawn");
 pub const SPAWNS_PER_SEC: Figure =
     Figure::extra("spawns_per_sec", Format::PerSec, Direction::MoreIsBetter)

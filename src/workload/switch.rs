@@ -11,7 +11,7 @@ use std::time::Instant;
 use parking_lot::Mutex;
 
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
-use crate::figure::{Direction, Figure, Format, Panel};
+use crate::figure::{Csv, Direction, Figure, Format, Panel};
 use crate::worker::sys;
 use crate::workload::Unit;
 use crate::workload::unit::TotalsWindow;
@@ -36,6 +36,7 @@ pub const KIND: Kind = Kind {
 pub const SWITCH_CPU_NS: Figure =
     Figure::extra("switch_cpu_ns", Format::Nanos, Direction::LessIsBetter)
         .panel(Panel::segment("per switch", "{} CPU"))
+        .csv(Csv::Tenths)
         .headline("switch_cpu_ns", "CPU per switch")
         .was("switch_ns");
 /// Wall time per switch: a pair's round trip ÷ 2, as lmbench `lat_ctx` and jimblandy/context-switch
@@ -43,6 +44,7 @@ pub const SWITCH_CPU_NS: Figure =
 pub const SWITCH_WALL_NS: Figure =
     Figure::extra("switch_wall_ns", Format::Nanos, Direction::LessIsBetter)
         .panel(Panel::segment("per switch", "{} wall"))
+        .csv(Csv::Tenths)
         .headline("switch_wall_ns", "wall per switch");
 pub const OS_SWITCHES_PER_ROUND_TRIP: Figure = Figure::extra(
     "os_switches_per_round_trip",
