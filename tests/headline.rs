@@ -57,13 +57,13 @@ fn memory_headline_is_rss_per_unit_and_threads_cost_more() {
 }
 
 #[test]
-fn spawn_headline_is_ns_per_spawn() {
-    compares("spawn", "spawn_ns", "6s");
+fn spawn_headline_is_cpu_ns_per_spawn() {
+    compares("spawn", "spawn_cpu_ns", "6s");
 }
 
 #[test]
-fn switch_headline_is_ns_per_switch() {
-    compares("switch", "switch_ns", "6s");
+fn switch_headline_is_cpu_ns_per_switch() {
+    compares("switch", "switch_cpu_ns", "6s");
 }
 
 #[test]
