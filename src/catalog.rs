@@ -16,14 +16,20 @@ pub fn all() -> impl Iterator<Item = &'static Figure> {
         .chain(crate::watch::FIGURES)
 }
 
-/// The figure reported under `key`.
+/// The figure reported under `key` (or the key it went by before, `Figure::was`).
 pub fn find(key: &str) -> Option<&'static Figure> {
-    all().find(|f| f.key == key)
+    all().find(|f| f.key == key || f.was == Some(key))
 }
 
-/// The headline figure named `name` in presets (`headline = ["rss_per_unit"]`).
+/// The headline figure named `name` in presets (`headline = ["rss_per_unit"]`), or by the name it
+/// went by before (`switch_ns` is `switch_cpu_ns`).
 pub fn headline(name: &str) -> Option<&'static Figure> {
-    headlines().find(|f| f.name() == name)
+    headlines().find(|f| f.name() == name || f.was == Some(name))
+}
+
+/// Figures renamed: (the key they went by before, their key now), for samples of older recordings.
+pub fn renamed() -> impl Iterator<Item = (&'static str, &'static str)> {
+    all().filter_map(|f| Some((f.was?, f.key)))
 }
 
 /// Every figure a scenario may name as its headline.
@@ -70,14 +76,17 @@ mod tests {
 
     #[test]
     fn no_key_and_no_headline_name_is_declared_twice() {
-        assert_eq!(twice(all().map(|f| f.key)), Vec::<&str>::new());
+        assert_eq!(
+            twice(all().flat_map(|f| [Some(f.key), f.was]).flatten()),
+            Vec::<&str>::new()
+        );
         assert_eq!(twice(headlines().map(|f| f.name())), Vec::<&str>::new());
     }
 
     #[test]
     fn a_figure_declared_twice_is_caught() {
         // What the catalog would be with a workload figure declared again among the generic ones.
-        let again = workload::switch::SWITCH_NS;
+        let again = workload::switch::SWITCH_CPU_NS;
         let with_a_repeat = all().copied().chain([again]).collect::<Vec<_>>();
         assert_eq!(twice(with_a_repeat.iter().map(|f| f.key)), [again.key]);
         assert_eq!(
@@ -130,10 +139,12 @@ mod tests {
     #[test]
     fn the_csv_columns_are_the_generic_fields_in_order() {
         let cols: Vec<&str> = csv_columns().map(|f| f.key).collect();
+        // Then the switch and spawn costs on both clocks, empty in rows of other workloads.
         assert_eq!(
             cols.join(","),
             "units,os_threads,rss_bytes,virtual_bytes,cpu_percent,ctx_voluntary,ctx_involuntary,\
-             ctx_switches_per_sec,ops_per_sec,lateness_p50_us,lateness_p99_us,lateness_max_us"
+             ctx_switches_per_sec,ops_per_sec,lateness_p50_us,lateness_p99_us,lateness_max_us,\
+             spawn_cpu_ns,spawn_wall_ns,switch_cpu_ns,switch_wall_ns"
         );
     }
 
@@ -179,9 +190,15 @@ mod tests {
 
     #[test]
     fn which_kinds_report_a_figure() {
-        let switch = &workload::switch::SWITCH_NS;
+        let switch = &workload::switch::SWITCH_CPU_NS;
         assert_eq!(find(switch.key), Some(switch));
         assert_eq!(reported_by(switch), ["switch"]);
+        // The name it went by before stays accepted, as a key and as a headline name.
+        let old = switch.was.expect("renamed");
+        assert_eq!(find(old), Some(switch));
+        assert_eq!(headline(old), Some(switch));
+        assert_eq!(headline("spawn_ns"), Some(&workload::spawn::SPAWN_CPU_NS));
+        assert!(renamed().any(|r| r == (old, switch.key)));
         assert_eq!(reported_by(&figure::UNITS).len(), workload::KINDS.len());
     }
 }

@@ -206,6 +206,9 @@ pub struct Figure {
     /// A generic chart of its own, under this title.
     pub chart: Option<&'static str>,
     pub csv: Option<Csv>,
+    /// The key and headline name it went by before (`switch_ns`): presets, talk files and recordings
+    /// that use it still mean this figure.
+    pub was: Option<&'static str>,
 }
 
 impl Figure {
@@ -220,6 +223,7 @@ impl Figure {
             headline: None,
             chart: None,
             csv: None,
+            was: None,
         }
     }
 
@@ -268,6 +272,14 @@ impl Figure {
         }
     }
 
+    /// It went by `old` before (key and headline name), which stays accepted.
+    pub const fn was(self, old: &'static str) -> Figure {
+        Figure {
+            was: Some(old),
+            ..self
+        }
+    }
+
     const fn chart(self, title: &'static str) -> Figure {
         Figure {
             chart: Some(title),
@@ -275,7 +287,7 @@ impl Figure {
         }
     }
 
-    const fn csv(self, csv: Csv) -> Figure {
+    pub const fn csv(self, csv: Csv) -> Figure {
         Figure {
             csv: Some(csv),
             ..self

@@ -15,7 +15,6 @@ use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
 use crate::figure::Csv;
 use crate::model::headline;
-use crate::model::saturation::saturation;
 use crate::model::{Figures, Model};
 use crate::protocol::Side;
 
@@ -130,7 +129,7 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
             let m = model.side(f.side);
             let saturated = measured
                 .filter(|_| headline::steady(m) || (model.run.turns && m.turn_figures.is_some()))
-                .and_then(|f| saturation(&model.run, f));
+                .and_then(|f| m.saturation.verdict(&model.run, f));
             let mut v = side_json(f, saturated);
             if let Some(obj) = v.as_object_mut() {
                 // The column's name: the user's label with --cmd; `side` stays async / threads.

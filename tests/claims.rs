@@ -221,7 +221,7 @@ fn switch_ns(via: &str) -> (f64, f64) {
     let [a, t] = ["async", "threads"].map(|name| {
         let s = side(&doc, name);
         assert_reported(s);
-        num(s, "switch_ns")
+        num(s, "switch_cpu_ns")
     });
     (a, t)
 }

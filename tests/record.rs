@@ -280,3 +280,20 @@ fn bad_recordings_are_one_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).starts_with("versus: --record /nonexistent/dir/r.jsonl: "));
 }
+
+#[test]
+fn a_recording_of_before_the_two_clocks_shows_its_switch_figure() {
+    // Recorded by the build before `switch_cpu_ns` and `switch_wall_ns`: its samples and headline
+    // say `switch_ns`, which is read as the CPU figure.
+    let rec =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/switch-before-clocks.jsonl");
+    let out = run(&["replay", rec.to_str().unwrap(), "--headless"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["headline"]["figure"], "switch_cpu_ns", "{doc}");
+    for side in doc["sides"].as_array().unwrap() {
+        let ns = side["switch_cpu_ns"].as_f64();
+        assert!(ns.is_some_and(|ns| ns > 0.0), "{side}");
+        assert!(side.get("switch_ns").is_none(), "{side}");
+    }
+}

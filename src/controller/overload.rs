@@ -117,6 +117,12 @@ mod tests {
         assert_eq!(overloaded(&m, 2.0).map(|o| o.0), Some(Side::Threads));
         m.sides[1].figures.as_mut().unwrap().cores_used = 0.1;
         assert_eq!(overloaded(&m, 2.0), None, "the lag is someone else's");
+        // Every wake-up done, but a p99 three periods late: a backlog all the same.
+        let mut m = model("100", [(1_000, 3, 10_000.0), (1_000, 1_003, 10_000.0)]);
+        m.sides[1].figures.as_mut().unwrap().lateness_p99_us = Some(300_000);
+        let (side, why) = overloaded(&m, 2.0).expect("late threads are overloaded");
+        assert_eq!(side, Side::Threads);
+        assert!(why.contains("lateness p99 300 ms > 100 ms period"), "{why}");
         // A stopped side is never scaled.
         let mut m = model("1", [(1_000, 3, 990_000.0), (2_154, 2_157, 400_000.0)]);
         m.sides[1].status = Status::Stopped;

@@ -95,6 +95,8 @@ pub struct SideModel {
     /// When this side's worker was launched, in seconds since the controller started.
     pub launched_at_s: f64,
     pub last_seen_s: f64,
+    /// Whether it keeps up with what its units ask, judged on its steady windows with hysteresis.
+    pub saturation: saturation::Hysteresis,
 }
 
 impl SideModel {
@@ -116,6 +118,7 @@ impl SideModel {
             limit_name: None,
             launched_at_s: 0.0,
             last_seen_s: 0.0,
+            saturation: saturation::Hysteresis::default(),
         }
     }
 
@@ -170,9 +173,15 @@ impl SideModel {
         &mut self,
         workload: &str,
         headline: &[&'static crate::figure::Figure],
-        s: SideSample,
+        mut s: SideSample,
         now_s: f64,
     ) {
+        // A recording of before a figure was renamed (`switch_ns`): its values under today's key.
+        for (was, key) in crate::catalog::renamed() {
+            if let Some(v) = s.worker.extra.remove(was) {
+                s.worker.extra.entry(key.into()).or_insert(v);
+            }
+        }
         if let Some(c) = &s.threads {
             self.census = Some(c.clone());
         }
@@ -351,6 +360,14 @@ impl Model {
         }
         if sampled {
             let t_s = m.history.last().map_or(now_s, |p| p.t_s);
+            // Saturation on steady windows only (during a ramp the rates lag the unit count), on
+            // the samples' clock.
+            if headline::steady(m)
+                && let Some(f) = &m.figures
+            {
+                let verdict = saturation::judge(&self.run, f);
+                m.saturation.update(verdict, t_s);
+            }
             self.headline.on_sample(&self.run, m, t_s);
         }
         self.headline.refresh(&self.run, &self.sides, self.now_s);
@@ -462,7 +479,9 @@ pub(crate) mod tests {
 
     #[test]
     fn workload_figures_in_the_final_report_cover_the_steady_state() {
-        use crate::workload::switch::SWITCH_NS;
+        use crate::workload::switch::SWITCH_CPU_NS;
+        // Samples of an older recording, under the key the figure went by before (`switch_ns`).
+        let old_key = SWITCH_CPU_NS.was.expect("renamed");
         let mut m = Model::new(run(), 10.0);
         let mut with = |t_ms: u64, units: u64, switch_ns: f64| {
             let mut s = SideSample {
@@ -475,7 +494,12 @@ pub(crate) mod tests {
                 os: OsStat::default(),
                 threads: None,
             };
-            s.worker.extra.insert(SWITCH_NS.key.into(), switch_ns);
+            let key = if t_ms < 1500 {
+                old_key
+            } else {
+                SWITCH_CPU_NS.key
+            };
+            s.worker.extra.insert(key.into(), switch_ns);
             m.apply(
                 Side::Async,
                 SideEvent::Sample(Box::new(s)),
@@ -494,7 +518,8 @@ pub(crate) mod tests {
             .side(Side::Async)
             .final_figures("switch")
             .expect("figures");
-        let ns = f.extra[SWITCH_NS.key].as_f64().expect("number");
+        let ns = f.extra[SWITCH_CPU_NS.key].as_f64().expect("number");
+        assert!(!f.extra.contains_key(old_key), "{:?}", f.extra);
         assert!((ns - 300.0).abs() < 1e-9, "{ns}");
     }
 

@@ -12,7 +12,6 @@ use serde_json::json;
 use super::{Move, Runner, Talk};
 use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
-use crate::model::saturation::saturation;
 use crate::model::{Figures, Status, headline};
 use crate::protocol::Side;
 
@@ -130,7 +129,7 @@ fn step_figures(
             let saturated = f
                 .as_ref()
                 .filter(|_| headline::steady(model.side(side)))
-                .and_then(|f| saturation(&model.run, f));
+                .and_then(|f| model.side(side).saturation.verdict(&model.run, f));
             let f = f.unwrap_or_else(|| crate::headless::no_sample(model, side, workload));
             let mut v = crate::headless::side_json(&f, saturated);
             if let Some(obj) = v.as_object_mut() {

@@ -161,12 +161,14 @@ pub fn scenario_model(name: &str) -> Model {
 pub fn scenario_extras(name: &str) -> &'static [(&'static Figure, [f64; 2])] {
     match name {
         "switch" => &[
-            (&switch::SWITCH_NS, [478.7, 4146.4]),
+            (&switch::SWITCH_CPU_NS, [478.7, 4146.4]),
+            (&switch::SWITCH_WALL_NS, [512.3, 9_870.2]),
             (&switch::OS_SWITCHES_PER_ROUND_TRIP, [0.000_094_7, 2.034]),
         ],
         "spawn" => &[
             (&spawn::SPAWNS_PER_SEC, [1_204_700.0, 11_760.4]),
-            (&spawn::SPAWN_NS, [829.5, 84_956.8]),
+            (&spawn::SPAWN_CPU_NS, [829.5, 84_956.8]),
+            (&spawn::SPAWN_WALL_NS, [1_032.6, 47_310.5]),
         ],
         "contention" => &[
             (&contention::LOCK_WAIT_P50, [45.27, 109.16]),

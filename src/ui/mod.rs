@@ -228,7 +228,7 @@ fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selec
             m,
             model.run.side_title(s),
             selection.includes(s),
-            panel::saturation(model, m).is_some(),
+            panel::saturation(m).is_some(),
         )
     });
     let inner = [0, 1].map(|i| blocks[i].inner(columns[i]));

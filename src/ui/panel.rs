@@ -11,17 +11,20 @@ use super::extras::{self, ExtraRow};
 use super::format::{self, MISSING};
 use super::{charts, theme};
 pub use crate::figure::Generic;
-use crate::model::{Model, SideModel, Status, headline, saturation};
+use crate::model::{Model, SideModel, Status};
 use crate::protocol::Side;
 
 /// Width of the label column of the figure table.
 const LABEL_WIDTH: usize = 11;
 const SEP: &str = " · ";
 
-/// Why a side cannot keep up with what its units ask, judged on its steady figures; None when it can.
-pub fn saturation(model: &Model, m: &SideModel) -> Option<String> {
-    let f = m.figures.as_ref().filter(|_| headline::steady(m))?;
-    saturation::saturation(&model.run, f)
+/// Why a running side cannot keep up with what its units ask, as judged on its steady windows (with
+/// hysteresis: `model::saturation`); None when it can.
+pub fn saturation(m: &SideModel) -> Option<String> {
+    m.saturation
+        .why
+        .clone()
+        .filter(|_| m.status == Status::Running)
 }
 
 /// A side whose figures are last words, not live ones: dimmed, and never compared.
@@ -122,7 +125,7 @@ pub fn problems(model: &Model, m: &SideModel, width: u16) -> Vec<Line<'static>> 
         Status::Stopped => push("stopped: s starts it, r restarts it".into(), theme::dim()),
         _ => {}
     }
-    if let Some(why) = saturation(model, m) {
+    if let Some(why) = saturation(m) {
         push(why, theme::warn());
     }
     if let Some(limit) = &m.limit_hit {

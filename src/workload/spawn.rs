@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
-use crate::figure::{self, Direction, Figure, Format, Panel};
+use crate::figure::{self, Csv, Direction, Figure, Format, Panel};
 use crate::sys;
 use crate::workload::Unit;
 use crate::workload::unit::TotalsWindow;
@@ -23,19 +23,30 @@ pub const KIND: Kind = Kind {
     params: PARAMS,
     build,
     figures: FIGURES,
-    headline: &[&SPAWN_NS],
+    headline: &[&SPAWN_CPU_NS],
     pace: None,
     source: ("spawn.rs", include_str!("spawn.rs")),
 };
 
-/// Its own spawn cost replaces that of the one unit that does the spawning.
-pub const SPAWN_NS: Figure = Figure::extra("spawn_ns", Format::Nanos, Direction::LessIsBetter)
-    .panel(Panel::row("per spawn").replaces(figure::Generic::Spawn))
-    .headline("spawn_ns", "per spawn");
+/// CPU time per spawn + join: the process's CPU time ÷ children (`spawn_ns` before it had a wall
+/// twin). Its own spawn cost replaces that of the one unit that does the spawning.
+pub const SPAWN_CPU_NS: Figure =
+    Figure::extra("spawn_cpu_ns", Format::Nanos, Direction::LessIsBetter)
+        .panel(Panel::segment("per spawn", "{} CPU").replaces(figure::Generic::Spawn))
+        .csv(Csv::Tenths)
+        .headline("spawn_cpu_ns", "CPU per spawn")
+        .was("spawn_ns");
+/// Wall time per spawn + join: a batch's spawns and joins ÷ its children, as a program that
+/// spawns and joins threads measures it.
+pub const SPAWN_WALL_NS: Figure =
+    Figure::extra("spawn_wall_ns", Format::Nanos, Direction::LessIsBetter)
+        .panel(Panel::segment("per spawn", "{} wall").replaces(figure::Generic::Spawn))
+        .csv(Csv::Tenths)
+        .headline("spawn_wall_ns", "wall per spawn");
 pub const SPAWNS_PER_SEC: Figure =
     Figure::extra("spawns_per_sec", Format::PerSec, Direction::MoreIsBetter)
         .panel(Panel::row("spawns"));
-const FIGURES: &[Figure] = &[SPAWN_NS, SPAWNS_PER_SEC];
+const FIGURES: &[Figure] = &[SPAWN_CPU_NS, SPAWN_WALL_NS, SPAWNS_PER_SEC];
 
 const PARAMS: &[ParamDef] = &[ParamDef::int(
     "batch",
@@ -53,8 +64,10 @@ struct Spawn {
     batch: u64,
     /// Children spawned and joined, both sides.
     spawned: AtomicU64,
-    /// (children spawned and joined, CPU µs of the process)
-    window: Mutex<TotalsWindow<2>>,
+    /// Wall time the batches took to spawn and join them, ns, summed over the units.
+    wall_ns: AtomicU64,
+    /// (children spawned and joined, CPU µs of the process, wall ns of the batches)
+    window: Mutex<TotalsWindow<3>>,
     /// Threads side only: children alive at once, bounded by MAX_CHILD_THREADS.
     children: Mutex<u64>,
     children_done: Condvar,
@@ -64,6 +77,7 @@ fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
     Ok(Arc::new(Spawn {
         batch: ctx.params.int("batch").clamp(1, MAX_CHILD_THREADS as i64) as u64,
         spawned: AtomicU64::new(0),
+        wall_ns: AtomicU64::new(0),
         window: Mutex::new(TotalsWindow::default()),
         children: Mutex::new(0),
         children_done: Condvar::new(),
@@ -76,7 +90,10 @@ fn child(i: u64) -> u64 {
 }
 
 impl Spawn {
-    fn tally(&self, unit: &Unit, children: u64) {
+    /// `children` more spawned and joined by one unit, in the wall time since `since`.
+    fn tally(&self, unit: &Unit, children: u64, since: Instant) {
+        let wall_ns = since.elapsed().as_nanos() as u64;
+        self.wall_ns.fetch_add(wall_ns, Ordering::Relaxed);
         self.spawned.fetch_add(children, Ordering::Relaxed);
         unit.add_ops(children);
     }
@@ -101,6 +118,7 @@ impl Workload for Spawn {
         Box::pin(async move {
             let mut children = Vec::with_capacity(self.batch as usize);
             loop {
+                let since = Instant::now();
                 for i in 0..self.batch {
                     children.push(tokio::spawn(async move { child(i) }));
                 }
@@ -108,7 +126,7 @@ impl Workload for Spawn {
                     // A child cannot fail; a join error would still mean it was spawned and is gone.
                     let _ = c.await;
                 }
-                self.tally(&unit, self.batch);
+                self.tally(&unit, self.batch, since);
                 if unit.retire_if_surplus() {
                     return;
                 }
@@ -120,6 +138,7 @@ impl Workload for Spawn {
         let mut children = Vec::with_capacity(self.batch as usize);
         loop {
             self.admit_children(self.batch);
+            let since = Instant::now();
             for i in 0..self.batch {
                 match std::thread::Builder::new().spawn(move || child(i)) {
                     Ok(c) => children.push(c),
@@ -136,8 +155,8 @@ impl Workload for Spawn {
             for c in children.drain(..) {
                 let _ = c.join();
             }
+            self.tally(&unit, spawned, since);
             self.release_children(self.batch);
-            self.tally(&unit, spawned);
             if unit.retire_if_surplus() {
                 return;
             }
@@ -149,19 +168,30 @@ impl Workload for Spawn {
     }
 
     /// spawns_per_sec: children spawned and joined per second over the last second, all units.
-    /// spawn_ns: CPU time of the side's process (getrusage, user + system, all threads) / children
-    /// spawned and joined by all units together: a cost per spawn+join that holds at any unit count
-    /// and does not count time the machine gave to other processes.
+    /// spawn_cpu_ns: CPU time of the side's process (getrusage, user + system, all threads) /
+    /// children spawned and joined by all units together: a cost per spawn+join that holds at any
+    /// unit count and does not count time the machine gave to other processes.
+    /// spawn_wall_ns: the units' wall time for their batches (spawn them all, join them all) /
+    /// children spawned and joined: what a program that spawns and joins measures with a clock.
     fn extra(&self) -> BTreeMap<String, f64> {
-        let totals = [self.spawned.load(Ordering::Relaxed), sys::usage().cpu_us];
+        let totals = [
+            self.spawned.load(Ordering::Relaxed),
+            sys::usage().cpu_us,
+            self.wall_ns.load(Ordering::Relaxed),
+        ];
         let mut out = BTreeMap::new();
-        if let Some((secs, [spawned, cpu_us])) = self.window.lock().advance(Instant::now(), totals)
+        if let Some((secs, [spawned, cpu_us, wall_ns])) =
+            self.window.lock().advance(Instant::now(), totals)
         {
             if secs > 0.0 {
                 out.insert(SPAWNS_PER_SEC.key.into(), spawned as f64 / secs);
             }
             if spawned > 0 {
-                out.insert(SPAWN_NS.key.into(), cpu_us as f64 * 1e3 / spawned as f64);
+                out.insert(
+                    SPAWN_CPU_NS.key.into(),
+                    cpu_us as f64 * 1e3 / spawned as f64,
+                );
+                out.insert(SPAWN_WALL_NS.key.into(), wall_ns as f64 / spawned as f64);
             }
         }
         out

@@ -11,7 +11,7 @@ use std::time::Instant;
 use parking_lot::Mutex;
 
 use super::{BuildCtx, Kind, ParamDef, UnitFuture, Workload};
-use crate::figure::{Direction, Figure, Format, Panel};
+use crate::figure::{Csv, Direction, Figure, Format, Panel};
 use crate::sys;
 use crate::workload::Unit;
 use crate::workload::unit::TotalsWindow;
@@ -27,14 +27,25 @@ pub const KIND: Kind = Kind {
     params: PARAMS,
     build,
     figures: FIGURES,
-    headline: &[&SWITCH_NS, &OS_SWITCHES_PER_ROUND_TRIP],
+    headline: &[&SWITCH_CPU_NS, &OS_SWITCHES_PER_ROUND_TRIP],
     pace: None,
     source: ("switch.rs", include_str!("switch.rs")),
 };
 
-pub const SWITCH_NS: Figure = Figure::extra("switch_ns", Format::Nanos, Direction::LessIsBetter)
-    .panel(Panel::row("per switch"))
-    .headline("switch_ns", "per switch");
+/// CPU time per switch: the process's CPU time ÷ switches (`switch_ns` before it had a wall twin).
+pub const SWITCH_CPU_NS: Figure =
+    Figure::extra("switch_cpu_ns", Format::Nanos, Direction::LessIsBetter)
+        .panel(Panel::segment("per switch", "{} CPU"))
+        .csv(Csv::Tenths)
+        .headline("switch_cpu_ns", "CPU per switch")
+        .was("switch_ns");
+/// Wall time per switch: a pair's round trip ÷ 2, as lmbench `lat_ctx` and jimblandy/context-switch
+/// publish it.
+pub const SWITCH_WALL_NS: Figure =
+    Figure::extra("switch_wall_ns", Format::Nanos, Direction::LessIsBetter)
+        .panel(Panel::segment("per switch", "{} wall"))
+        .csv(Csv::Tenths)
+        .headline("switch_wall_ns", "wall per switch");
 pub const OS_SWITCHES_PER_ROUND_TRIP: Figure = Figure::extra(
     "os_switches_per_round_trip",
     Format::Ratio,
@@ -42,7 +53,7 @@ pub const OS_SWITCHES_PER_ROUND_TRIP: Figure = Figure::extra(
 )
 .panel(Panel::segment("OS switch", "{} per round trip"))
 .headline("os_switches_per_round_trip", "OS switches/round trip");
-const FIGURES: &[Figure] = &[SWITCH_NS, OS_SWITCHES_PER_ROUND_TRIP];
+const FIGURES: &[Figure] = &[SWITCH_CPU_NS, SWITCH_WALL_NS, OS_SWITCHES_PER_ROUND_TRIP];
 
 const PARAMS: &[ParamDef] = &[ParamDef::choice(
     "via",
@@ -60,20 +71,27 @@ struct Switch {
     /// `via=pipe`: the pair talks through pipes, not channels.
     via_pipe: bool,
     round_trips: AtomicU64,
-    /// (round trips, OS context switches of the process, CPU µs of the process)
-    window: Mutex<TotalsWindow<3>>,
+    /// Wall time the pairs took for those round trips, ns, summed over the pairs.
+    wall_ns: AtomicU64,
+    /// (round trips, OS context switches of the process, CPU µs of the process, wall ns of the pairs)
+    window: Mutex<TotalsWindow<4>>,
 }
 
 fn build(ctx: &BuildCtx<'_>) -> Result<Arc<dyn Workload>, String> {
     Ok(Arc::new(Switch {
         via_pipe: ctx.params.int("via") == 1,
         round_trips: AtomicU64::new(0),
+        wall_ns: AtomicU64::new(0),
         window: Mutex::new(TotalsWindow::default()),
     }))
 }
 
 impl Switch {
-    fn tally(&self, unit: &Unit, round_trips: u64) {
+    /// `round_trips` more of one pair, which took the wall time since `since`.
+    fn tally(&self, unit: &Unit, round_trips: u64, since: Instant) {
+        let wall_ns = since.elapsed().as_nanos() as u64;
+        // Wall time first: a reader that sees the round trips sees their time too.
+        self.wall_ns.fetch_add(wall_ns, Ordering::Relaxed);
         self.round_trips.fetch_add(round_trips, Ordering::Relaxed);
         unit.add_ops(round_trips);
     }
@@ -97,6 +115,7 @@ impl Workload for Switch {
             });
             let mut n = 0;
             loop {
+                let since = Instant::now();
                 let mut done = 0;
                 while done < ROUND_TRIPS_PER_TALLY {
                     if to_partner.send(n).await.is_err() {
@@ -108,7 +127,7 @@ impl Workload for Switch {
                     n = back;
                     done += 1;
                 }
-                self.tally(&unit, done);
+                self.tally(&unit, done, since);
                 // A partner that is gone (it cannot fail, but a panic would do it) ends the pair too.
                 if done < ROUND_TRIPS_PER_TALLY || unit.retire_if_surplus() {
                     return;
@@ -144,6 +163,7 @@ impl Workload for Switch {
         };
         let mut n = 0;
         loop {
+            let since = Instant::now();
             let mut done = 0;
             while done < ROUND_TRIPS_PER_TALLY {
                 if to_partner.send(n).is_err() {
@@ -153,7 +173,7 @@ impl Workload for Switch {
                 n = back;
                 done += 1;
             }
-            self.tally(&unit, done);
+            self.tally(&unit, done, since);
             // A partner that is gone (it cannot fail, but a panic would do it) ends the pair too.
             if done < ROUND_TRIPS_PER_TALLY || unit.retire_if_surplus() {
                 break;
@@ -164,10 +184,13 @@ impl Workload for Switch {
         let _ = partner.join();
     }
 
-    /// switch_ns: CPU time of the side's process (getrusage, user + system, all threads) / switches
+    /// switch_cpu_ns: CPU time of the side's process (getrusage, user + system, all threads) / switches
     /// of all pairs together (switches = 2 × round trips), over about the last second: a cost per
     /// switch that holds at any pair count (summing the pairs' own busy time grew with the pairs that
     /// wait their turn) and does not count time the machine gave to other processes.
+    /// switch_wall_ns: the pairs' wall time for their round trips / (2 × round trips): a pair's round
+    /// trip ÷ 2, as published figures give it; it counts the waits (CPUs woken, other pairs and
+    /// processes served first) that CPU time does not.
     /// os_switches_per_round_trip: Δ(ru_nvcsw + ru_nivcsw) of the whole process / Δ round trips.
     fn extra(&self) -> BTreeMap<String, f64> {
         let u = sys::usage();
@@ -175,16 +198,16 @@ impl Workload for Switch {
             self.round_trips.load(Ordering::Relaxed),
             u.ctx_voluntary + u.ctx_involuntary,
             u.cpu_us,
+            self.wall_ns.load(Ordering::Relaxed),
         ];
         let mut out = BTreeMap::new();
-        if let Some((_, [round_trips, os_switches, cpu_us])) =
+        if let Some((_, [round_trips, os_switches, cpu_us, wall_ns])) =
             self.window.lock().advance(Instant::now(), totals)
             && round_trips > 0
         {
-            out.insert(
-                SWITCH_NS.key.into(),
-                cpu_us as f64 * 1e3 / (2 * round_trips) as f64,
-            );
+            let switches = (2 * round_trips) as f64;
+            out.insert(SWITCH_CPU_NS.key.into(), cpu_us as f64 * 1e3 / switches);
+            out.insert(SWITCH_WALL_NS.key.into(), wall_ns as f64 / switches);
             out.insert(
                 OS_SWITCHES_PER_ROUND_TRIP.key.into(),
                 os_switches as f64 / round_trips as f64,
@@ -215,6 +238,7 @@ async fn pipe_task(sw: Arc<Switch>, mut unit: Unit) {
     });
     let mut byte = [0u8; 1];
     loop {
+        let since = Instant::now();
         let mut done = 0;
         while done < ROUND_TRIPS_PER_TALLY {
             if to_partner.write_all(&byte).await.is_err()
@@ -224,7 +248,7 @@ async fn pipe_task(sw: Arc<Switch>, mut unit: Unit) {
             }
             done += 1;
         }
-        sw.tally(&unit, done);
+        sw.tally(&unit, done, since);
         if done < ROUND_TRIPS_PER_TALLY || unit.retire_if_surplus() {
             return;
         }
@@ -261,6 +285,7 @@ fn pipe_thread(sw: &Switch, mut unit: Unit) {
     };
     let mut byte = [0u8; 1];
     loop {
+        let since = Instant::now();
         let mut done = 0;
         while done < ROUND_TRIPS_PER_TALLY {
             if to_partner.write_all(&byte).is_err() || unit_rx.read_exact(&mut byte).is_err() {
@@ -268,7 +293,7 @@ fn pipe_thread(sw: &Switch, mut unit: Unit) {
             }
             done += 1;
         }
-        sw.tally(&unit, done);
+        sw.tally(&unit, done, since);
         if done < ROUND_TRIPS_PER_TALLY || unit.retire_if_surplus() {
             break;
         }
