@@ -228,6 +228,12 @@ impl RunConfig {
         if let Some(bytes) = self.stack_bytes {
             params.push(("stack".into(), format!("{} KiB", bytes >> 10)));
         }
+        // The scenario's headline while one runs (a workload switch leaves it), else the workload's.
+        let scenario = self
+            .scenario
+            .as_ref()
+            .and_then(|name| self.catalog.find(name))
+            .filter(|s| s.kind.name == self.workload);
         RunInfo {
             workload: self.workload.clone(),
             scenario: self.scenario.clone(),
@@ -237,16 +243,11 @@ impl RunConfig {
             workers: self.workers,
             interval_ms: self.interval_ms,
             mode: self.mode(),
-            // The scenario's headline while one runs (a workload switch leaves it), else the workload's.
-            headline: self
-                .scenario
-                .as_ref()
-                .and_then(|name| self.catalog.find(name))
-                .filter(|s| s.kind.name == self.workload)
-                .map_or_else(
-                    || crate::model::headline::default_for(&self.workload),
-                    |s| s.headline.clone(),
-                ),
+            headline: scenario.map_or_else(
+                || crate::model::headline::default_for(&self.workload),
+                |s| s.headline.clone(),
+            ),
+            headline_better: scenario.map_or_else(Default::default, |s| s.headline_better.clone()),
             one_side: self.one_side,
             turns: self.turns,
             labels: self.programs.as_ref().map(|p| p.clone().map(|p| p.label)),

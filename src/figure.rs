@@ -26,12 +26,32 @@ pub enum Format {
 }
 
 /// Which side of a comparison wins: the one with more, the one with less, or neither (a level, a
-/// setting, a count that only describes the run).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// setting, a count that only describes the run). Spelt "more" / "less" / "neutral" in a preset's
+/// `headline_better` and in a recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
+    #[serde(rename = "more")]
     MoreIsBetter,
+    #[serde(rename = "less")]
     LessIsBetter,
+    #[serde(rename = "neutral")]
     Neutral,
+}
+
+impl Direction {
+    /// The words a preset uses: "more", "less", "neutral".
+    pub const WORDS: [(&'static str, Direction); 3] = [
+        ("more", Direction::MoreIsBetter),
+        ("less", Direction::LessIsBetter),
+        ("neutral", Direction::Neutral),
+    ];
+
+    pub fn parse(word: &str) -> Option<Direction> {
+        Direction::WORDS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|&(_, d)| d)
+    }
 }
 
 /// Where a figure's value is read from on the controller side.
@@ -209,6 +229,9 @@ pub struct Figure {
     /// The key and headline name it went by before (`switch_ns`): presets, talk files and recordings
     /// that use it still mean this figure.
     pub was: Option<&'static str>,
+    /// The word for the side with the bigger value in a verdict ("threads 16× heavier"); None: one
+    /// that follows from the format and direction (`Figure::more_word`).
+    pub more: Option<&'static str>,
 }
 
 impl Figure {
@@ -224,6 +247,7 @@ impl Figure {
             chart: None,
             csv: None,
             was: None,
+            more: None,
         }
     }
 
@@ -296,6 +320,31 @@ impl Figure {
 
     const fn better(self, direction: Direction) -> Figure {
         Figure { direction, ..self }
+    }
+
+    /// The word a verdict says of the side with the bigger value: "later" ("async 501× later").
+    pub const fn more(self, word: &'static str) -> Figure {
+        Figure {
+            more: Some(word),
+            ..self
+        }
+    }
+
+    /// The word for the side with the bigger value: the row's own, else one of its format and
+    /// direction, so a new figure reads sensibly: bytes "heavier", a time "slower", a count "more".
+    pub fn more_word(&self, direction: Direction) -> &'static str {
+        if let Some(w) = self.more {
+            return w;
+        }
+        match (self.format, direction) {
+            (Format::Bytes, Direction::LessIsBetter) => "heavier",
+            (Format::Bytes, _) => "bigger",
+            (Format::Nanos | Format::Micros, Direction::LessIsBetter) => "slower",
+            (Format::Nanos | Format::Micros, _) => "longer",
+            (Format::PerSec, Direction::MoreIsBetter) => "faster",
+            (Format::Percent, _) => "higher",
+            (Format::Cores | Format::Count | Format::PerSec | Format::Ratio, _) => "more",
+        }
     }
 
     /// The name a headline goes by (its wire key when it is none).
@@ -378,17 +427,20 @@ pub const OPS_PER_SEC: Figure = Figure::field("ops_per_sec", Field::OpsPerSec, F
 pub const LATENESS_P50: Figure =
     Figure::field("lateness_p50_us", Field::LatenessP50, Format::Micros)
         .csv(Csv::Int)
-        .better(LessIsBetter);
+        .better(LessIsBetter)
+        .more("later");
 pub const LATENESS_P99: Figure =
     Figure::field("lateness_p99_us", Field::LatenessP99, Format::Micros)
         .csv(Csv::Int)
         .chart("wake-up lateness p99")
         .headline("lateness_p99", "lateness p99")
-        .better(LessIsBetter);
+        .better(LessIsBetter)
+        .more("later");
 pub const LATENESS_MAX: Figure =
     Figure::field("lateness_max_us", Field::LatenessMax, Format::Micros)
         .csv(Csv::Int)
-        .better(LessIsBetter);
+        .better(LessIsBetter)
+        .more("later");
 
 /// Figures of `Figures` the catalog names, CSV columns in order.
 pub const GENERIC: &[Figure] = &[

@@ -156,18 +156,24 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
     })
 }
 
-/// The run's headline as headless JSON has it (`{figure, async, threads, ratio, comparable, reason}`),
+/// The run's headline as headless JSON has it (`{figure, async, threads, ratio, better, verdict,
+/// comparable, reason}`),
 /// judged on `steady`, each side's steady figures; the talk rehearsal reports its steps with it too.
 pub fn final_headline(model: &Model, steady: [Option<&Figures>; 2]) -> Option<serde_json::Value> {
     headline::final_line(&model.run, &model.sides, steady)
         .into_iter()
         .next()
         .map(|h| {
+            let verdict = h.verdict(&model.run);
             json!({
                 "figure": h.figure.name(),
                 "async": h.values[0],
                 "threads": h.values[1],
                 "ratio": h.ratio(),
+                // The side that does better by the figure's direction (`async` / `threads`, the
+                // left / right column with --cmd), and the comparison in the words on screen.
+                "better": verdict.better.map(Side::name),
+                "verdict": verdict.words,
                 "comparable": h.comparable,
                 "reason": h.reason,
             })

@@ -2,7 +2,7 @@
 //! sides next to each other, smoothed over the steady window and shown only while the two sides can be
 //! compared; otherwise the reason why not. Plain data derived from the samples; the UI only renders it.
 
-use crate::figure::Figure;
+use crate::figure::{Direction, Figure, Format};
 use crate::model::{Figures, Ring, RunInfo, SideModel, Status};
 use crate::protocol::Side;
 
@@ -43,12 +43,66 @@ pub fn figures_of(run: &RunInfo) -> Vec<&'static Figure> {
     }
 }
 
+/// Which way is better for `figure` in this run: the preset's `headline_better` where it says so,
+/// else the catalog's.
+pub fn direction(run: &RunInfo, figure: &Figure) -> Direction {
+    run.headline_better
+        .get(figure.name())
+        .copied()
+        .unwrap_or(figure.direction)
+}
+
+/// What a comparison says in words, and the side it favours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// "threads 16× heavier", "about even", "not compared: settling…": the side named is the one the
+    /// word describes.
+    pub words: String,
+    /// The side that does better, by the figure's direction; None when even, neutral or not compared.
+    pub better: Option<Side>,
+}
+
+/// How many times bigger: "2.1×", "16×", "3,334×" (finite `r`).
+pub fn factor(r: f64) -> String {
+    if r < 9.95 {
+        format!("{r:.1}×")
+    } else {
+        thousands(r.round() as u64) + "×"
+    }
+}
+
+/// "1,000,000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A value that prints as "0" or "<0.001": a factor against it says nothing a speaker can use.
+fn reads_as_zero(format: Format, v: f64) -> bool {
+    match format {
+        Format::Count => v < 0.5,
+        Format::Ratio => v < 0.0005,
+        _ => v <= f64::EPSILON,
+    }
+}
+
 /// One figure of both sides, as shown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Headline {
     pub figure: &'static Figure,
+    /// Which way is better in this run (`direction`).
+    pub direction: Direction,
     /// Indexed by `Side::index`.
     pub values: [Option<f64>; 2],
+    /// The unequal connection counts a comparison of two programs ran at, named beside its verdict.
+    pub counts: Option<[u64; 2]>,
     /// Both sides run, are steady and measure the same thing: the ratio may be said.
     pub comparable: bool,
     /// Why not comparable, in words ("settling…", "threads side stopped", "one side at a time").
@@ -79,6 +133,68 @@ impl Headline {
         } else {
             None
         }
+    }
+
+    /// The side that does better when `bigger` has the bigger value.
+    fn better_of(&self, bigger: Side) -> Option<Side> {
+        match self.direction {
+            Direction::MoreIsBetter => Some(bigger),
+            Direction::LessIsBetter => Some(other(bigger)),
+            Direction::Neutral => None,
+        }
+    }
+
+    /// The comparison in words: the side with the bigger value, by how much, and the figure's word
+    /// for it ("threads 16× heavier", "async 61× more"); "about even" within `EVEN_FACTOR`;
+    /// "not compared: why" when the sides cannot be compared.
+    pub fn verdict(&self, run: &RunInfo) -> Verdict {
+        let (true, Some(a), Some(t)) = (self.comparable, self.values[0], self.values[1]) else {
+            let why = self.reason.as_deref().unwrap_or("not comparable");
+            return Verdict {
+                words: format!("not compared: {why}"),
+                better: None,
+            };
+        };
+        let word = self.figure.more_word(self.direction);
+        let zero = [a, t].map(|v| reads_as_zero(self.figure.format, v));
+        let (mut words, better) = match (zero, self.bigger()) {
+            ([true, true], _) => ("about even".to_string(), None),
+            ([true, false] | [false, true], _) => {
+                let bigger = if zero[0] { Side::Threads } else { Side::Async };
+                let small = self.values[other(bigger).index()].unwrap_or(0.0);
+                let at = if small == 0.0 { "at 0" } else { "near 0" };
+                (
+                    format!(
+                        "{} {word}, {} {at}",
+                        run.side_name(bigger),
+                        run.side_name(other(bigger))
+                    ),
+                    self.better_of(bigger),
+                )
+            }
+            (_, Some((_, f))) if f < EVEN_FACTOR => ("about even".to_string(), None),
+            (_, Some((side, f))) => (
+                format!("{} {} {word}", run.side_name(side), factor(f)),
+                self.better_of(side),
+            ),
+            (_, None) => ("about even".to_string(), None),
+        };
+        if let Some([x, y]) = self.counts {
+            words.push_str(&format!(
+                " at {} vs {} connections",
+                thousands(x),
+                thousands(y)
+            ));
+        }
+        Verdict { words, better }
+    }
+}
+
+/// The other side.
+fn other(side: Side) -> Side {
+    match side {
+        Side::Async => Side::Threads,
+        Side::Threads => Side::Async,
     }
 }
 
@@ -121,10 +237,11 @@ pub fn steady(m: &SideModel) -> bool {
 fn judge(
     figure: &'static Figure,
     gate: &Result<(), String>,
-    turns: bool,
+    run: &RunInfo,
     values: [Option<f64>; 2],
     units: [u64; 2],
 ) -> Headline {
+    let turns = run.turns;
     let unmeasured = Side::BOTH.into_iter().find(|s| values[s.index()].is_none());
     let reason = match (gate, unmeasured) {
         (Err(why), _) => Some(why.clone()),
@@ -139,9 +256,15 @@ fn judge(
         )),
         (Ok(()), None) => None,
     };
+    // Two programs are driven at the connections the user set per side: a figure compared at
+    // unequal counts names them (a total is not compared at all, above).
+    let counts =
+        (reason.is_none() && run.labels.is_some() && units[0] != units[1]).then_some(units);
     Headline {
         figure,
+        direction: direction(run, figure),
         values,
+        counts,
         comparable: reason.is_none(),
         reason,
     }
@@ -164,7 +287,7 @@ pub fn final_line(
         .into_iter()
         .map(|def| {
             let values = figures.map(|f| f.and_then(|f| f.value(def)));
-            judge(def, &gate, run.turns, values, units)
+            judge(def, &gate, run, values, units)
         })
         .collect()
 }
@@ -252,7 +375,7 @@ impl Tracker {
             .zip(&self.series)
             .map(|(&def, s)| {
                 let values = [0, 1].map(|i| smoothed(&s[i], now_s));
-                judge(def, &gate, run.turns, values, units)
+                judge(def, &gate, run, values, units)
             })
             .collect();
         self.shown_at_s = now_s;

@@ -18,6 +18,7 @@ fn run(one_side: Option<Side>) -> RunInfo {
         interval_ms: INTERVAL_MS,
         mode: String::new(),
         headline: vec![find("rss_per_unit").expect("listed")],
+        headline_better: Default::default(),
         one_side,
         turns: false,
         labels: None,
@@ -222,4 +223,96 @@ fn every_workload_has_a_headline_and_every_name_is_known() {
             assert!(find(f.name()).is_some(), "{}", f.name());
         }
     }
+}
+
+/// A comparable headline of `name` with these values (async, threads), as `run` judges it.
+fn judged(r: &RunInfo, name: &str, values: [f64; 2], units: [u64; 2]) -> Headline {
+    judge(
+        find(name).expect("listed"),
+        &Ok(()),
+        r,
+        values.map(Some),
+        units,
+    )
+}
+
+#[test]
+fn the_verdict_names_the_bigger_side_with_a_word_that_says_who_wins() {
+    let r = run(None);
+    // Less is better, threads bigger: threads heavier, async wins.
+    let v = judged(&r, "rss_per_unit", [610.0, 9_800.0], [10, 10]).verdict(&r);
+    assert_eq!(v.words, "threads 16× heavier");
+    assert_eq!(v.better, Some(Side::Async));
+    // Less is better, async bigger: async later, threads win.
+    let v = judged(&r, "lateness_p99", [47_100.0, 94.0], [10, 10]).verdict(&r);
+    assert_eq!(v.words, "async 501× later");
+    assert_eq!(v.better, Some(Side::Threads));
+    // More is better, async bigger: async more, async wins.
+    let v = judged(&r, "units_reached", [1_000_000.0, 16_332.0], [10, 10]).verdict(&r);
+    assert_eq!(v.words, "async 61× more");
+    assert_eq!(v.better, Some(Side::Async));
+    // Within 10%: about even, nobody wins.
+    let v = judged(&r, "rss_per_unit", [1000.0, 1050.0], [10, 10]).verdict(&r);
+    assert_eq!(v.words, "about even");
+    assert_eq!(v.better, None);
+    // A neutral figure says which has more, and names no winner.
+    let v = judged(&r, "cores_used", [1.0, 4.0], [4, 4]).verdict(&r);
+    assert_eq!(v.words, "threads 4.0× more");
+    assert_eq!(v.better, None);
+    // Against a value that reads as 0 there is no factor, but still a winner.
+    let v = judged(&r, "os_switches_per_acquisition", [0.0, 0.8], [8, 8]).verdict(&r);
+    assert_eq!(v.words, "threads more, async at 0");
+    assert_eq!(v.better, Some(Side::Async));
+}
+
+#[test]
+fn a_preset_may_say_more_is_better_for_a_neutral_figure() {
+    let mut r = run(None);
+    r.headline_better
+        .insert("cores_used".into(), crate::figure::Direction::MoreIsBetter);
+    let h = judged(&r, "cores_used", [1.0, 4.0], [4, 4]);
+    assert_eq!(h.direction, crate::figure::Direction::MoreIsBetter);
+    let v = h.verdict(&r);
+    assert_eq!(v.words, "threads 4.0× more");
+    assert_eq!(v.better, Some(Side::Threads));
+    // The parallel preset says so.
+    let catalog = crate::scenario::Catalog::builtin().expect("presets load");
+    let parallel = catalog.find("parallel").expect("a preset");
+    assert_eq!(
+        parallel.headline_better.get("cores_used"),
+        Some(&crate::figure::Direction::MoreIsBetter)
+    );
+}
+
+#[test]
+fn a_headline_that_is_not_compared_says_why_and_names_no_winner() {
+    let r = run(None);
+    let h = judge(
+        find("rss_per_unit").expect("listed"),
+        &Err("settling…".into()),
+        &r,
+        [Some(600.0), None],
+        [10, 10],
+    );
+    let v = h.verdict(&r);
+    assert_eq!(v.words, "not compared: settling…");
+    assert_eq!(v.better, None);
+}
+
+#[test]
+fn programs_at_unequal_connection_counts_name_them() {
+    let mut r = run(None);
+    r.labels = Some(["asyncio".into(), "threads".into()]);
+    let h = judged(&r, "request_p99", [1_200.0, 1_250.0], [100, 1000]);
+    assert!(h.comparable);
+    assert_eq!(
+        h.verdict(&r).words,
+        "about even at 100 vs 1,000 connections"
+    );
+    // A total at unequal counts is not compared at all, as for the built-in sides.
+    let h = judged(&r, "requests_per_sec", [100.0, 1000.0], [100, 1000]);
+    assert!(!h.comparable, "{h:?}");
+    // At equal counts nothing is added.
+    let h = judged(&r, "request_p99", [1_200.0, 12_000.0], [100, 100]);
+    assert_eq!(h.verdict(&r).words, "threads 10× slower");
 }

@@ -268,6 +268,10 @@ pub struct RunInfo {
     /// The figures the scenario is about, its headline first; empty: the workload's (`headline`).
     #[serde(with = "input::figure_names")]
     pub headline: Vec<&'static crate::figure::Figure>,
+    /// Which way is better for a headline figure where the preset says otherwise than the catalog
+    /// (`headline_better = { cores_used = "more" }`), by the figure's headline name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub headline_better: std::collections::BTreeMap<String, crate::figure::Direction>,
     /// One side at a time: the side that runs.
     pub one_side: Option<Side>,
     /// The sides take turns: each is measured alone and the headline compares the turns.
@@ -431,6 +435,7 @@ pub(crate) mod tests {
             interval_ms: 250,
             mode: String::new(),
             headline: Vec::new(),
+            headline_better: Default::default(),
             one_side: None,
             turns: false,
             labels: None,

@@ -15,6 +15,8 @@ type Entries = [Entry];
 const SCENARIO_KEYS: &[&str] = &["name", "title", "workload", "caption", "params"];
 /// The figures that prove a scenario's claim; listed after the settings in messages.
 const HEADLINE_KEY: &str = "headline";
+/// Which way is better for a headline figure, where the catalog's direction does not fit the claim.
+const BETTER_KEY: &str = "headline_better";
 /// Keys of a config file besides those of a scenario (a file may be one scenario, as a preset is).
 const FILE_KEYS: &[&str] = &["scenario", "set", "scenarios"];
 /// Longest scenario name: it goes in the header and on the command line.
@@ -33,6 +35,7 @@ fn scenario_keys() -> String {
     let mut keys: Vec<&str> = SCENARIO_KEYS.to_vec();
     keys.extend(settings::SETTINGS.iter().map(|s| s.name));
     keys.push(HEADLINE_KEY);
+    keys.push(BETTER_KEY);
     keys.join(", ")
 }
 
@@ -114,10 +117,12 @@ fn read_table(
             ));
         }
     };
+    let mut better = None;
     for (key, value) in entries {
         let k = key.get_ref().as_str();
         match k {
             "workload" | "name" => {}
+            BETTER_KEY => better = Some(value),
             "title" => s.title = string(src, k, value)?.to_string(),
             "caption" => {
                 s.caption = string(src, k, value)?
@@ -125,7 +130,10 @@ fn read_table(
                     .collect::<Vec<_>>()
                     .join(" ")
             }
-            HEADLINE_KEY => s.headline = headline(src, value)?,
+            HEADLINE_KEY => {
+                s.headline = headline(src, value)?;
+                s.headline_better.clear();
+            }
             "params" => {
                 for (pk, pv) in table(src, k, value)? {
                     s.set_param(pk.get_ref(), Given::Toml(pv.get_ref()))
@@ -153,7 +161,47 @@ fn read_table(
             },
         }
     }
+    if let Some(value) = better {
+        headline_better(src, value, &mut s)?;
+    }
     Ok(s)
+}
+
+/// `headline_better = { cores_used = "more" }`: for a figure of the scenario's headline, which way
+/// is better in this claim ("more", "less" or "neutral"), where the catalog's direction does not fit.
+fn headline_better(src: Source<'_>, value: &Spanned<Node>, s: &mut Scenario) -> Result<(), String> {
+    let words = || {
+        crate::figure::Direction::WORDS
+            .iter()
+            .map(|(w, _)| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (name, v) in table(src, BETTER_KEY, value)? {
+        let name = name.get_ref();
+        if !s.headline.iter().any(|f| f.name() == name) {
+            let listed: Vec<&str> = s.headline.iter().map(|f| f.name()).collect();
+            return Err(src.at(
+                v.span(),
+                format!(
+                    "{BETTER_KEY}: '{name}' is not in this scenario's headline ({})",
+                    listed.join(", ")
+                ),
+            ));
+        }
+        let direction = match v.get_ref() {
+            Node::Value(toml::Value::String(w)) => crate::figure::Direction::parse(w),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            src.at(
+                v.span(),
+                format!("{BETTER_KEY}.{name} takes one of {}", words()),
+            )
+        })?;
+        s.headline_better.insert(name.clone(), direction);
+    }
+    Ok(())
 }
 
 /// `headline = ["rss_per_unit", "lateness_p99"]` (or one name): the figures that prove
@@ -394,6 +442,41 @@ mod tests {
             [crate::scenario::settings::DEFAULT_UNITS, 3]
         );
         assert_eq!(mine.caption, mine.kind.caption);
+    }
+
+    #[test]
+    fn headline_better_names_a_headline_figure_and_more_less_or_neutral() {
+        let c = file("[scenarios.memory]\nheadline_better = { rss_per_unit = \"more\" }\n")
+            .expect("valid");
+        assert_eq!(
+            c.find("memory").map(|s| s.headline_better.clone()),
+            Some(
+                [(
+                    "rss_per_unit".to_string(),
+                    crate::figure::Direction::MoreIsBetter
+                )]
+                .into()
+            )
+        );
+        let e = |text: &str| file(text).unwrap_err();
+        let other = e("[scenarios.memory]\nheadline_better = { cores_used = \"more\" }\n");
+        assert!(
+            other.starts_with("c.toml:2:34: headline_better: 'cores_used' is not in this scenario's headline (rss_per_unit)"),
+            "{other}"
+        );
+        let word = e("[scenarios.memory]\nheadline_better = { rss_per_unit = \"bigger\" }\n");
+        assert!(
+            word.contains(
+                "headline_better.rss_per_unit takes one of \"more\", \"less\", \"neutral\""
+            ),
+            "{word}"
+        );
+        // A new headline drops the old one's directions: the parallel preset's cores_used is gone.
+        let c = file("[scenarios.parallel]\nheadline = \"ops_per_sec\"\n").expect("valid");
+        assert!(
+            c.find("parallel")
+                .is_some_and(|s| s.headline_better.is_empty())
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 pub use file::ConfigFile;
 pub use settings::{Given, Settings};
 
-use crate::figure::Figure;
+use crate::figure::{Direction, Figure};
 use crate::model::headline;
 use crate::protocol::ParamValue;
 use crate::workload::{self, Kind};
@@ -78,6 +78,9 @@ pub struct Scenario {
     pub origin: String,
     /// The figures that prove its claim, the headline first (`headline = [...]` in the preset).
     pub headline: Vec<&'static Figure>,
+    /// Where more or less of a headline figure is better than the catalog says, by its headline
+    /// name (`headline_better = { cores_used = "more" }` in the preset).
+    pub headline_better: BTreeMap<String, Direction>,
 }
 
 impl PartialEq for Scenario {
@@ -92,6 +95,7 @@ impl PartialEq for Scenario {
                 &self.params,
                 &self.origin,
                 &self.headline,
+                &self.headline_better,
             ) == (
                 &other.name,
                 &other.title,
@@ -100,6 +104,7 @@ impl PartialEq for Scenario {
                 &other.params,
                 &other.origin,
                 &other.headline,
+                &other.headline_better,
             )
     }
 }
@@ -116,6 +121,7 @@ impl Scenario {
             params: BTreeMap::new(),
             origin: origin.to_string(),
             headline: headline::default_for(kind.name),
+            headline_better: BTreeMap::new(),
         }
     }
 
@@ -126,6 +132,7 @@ impl Scenario {
             self.params.clear();
             self.caption = kind.caption.to_string();
             self.headline = headline::default_for(kind.name);
+            self.headline_better.clear();
         }
     }
 

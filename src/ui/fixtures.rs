@@ -30,6 +30,7 @@ pub fn run_info() -> RunInfo {
         interval_ms: INTERVAL_MS,
         mode: "both sides share 2 cores · workers at nice 10".into(),
         headline: Vec::new(),
+        headline_better: Default::default(),
         one_side: None,
         turns: false,
         labels: None,

@@ -148,12 +148,10 @@ pub fn percent(p: f64) -> String {
 
 /// How many times bigger: "2.1×", "30×", "3,334×".
 pub fn factor(r: f64) -> String {
-    if !r.is_finite() {
-        MISSING.into()
-    } else if r < 9.95 {
-        format!("{r:.1}×")
+    if r.is_finite() {
+        crate::model::headline::factor(r)
     } else {
-        format!("{}×", count(r.round() as u64))
+        MISSING.into()
     }
 }
 

@@ -1,5 +1,5 @@
 //! The headline line: the scenario's own figure first, in words a speaker can read out
-//! ("per unit: 466 B vs 9.6 KiB — threads 21×"), then its other figures while there is room. It renders
+//! ("per unit: 466 B vs 9.6 KiB — threads 21× heavier"), then its other figures while there is room. It renders
 //! `model.headline` (smoothed, gated, chosen by the preset), never picks figures of its own; when the
 //! sides cannot be compared it says why.
 
@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use super::format::{self, MISSING};
 use super::theme;
 use crate::figure::Format;
-use crate::model::headline::{EVEN_FACTOR, Headline, steady};
+use crate::model::headline::{Headline, steady};
 use crate::model::{Model, RunInfo};
 use crate::protocol::Side;
 
@@ -19,7 +19,8 @@ pub fn show(unit: Format, v: f64) -> String {
     format::figure(unit, v)
 }
 
-/// "per unit: 466 B vs 9.6 KiB — threads 21×"; values of the async side first, as the columns are.
+/// "per unit: 466 B vs 9.6 KiB — threads 21× heavier"; values of the async side first, as the columns
+/// are; the verdict's words name the side the word describes (`Headline::verdict`).
 fn compared(h: &Headline, run: &RunInfo) -> Vec<Span<'static>> {
     let mut spans = vec![Span::styled(
         format!("{}: ", h.figure.words()),
@@ -32,22 +33,8 @@ fn compared(h: &Headline, run: &RunInfo) -> Vec<Span<'static>> {
         let v = h.values[side.index()].map_or(MISSING.into(), |v| show(h.figure.format, v));
         spans.push(Span::styled(v, theme::value().fg(theme::side(side))));
     }
-    // Against a value that prints as "0" or "<0.001" a factor says nothing a speaker can use.
-    let shown_zero = h.values.iter().flatten().any(|&v| {
-        let s = show(h.figure.format, v);
-        s == "0" || s.starts_with('<')
-    });
-    match h.bigger().filter(|_| !shown_zero) {
-        Some((_, f)) if f < EVEN_FACTOR => spans.push(Span::raw(" — about even")),
-        Some((side, f)) => {
-            spans.push(Span::raw(" — "));
-            spans.push(Span::styled(
-                format!("{} {}", run.side_name(side), format::factor(f)),
-                theme::value(),
-            ));
-        }
-        None => {}
-    }
+    spans.push(Span::raw(" — "));
+    spans.push(Span::styled(h.verdict(run).words, theme::value()));
     spans
 }
 
