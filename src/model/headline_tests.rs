@@ -316,3 +316,10 @@ fn programs_at_unequal_connection_counts_name_them() {
     let h = judged(&r, "request_p99", [1_200.0, 12_000.0], [100, 100]);
     assert_eq!(h.verdict(&r).words, "threads 10× slower");
 }
+
+#[test]
+fn factors_read_as_a_speaker_says_them() {
+    assert_eq!(factor(2.14), "2.1×");
+    assert_eq!(factor(30.2), "30×");
+    assert_eq!(factor(3334.0), "3,334×");
+}

@@ -146,15 +146,6 @@ pub fn percent(p: f64) -> String {
     }
 }
 
-/// How many times bigger: "2.1×", "30×", "3,334×".
-pub fn factor(r: f64) -> String {
-    if r.is_finite() {
-        crate::model::headline::factor(r)
-    } else {
-        MISSING.into()
-    }
-}
-
 /// `s` cut to `avail` cells, with "…" where it was cut.
 pub fn truncate(s: &str, avail: usize) -> String {
     if width(s) <= avail {
@@ -276,13 +267,5 @@ mod tests {
         assert_eq!(fraction(12.46), "12.5");
         assert_eq!(fraction(1234.0), "1.2k");
         assert_eq!(fraction(-1.0), MISSING);
-    }
-
-    #[test]
-    fn factors() {
-        assert_eq!(factor(2.14), "2.1×");
-        assert_eq!(factor(30.2), "30×");
-        assert_eq!(factor(3334.0), "3,334×");
-        assert_eq!(factor(f64::INFINITY), MISSING);
     }
 }

@@ -160,7 +160,7 @@ fn scenario_figures_fit_80x24_with_the_caption() {
                 "OS switch  <0.001 per round trip",
                 "OS switch  2.03 per round trip",
             ],
-            ratio: "per switch: 479 ns vs 4.1 µs — threads 8.7×",
+            ratio: "per switch: 479 ns vs 4.1 µs — threads 8.7× slower",
         },
         Case {
             name: "spawn",
@@ -170,7 +170,7 @@ fn scenario_figures_fit_80x24_with_the_caption() {
                 "spawns     1.2M/s",
                 "spawns     11.8k/s",
             ],
-            ratio: "per spawn: 830 ns vs 85 µs — threads 102×",
+            ratio: "per spawn: 830 ns vs 85 µs — threads 102× slower",
         },
         Case {
             name: "contention",
@@ -180,7 +180,7 @@ fn scenario_figures_fit_80x24_with_the_caption() {
                 "acquire    42.2k/s",
                 "acquire    115k/s · 1.78 OS sw each",
             ],
-            ratio: "OS switches/acquisition: 0.002 vs 1.78 — threads 823×",
+            ratio: "OS switches/acquisition: 0.002 vs 1.78 — threads 823× more",
         },
         Case {
             name: "echo",
@@ -190,7 +190,7 @@ fn scenario_figures_fit_80x24_with_the_caption() {
                 "latency    p50 2.4 ms · p99 428.0 ms",
                 "latency    p50 1.6 ms · p99 419.8 ms",
             ],
-            ratio: "per connection: 2.0 KiB vs 10.0 KiB — threads 5.1×",
+            ratio: "per connection: 2.0 KiB vs 10.0 KiB — threads 5.1× heavier",
         },
         Case {
             name: "blocking",
@@ -291,7 +291,29 @@ fn big_view_80x24() {
         ..ViewState::default()
     };
     let s = screen(&fixtures::demo_model(), &view, 80, 24);
+    // The box uses its height: no more than two empty rows in a row inside it.
+    let text = super::svg::to_text(s.buffer());
+    let inside: Vec<&str> = text.lines().skip(4).take(18).collect();
+    let mut run = 0;
+    for row in &inside {
+        run = if row.trim_matches(['│', ' ']).is_empty() {
+            run + 1
+        } else {
+            0
+        };
+        assert!(run <= 2, "{text}");
+    }
     insta::assert_snapshot!(s);
+}
+
+#[test]
+fn big_view_shows_both_values_in_one_unit_and_the_verdict_80x24() {
+    let view = ViewState {
+        big: true,
+        ..ViewState::default()
+    };
+    // The spawn scenario: 830 ns vs 85 µs on the headline line, "0.8 µs" vs "85.0 µs" large.
+    insta::assert_snapshot!(screen(&fixtures::scenario_model("spawn"), &view, 80, 24));
 }
 
 #[test]
