@@ -22,6 +22,7 @@ const STEP_KEYS: &[&str] = &[
     "notes",
     "advance_after",
     "rehearse",
+    "pair",
 ];
 
 /// Reads the talk called `name` from `text` (`path` in messages); scenarios are looked up in `catalog`.
@@ -98,6 +99,7 @@ fn read_step(
         notes: String::new(),
         advance_after: None,
         rehearse: DEFAULT_REHEARSE,
+        pair: None,
     };
     match (find("scenario"), find("workload")) {
         (Some(_), Some((k, _))) => {
@@ -134,6 +136,7 @@ fn read_step(
             "notes" => step.notes = string(src, k, value)?.trim().to_string(),
             "advance_after" => step.advance_after = Some(duration(src, k, value)?),
             "rehearse" => step.rehearse = duration(src, k, value)?,
+            "pair" => step.pair = Some(pair(src, number, value)?),
             "params" => {
                 // The kind is known: the first step names one, and later ones keep the last.
                 let Some(kind) = *kind else { continue };
@@ -186,6 +189,27 @@ fn read_step(
         return Err(src.at(at, format!("step {number} needs title = \"...\"")));
     }
     Ok(step)
+}
+
+/// `pair = 8`: a step before this one (counted from 1), whose headline shows beside this one's;
+/// kept counted from 0.
+fn pair(src: Source<'_>, number: usize, value: &Spanned<Node>) -> Result<usize, String> {
+    match value.get_ref() {
+        Node::Value(toml::Value::Integer(i)) if *i >= 1 && (*i as usize) < number => {
+            Ok(*i as usize - 1)
+        }
+        other => Err(src.at(
+            value.span(),
+            format!(
+                "pair takes the number of an earlier step (1 to {}), not {}",
+                number.saturating_sub(1),
+                match other {
+                    Node::Value(toml::Value::Integer(i)) => i.to_string(),
+                    other => other.kind().to_string(),
+                }
+            ),
+        )),
+    }
 }
 
 /// Text as one paragraph: the TUI wraps it to the screen.
@@ -245,6 +269,26 @@ mod tests {
             Some(&crate::protocol::ParamValue::Int(50))
         );
         assert_eq!(t.steps[1].settings.len(), 1);
+        assert_eq!(t.steps[1].pair, None);
+    }
+
+    #[test]
+    fn pair_names_an_earlier_step() {
+        let paired = OK.replace("title = \"two\"\n", "title = \"two\"\npair = 1\n");
+        assert_eq!(talk(&paired).expect("valid").steps[1].pair, Some(0));
+        for (bad, shown) in [("2", "2"), ("0", "0"), ("\"one\"", "a string")] {
+            let text = OK.replace(
+                "title = \"two\"\n",
+                &format!("title = \"two\"\npair = {bad}\n"),
+            );
+            let e = talk(&text).unwrap_err();
+            assert!(
+                e.starts_with(
+                    "t.toml:9:8: pair takes the number of an earlier step (1 to 1), not "
+                ) && e.ends_with(shown),
+                "{e}"
+            );
+        }
     }
 
     #[test]

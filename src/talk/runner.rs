@@ -6,8 +6,11 @@ use super::step::run_at;
 use super::{Move, Talk, TalkState};
 use crate::config::RunConfig;
 use crate::controller::Session;
+use crate::figure::Figure;
+use crate::model::{Model, headline};
 use crate::notes::protocol::{StepState, ToNotes};
 use crate::notes::server::{Deliver, Server};
+use crate::protocol::Side;
 use crate::ui::TalkView;
 
 #[derive(Debug)]
@@ -22,6 +25,56 @@ pub struct Runner {
     started: Instant,
     /// The socket `versus notes` attaches to, while the talk runs in the TUI.
     notes: Option<Server>,
+    /// Per step (from 0): its headline figure and each side's steady value when it was last left.
+    seen: Vec<Option<Seen>>,
+    /// "was 47.1 ms vs 94 µs in step 8": the paired step's headline, for the step on screen.
+    pair: Option<String>,
+}
+
+/// A step's headline as it was left.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    figure: &'static Figure,
+    values: [Option<f64>; 2],
+}
+
+impl Seen {
+    /// The headline's first figure and the values a speaker saw: those of steady sides.
+    fn of(model: &Model) -> Option<Seen> {
+        let head = model.headline.shown.first()?;
+        let values = Side::BOTH.map(|side| {
+            head.values[side.index()]
+                .filter(|_| head.comparable || headline::steady(model.side(side)))
+        });
+        values.iter().any(Option::is_some).then_some(Seen {
+            figure: head.figure,
+            values,
+        })
+    }
+
+    /// "was 47.1 ms vs 94 µs in step 8", "was async 1.00 cores in step 6"; the figure's words too
+    /// when the step on screen leads with another figure.
+    fn words(&self, model: &Model, step: usize) -> String {
+        let show = |v: f64| crate::ui::format::figure(self.figure.format, v);
+        let values = match self.values {
+            [Some(a), Some(t)] => format!("{} vs {}", show(a), show(t)),
+            _ => Side::BOTH
+                .into_iter()
+                .filter_map(|side| {
+                    self.values[side.index()]
+                        .map(|v| format!("{} {}", model.run.side_name(side), show(v)))
+                })
+                .collect::<Vec<_>>()
+                .join(" · "),
+        };
+        let same = headline::figures_of(&model.run).first() == Some(&self.figure);
+        let words = if same {
+            String::new()
+        } else {
+            format!("{}: ", self.figure.words())
+        };
+        format!("was {words}{values} in step {}", step + 1)
+    }
 }
 
 impl Runner {
@@ -39,12 +92,14 @@ impl Runner {
         let first = run_at(&talk.steps, 0, &base)?;
         let state = TalkState::new(talk.steps.len(), looping);
         let runner = Runner {
+            seen: vec![None; talk.steps.len()],
             talk,
             state,
             base,
             entered: Instant::now(),
             started: Instant::now(),
             notes: None,
+            pair: None,
         };
         Ok((runner, first))
     }
@@ -55,6 +110,10 @@ impl Runner {
         let Some(to) = self.state.step(mv) else {
             return false;
         };
+        // The step left, as its headline read: a later step may pair with it.
+        if let Some(seen) = Seen::of(&session.model) {
+            self.seen[from] = Some(seen);
+        }
         // One step on: what it names, over what runs now (keys pressed inside a step stay).
         // Any other move: the talk's own state at that step.
         let target = if to == from + 1 {
@@ -67,6 +126,10 @@ impl Runner {
             Ok(t) => session.go_to(&t),
             Err(e) => session.notice = Some(format!("step {}: {e}", to + 1)),
         }
+        self.pair = self.talk.steps[to]
+            .pair
+            .and_then(|p| Some((p, self.seen.get(p).copied().flatten()?)))
+            .map(|(p, seen)| seen.words(&session.model, p));
         self.entered = Instant::now();
         self.publish_notes();
         true
@@ -117,6 +180,32 @@ impl Runner {
             label: self.state.label(),
             title: step.title.clone(),
             say: step.say.clone(),
+            pair: self.pair.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::fixtures;
+
+    #[test]
+    fn a_step_left_is_remembered_by_the_values_a_speaker_saw() {
+        let model = fixtures::demo_model();
+        let seen = Seen::of(&model).expect("a headline");
+        assert_eq!(seen.figure.name(), "rss_per_unit");
+        assert_eq!(seen.words(&model, 7), "was 1.0 KiB vs 15.0 KiB in step 8");
+        // Only the side that ran steadily: by its name.
+        let failed = fixtures::failed_model();
+        let seen = Seen::of(&failed).expect("the async side");
+        assert_eq!(seen.words(&failed, 5), "was async 1.0 KiB in step 6");
+        // Another figure on screen now: the paired one says which it was.
+        let other = fixtures::scenario_model("spawn");
+        assert_eq!(
+            seen.words(&other, 5),
+            "was per unit: async 1.0 KiB in step 6"
+        );
+        assert!(Seen::of(&fixtures::empty_model()).is_none());
     }
 }

@@ -85,6 +85,7 @@ mod tests {
             notes: String::new(),
             advance_after: Some(Duration::from_secs(7)),
             rehearse: Duration::from_secs(1),
+            pair: None,
         };
         assert_eq!(s.dwell(&step), Some(Duration::from_secs(7)));
         step.advance_after = None;

@@ -201,7 +201,11 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     }
     header::render(frame, head, model, view);
     frame.render_widget(
-        Paragraph::new(ratios::line(model, ratio.width as usize)),
+        Paragraph::new(ratios::line(
+            model,
+            ratio.width as usize,
+            view.talk.as_ref().and_then(|t| t.pair.as_deref()),
+        )),
         ratio,
     );
     match &view.talk {

@@ -67,9 +67,10 @@ fn width(spans: &[Span]) -> usize {
     spans.iter().map(Span::width).sum()
 }
 
-/// The headline, then the scenario's other figures that are comparable, then any limit a side hit,
-/// as many as fit `width` (the headline always stays, cut if it must be).
-pub fn line(model: &Model, width_cells: usize) -> Line<'static> {
+/// The headline, then a talk step's paired headline ("was 47.1 ms vs 94 µs in step 8"), the
+/// scenario's other figures that are comparable, then any limit a side hit, as many as fit `width`
+/// (the headline always stays, cut if it must be).
+pub fn line(model: &Model, width_cells: usize, pair: Option<&str>) -> Line<'static> {
     let shown = &model.headline.shown;
     let Some(head) = shown.first() else {
         return Line::styled(" the headline appears once both sides report", theme::dim());
@@ -85,6 +86,9 @@ pub fn line(model: &Model, width_cells: usize) -> Line<'static> {
         spans.extend(withheld(head, model));
     }
     let mut more: Vec<Vec<Span<'static>>> = Vec::new();
+    if let Some(pair) = pair {
+        more.push(vec![Span::styled(pair.to_string(), theme::label())]);
+    }
     if head.comparable {
         more.extend(
             shown[1..]
@@ -129,20 +133,20 @@ mod tests {
     #[test]
     fn the_demo_reads_as_a_sentence_with_the_bigger_side_named() {
         let model = fixtures::demo_model();
-        let t = text(&line(&model, 80));
+        let t = text(&line(&model, 80, None));
         assert!(
-            t.starts_with(" per unit: 1.0 KiB vs 15.0 KiB — threads 15×"),
+            t.starts_with(" per unit: 1.0 KiB vs 15.0 KiB — threads 15× heavier"),
             "{t}"
         );
         assert!(
-            text(&line(&fixtures::empty_model(), 80)).contains("once both sides report"),
+            text(&line(&fixtures::empty_model(), 80, None)).contains("once both sides report"),
             "nothing to show yet"
         );
     }
 
     #[test]
     fn a_failed_side_is_not_compared_and_the_line_says_why() {
-        let t = text(&line(&fixtures::failed_model(), 80));
+        let t = text(&line(&fixtures::failed_model(), 80, None));
         assert!(t.contains("threads side failed"), "{t}");
         assert!(!t.contains('×'), "{t}");
     }
@@ -155,16 +159,29 @@ mod tests {
             find("lateness_p99").expect("listed"),
         ];
         let rebuilt = fixtures::demo_model_for(run);
-        let wide = text(&line(&rebuilt, 200));
+        let wide = text(&line(&rebuilt, 200, None));
         assert!(
             wide.starts_with(" per unit: ") && wide.contains(" │ lateness p99: "),
             "{wide}"
         );
-        let narrow = text(&line(&rebuilt, 50));
+        let narrow = text(&line(&rebuilt, 50, None));
         assert!(
             narrow.starts_with(" per unit: ") && !narrow.contains("lateness"),
             "{narrow}"
         );
+    }
+
+    #[test]
+    fn a_paired_step_shows_right_after_the_headline_while_it_fits() {
+        let model = fixtures::demo_model();
+        let pair = Some("was 2.0 KiB vs 15.0 KiB in step 1");
+        let t = text(&line(&model, 120, pair));
+        assert!(
+            t.starts_with(" per unit: 1.0 KiB vs 15.0 KiB — threads 15× heavier │ was 2.0 KiB vs 15.0 KiB in step 1"),
+            "{t}"
+        );
+        let narrow = text(&line(&model, 60, pair));
+        assert!(!narrow.contains("was"), "{narrow}");
     }
 
     #[test]

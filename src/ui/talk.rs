@@ -17,6 +17,8 @@ pub struct TalkView {
     pub title: String,
     /// What to look at, one paragraph; wrapped here.
     pub say: String,
+    /// The paired step's headline, beside this one's: "was 47.1 ms vs 94 µs in step 8".
+    pub pair: Option<String>,
 }
 
 const SAY_MARGIN: u16 = 1;
@@ -85,6 +87,7 @@ mod tests {
             label: format!("step 1/{}", talk.steps.len()),
             title: step.title.clone(),
             say: step.say.clone(),
+            pair: None,
         }
     }
 
@@ -116,6 +119,7 @@ mod tests {
                 label: format!("step {}/{}", i + 1, talk.steps.len()),
                 title: step.title.clone(),
                 say: step.say.clone(),
+                pair: None,
             };
             assert!(
                 say_rows(&view, 80, u16::MAX) <= 4,
