@@ -13,6 +13,8 @@ fn headline(doc: &serde_json::Value) -> &serde_json::Value {
         "async",
         "threads",
         "ratio",
+        "better",
+        "verdict",
         "comparable",
         "reason",
     ] {
@@ -54,6 +56,13 @@ fn memory_headline_is_rss_per_unit_and_threads_cost_more() {
     assert_eq!(h["comparable"], true, "{h}");
     // Measured ~21×; a thread's stack pages alone make it several times a task's.
     assert!(num(h, "ratio") > 5.0, "{h}");
+    // Less is better: the side named is the heavier one, the other wins.
+    let verdict = h["verdict"].as_str().unwrap();
+    assert!(
+        verdict.starts_with("threads ") && verdict.ends_with("× heavier"),
+        "{h}"
+    );
+    assert_eq!(h["better"], "async", "{h}");
 }
 
 #[test]
@@ -83,6 +92,7 @@ fn contention_headline_is_os_switches_per_acquisition_and_only_threads_park() {
     // is left is its thread's preemption by the machine's other work (0.001-0.005 at load 10-22).
     assert!(num(h, "threads") >= 0.3, "{h}");
     assert!(num(h, "async") <= 0.1, "{h}");
+    assert_eq!(h["better"], "async", "fewer switches win: {h}");
 }
 
 #[test]
@@ -124,6 +134,17 @@ fn parallel_headline_compares_the_turns_each_side_ran_alone() {
             "{s} did work in its turn: {h}"
         );
     }
+    // The preset says more cores busy is better here: the side with more wins (the machine decides
+    // which, beside other load).
+    let ratio = num(h, "ratio");
+    let expected = if ratio >= 1.1 {
+        serde_json::json!("threads")
+    } else if ratio <= 1.0 / 1.1 {
+        serde_json::json!("async")
+    } else {
+        serde_json::Value::Null
+    };
+    assert_eq!(h["better"], expected, "{h}");
     // Both sides on, the same figure compares live.
     let (code, doc) = headless(&[
         "--scenario",

@@ -78,6 +78,30 @@ fn python_threads_and_asyncio_side_by_side() {
 }
 
 #[test]
+fn unequal_connection_counts_are_named_in_the_verdict() {
+    let tag = unique_tag("programs-unequal");
+    let args = [
+        "--cmd",
+        ASYNCIO_PY,
+        "--cmd",
+        THREADS_PY,
+        "--duration",
+        "8s",
+        "--async-units",
+        "20",
+        "--thread-units",
+        "60",
+    ];
+    let f = finish_headless(spawn_headless(&tag, &args, &[]), &tag);
+    assert_eq!(f.code, Some(0), "{}\n{}", f.doc, f.stderr);
+    let h = &f.doc["headline"];
+    assert_eq!(h["comparable"], true, "{h}");
+    // A per-connection figure compares, and says at which counts: never a bare "about even".
+    let verdict = h["verdict"].as_str().unwrap_or_default();
+    assert!(verdict.ends_with(" at 20 vs 60 connections"), "{h}");
+}
+
+#[test]
 fn a_program_that_exits_fails_its_side_only() {
     let tag = unique_tag("programs-exit");
     let args = [
