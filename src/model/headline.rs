@@ -177,7 +177,8 @@ impl Headline {
                 format!("{} {} {word}", run.side_name(side), factor(f)),
                 self.better_of(side),
             ),
-            (_, None) => ("about even".to_string(), None),
+            // Both measured and neither reads as 0, so a ratio exists; said plainly if not.
+            (_, None) => ("not compared: no ratio".to_string(), None),
         };
         if let Some([x, y]) = self.counts {
             words.push_str(&format!(
