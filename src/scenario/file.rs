@@ -471,6 +471,14 @@ mod tests {
             ),
             "{word}"
         );
+        // The parallel preset says more cores busy is better.
+        let builtin = Catalog::builtin().expect("presets load");
+        assert_eq!(
+            builtin
+                .find("parallel")
+                .and_then(|s| s.headline_better.get("cores_used")),
+            Some(&crate::figure::Direction::MoreIsBetter)
+        );
         // A new headline drops the old one's directions: the parallel preset's cores_used is gone.
         let c = file("[scenarios.parallel]\nheadline = \"ops_per_sec\"\n").expect("valid");
         assert!(
