@@ -258,6 +258,10 @@ fn no_word_is_cut_at_80x24_on_any_screen() {
             label: format!("step {}/{}", i + 1, talk.steps.len()),
             title: step.title.clone(),
             say: step.say.clone(),
+            // A paired step's headline beside this one's, as long as a time pair reads.
+            pair: step
+                .pair
+                .map(|p| format!("was 47.1 ms vs 94 µs in step {}", p + 1)),
         };
         for (what, view) in overlays() {
             let view = ViewState {
