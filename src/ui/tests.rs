@@ -312,7 +312,7 @@ fn big_view_shows_both_values_in_one_unit_and_the_verdict_80x24() {
         big: true,
         ..ViewState::default()
     };
-    // The spawn scenario: 830 ns vs 85 µs on the headline line, "0.8 µs" vs "85.0 µs" large.
+    // The spawn scenario: CPU per spawn 830 ns vs 85 µs on the headline line, "0.8 µs" vs "85.0 µs" large.
     insta::assert_snapshot!(screen(&fixtures::scenario_model("spawn"), &view, 80, 24));
 }
 
