@@ -1,5 +1,5 @@
 //! Baselines without versus around them: the same switch and spawn as the `switch` and `spawn` kinds,
-//! as small standalone programs. versus's `switch_ns` and `spawn_ns` should stay within 2× of these,
+//! as small standalone programs. versus's `switch_wall_ns` and `spawn_wall_ns` should stay within 2× of these,
 //! or the instrumentation is what the audience would be watching.
 //!
 //! `cargo bench --bench baseline`. Every bench counts items: one-way switches, or spawn+joins.

@@ -184,7 +184,7 @@ fn a_copied_preset_runs_as_a_config_file() {
     let (code, doc) = headless(&["--config", &preset, "--duration", "1500ms"]);
     assert_eq!(code, Some(0), "{doc}");
     assert_eq!(doc["scenario"], "switch");
-    assert!(side(&doc, "async")["switch_ns"].is_number(), "{doc}");
+    assert!(side(&doc, "async")["switch_cpu_ns"].is_number(), "{doc}");
 }
 
 /// Settings that keep each scenario light enough to run beside other tests; the point here is that
@@ -203,7 +203,7 @@ fn light(name: &str) -> &'static [&'static str] {
 fn own_figure(name: &str) -> Option<&'static str> {
     match name {
         "spawn" => Some("spawns_per_sec"),
-        "switch" => Some("switch_ns"),
+        "switch" => Some("switch_cpu_ns"),
         "contention" => Some("acquisitions_per_sec"),
         "blocking" => Some("blocking_calls_per_sec"),
         "parallel" => Some("cores_used"),

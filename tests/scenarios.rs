@@ -120,7 +120,7 @@ fn creating_a_task_is_far_cheaper_than_creating_a_thread() {
     );
     assert!(num(&t, "spawns_per_sec") > 0.0, "{context}");
     assert!(
-        num(&a, "spawn_ns") * 5.0 <= num(&t, "spawn_ns"),
+        num(&a, "spawn_cpu_ns") * 5.0 <= num(&t, "spawn_cpu_ns"),
         "{context}"
     );
     assert!(t["errors"].as_array().unwrap().is_empty(), "{context}");
