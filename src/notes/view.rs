@@ -72,15 +72,8 @@ impl NotesView {
     }
 }
 
-/// "1:05", "12:34", "1:02:03".
-pub fn clock(ms: u64) -> String {
-    let s = ms / 1000;
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    } else {
-        format!("{}:{:02}", s / 60, s % 60)
-    }
-}
+/// "1:05", "12:34", "1:02:03": the replay bar's clock.
+pub use crate::ui::replay_bar::clock;
 
 /// Notes as the screen wraps them: the lines of a paragraph joined (a talk file breaks them where
 /// its editor did), a blank line between paragraphs kept, and a line that starts a list item

@@ -128,8 +128,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
 
 /// " ● REC 0:42 ": the run's time while it is recorded.
 pub fn rec_mark(now_s: f64) -> String {
-    let s = now_s.max(0.0) as u64;
-    format!(" ● REC {}:{:02} ", s / 60, s % 60)
+    let ms = (now_s.max(0.0) * 1000.0) as u64;
+    format!(" ● REC {} ", super::replay_bar::clock(ms))
 }
 
 /// The parameters as `name=value`, a 0 that stands for something shown as the value in force:

@@ -5,6 +5,7 @@
 use ratatui::style::Modifier;
 use ratatui::text::Line;
 
+use super::fit::wrap;
 use super::{format, theme};
 
 /// Most rows the detail under the limit's name takes.
@@ -47,32 +48,6 @@ pub fn lines(limit_hit: &str, name: Option<&str>, width: usize) -> Vec<Line<'sta
             .map(|l| Line::styled(l, theme::warn())),
     );
     out
-}
-
-/// Greedy word wrap into at most `rows` rows; the last row ends in … when text is left over.
-fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut row = String::new();
-    for word in text.split_whitespace() {
-        let extra = usize::from(!row.is_empty());
-        if !row.is_empty() && format::width(&row) + extra + format::width(word) > width {
-            out.push(std::mem::take(&mut row));
-        }
-        if !row.is_empty() {
-            row.push(' ');
-        }
-        row.push_str(word);
-    }
-    if !row.is_empty() {
-        out.push(row);
-    }
-    if out.len() > rows {
-        let rest = out.split_off(rows - 1).join(" ");
-        out.push(rest);
-    }
-    out.into_iter()
-        .map(|r| super::fit::fit(&r, width))
-        .collect()
 }
 
 #[cfg(test)]
