@@ -6,7 +6,7 @@ use ratatui::style::Modifier;
 use ratatui::text::Line;
 
 use super::fit::wrap;
-use super::{format, theme};
+use super::theme;
 
 /// Most rows the detail under the limit's name takes.
 const DETAIL_ROWS: usize = 2;
