@@ -81,7 +81,10 @@ mod tests {
         let lines = lines(HIT, Some("vm.max_map_count"), 36);
         let text: Vec<String> = lines.iter().map(ToString::to_string).collect();
         assert_eq!(text[0], "limit hit: vm.max_map_count=65530");
-        assert!(text.iter().all(|l| format::width(l) <= 36), "{text:?}");
+        assert!(
+            text.iter().all(|l| crate::ui::format::width(l) <= 36),
+            "{text:?}"
+        );
         assert!(text.len() <= 4, "{text:?}");
         let unnamed = super::lines(HIT, None, 36);
         assert!(unnamed.len() <= DETAIL_ROWS + 1);
