@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum, builder::TypedValueParser as _};
 
 use crate::collect::external::DEFAULT_CONNECTIONS;
 use crate::collect::{LaunchOpts, Sched};
@@ -15,15 +15,18 @@ use crate::scenario::{Catalog, ConfigFile, Given, Scenario, find_kind};
 // The unit caps are run configuration; named here too, where the options use them.
 pub use crate::scenario::settings::{DEFAULT_UNITS, MAX_ASYNC_UNITS, MAX_THREAD_UNITS};
 
-/// `--runtime current-thread|multi-thread`: the values are `RuntimeFlavor::name`, as the derive gave them.
-impl ValueEnum for RuntimeFlavor {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[RuntimeFlavor::CurrentThread, RuntimeFlavor::MultiThread]
-    }
-
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(self.name()))
-    }
+/// `--runtime current-thread|multi-thread`: the values are `RuntimeFlavor::name`, as the wire spells
+/// them. (A parser here, not a clap trait on the type: the wire protocol lives in the worker crate,
+/// which does not know the command line.)
+fn runtime_flavor() -> impl clap::builder::TypedValueParser<Value = RuntimeFlavor> {
+    clap::builder::PossibleValuesParser::new(RuntimeFlavor::ALL.map(RuntimeFlavor::name)).map(
+        |name| {
+            RuntimeFlavor::ALL
+                .into_iter()
+                .find(|f| f.name() == name)
+                .unwrap_or_default()
+        },
+    )
 }
 
 #[derive(Parser, Debug, Clone)]
@@ -78,7 +81,7 @@ pub struct Cli {
     pub thread_units: Option<u64>,
 
     /// tokio runtime flavor of the async side [default: multi-thread]
-    #[arg(long, value_enum)]
+    #[arg(long, value_name = "FLAVOR", value_parser = runtime_flavor())]
     pub runtime: Option<RuntimeFlavor>,
 
     /// tokio worker threads (multi-thread runtime) [default: number of cores]

@@ -28,7 +28,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
 
 /// Edges that still point up or close a circle, each with the reason it is left (empty when none).
 pub const ALLOWED: &[(&str, &str, &str)] = &[
-    // Circles inside one layer, left for the worker-side crate split (issue 19).
+    // A circle inside the worker side (both modules are in crates/versus-worker).
     (
         "loadgen",
         "workload",
@@ -37,7 +37,7 @@ pub const ALLOWED: &[(&str, &str, &str)] = &[
     (
         "workload",
         "loadgen",
-        "workload/echo.rs uses the load generator's protocol and connections; the pair moves into the worker crate together",
+        "workload/echo.rs uses the load generator's protocol and connections; both sit in the worker crate",
     ),
     (
         "talk",
@@ -50,11 +50,6 @@ pub const ALLOWED: &[(&str, &str, &str)] = &[
         "the TUI drives a talk's steps (talk::Runner, Move)",
     ),
     // Upward edges.
-    (
-        "watch",
-        "collect",
-        "watch/program.rs words a program's exit with collect::describe; move it to sys",
-    ),
     (
         "controller",
         "notes",
@@ -74,10 +69,5 @@ pub const ALLOWED: &[(&str, &str, &str)] = &[
         "model",
         "controller",
         "test only: model/per_unit.rs's tests call controller::guard::projected_rss_bytes",
-    ),
-    (
-        "limits",
-        "ui",
-        "test only: limits/guard.rs's test checks the screen's split of its words (ui::limit::split)",
     ),
 ];

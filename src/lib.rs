@@ -7,26 +7,22 @@ pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod controller;
-pub mod figure;
 pub mod headless;
 pub mod layers;
-pub mod limits;
-pub mod loadgen;
 pub mod model;
 pub mod notes;
 pub mod progress;
-pub mod protocol;
 pub mod record;
 pub mod replay;
 pub mod scenario;
 pub mod ship;
-pub mod sys;
 pub mod talk;
 pub mod term;
 pub mod tui;
 pub mod ui;
 pub mod uitrace;
 pub mod utc;
-pub mod watch;
-pub mod worker;
-pub mod workload;
+
+// The worker side, in its own crate (crates/versus-worker): re-exported so `crate::protocol` and
+// the rest read the same from either side of the line.
+pub use versus_worker::{figure, limits, loadgen, protocol, sys, watch, worker, workload};

@@ -1,4 +1,5 @@
-//! Layers that point one way (issue 19): every `crate::` path in every file under `src/` (in `use`
+//! Layers that point one way (issue 19): every `crate::` path in every file under `src/` and
+//! `crates/versus-worker/src/` (in `use`
 //! lines, grouped `use crate::{a, b::c}`, and inline like `crate::ui::theme::ACCENT`), and every
 //! `super::` path that climbs out of its top-level module, must name a top-level module of the same
 //! layer or a lower one in `versus::layers::LAYERS`; and the top-level modules must not use each other
@@ -287,31 +288,48 @@ fn edges_of(file: &str, module: &[String], text: &str) -> Vec<Edge> {
     out
 }
 
+/// The two source roots: the main crate and the worker crate (crates/versus-worker), whose
+/// top-level modules the main crate re-exports under the same names.
+const ROOTS: &[&str] = &["src", "crates/versus-worker/src"];
+
 fn all_edges() -> Vec<Edge> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let src = root.join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
     let mut edges = Vec::new();
-    for path in files {
-        let rel = path.strip_prefix(&src).expect("under src/");
-        let mut module: Vec<String> = rel
-            .with_extension("")
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        if module.last().is_some_and(|m| m == "mod") {
-            module.pop();
+    for dir in ROOTS {
+        let src = root.join(dir);
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        for path in files {
+            let rel = path.strip_prefix(&src).expect("under its root");
+            let mut module: Vec<String> = rel
+                .with_extension("")
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if module.last().is_some_and(|m| m == "mod") {
+                module.pop();
+            }
+            // lib.rs and main.rs are the crate root and the binary: above every layer.
+            if module == ["lib"] || module == ["main"] {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read source file");
+            let shown = format!("{dir}/{}", rel.display());
+            edges.extend(edges_of(&shown, &module, &text));
         }
-        // lib.rs and main.rs are the crate root and the binary: above every layer.
-        if module == ["lib"] || module == ["main"] {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).expect("read source file");
-        let shown = format!("src/{}", rel.display());
-        edges.extend(edges_of(&shown, &module, &text));
     }
     edges
+}
+
+/// The `pub mod` names a crate root declares.
+fn declared_modules(lib: &str) -> BTreeSet<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(lib);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub mod "))
+        .map(|l| l.trim_end_matches(';').to_string())
+        .collect()
 }
 
 fn layer_of() -> BTreeMap<&'static str, usize> {
@@ -327,27 +345,96 @@ fn layer_of() -> BTreeMap<&'static str, usize> {
 #[test]
 fn every_top_level_module_has_a_layer() {
     let layers = layer_of();
-    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
-        .expect("read src/lib.rs");
-    let declared: BTreeSet<&str> = lib
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("pub mod "))
-        .map(|l| l.trim_end_matches(';'))
-        .collect();
-    assert!(!declared.is_empty(), "no `pub mod` read in src/lib.rs");
+    let mut declared = declared_modules("src/lib.rs");
+    declared.extend(declared_modules("crates/versus-worker/src/lib.rs"));
+    assert!(declared.len() > 10, "too few `pub mod` read: {declared:?}");
     let missing: Vec<_> = declared
         .iter()
-        .filter(|m| !layers.contains_key(*m))
+        .filter(|m| !layers.contains_key(m.as_str()))
         .collect();
     assert!(
         missing.is_empty(),
         "modules without a layer in src/layers.rs: {missing:?}"
     );
-    let stale: Vec<_> = layers.keys().filter(|m| !declared.contains(*m)).collect();
+    let stale: Vec<_> = layers.keys().filter(|m| !declared.contains(**m)).collect();
     assert!(
         stale.is_empty(),
-        "src/layers.rs names modules lib.rs lacks: {stale:?}"
+        "src/layers.rs names modules neither lib.rs declares: {stale:?}"
     );
+}
+
+#[test]
+fn the_worker_crate_holds_nothing_above_the_worker_side() {
+    let layers = layer_of();
+    let worker_side = LAYERS
+        .iter()
+        .position(|(name, _)| *name == "worker side")
+        .expect("a layer named \"worker side\"");
+    let worker = declared_modules("crates/versus-worker/src/lib.rs");
+    let above: Vec<_> = worker
+        .iter()
+        .filter(|m| layers.get(m.as_str()).is_none_or(|&l| l > worker_side))
+        .collect();
+    assert!(
+        above.is_empty(),
+        "crates/versus-worker holds modules above the worker side: {above:?}"
+    );
+    let main = declared_modules("src/lib.rs");
+    let both: Vec<_> = worker.intersection(&main).collect();
+    assert!(both.is_empty(), "declared in both crates: {both:?}");
+}
+
+/// Packages in Cargo.lock that `name` depends on, directly or not.
+fn locked_dependencies(name: &str) -> BTreeSet<String> {
+    let lock = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock"))
+        .expect("read Cargo.lock");
+    let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for package in lock.split("[[package]]").skip(1) {
+        let Some(pname) = package.lines().find_map(|l| l.strip_prefix("name = ")) else {
+            continue;
+        };
+        let list = package
+            .split_once("dependencies = [")
+            .map(|(_, rest)| rest.split(']').next().unwrap_or(""))
+            .unwrap_or("");
+        let names = list
+            .split(',')
+            .filter_map(|d| d.trim().trim_matches('"').split(' ').next())
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect();
+        deps.insert(pname.trim_matches('"').to_string(), names);
+    }
+    assert!(deps.contains_key(name), "{name} is not in Cargo.lock");
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![name.to_string()];
+    while let Some(p) = stack.pop() {
+        for d in deps.get(&p).into_iter().flatten() {
+            if seen.insert(d.clone()) {
+                stack.push(d.clone());
+            }
+        }
+    }
+    seen
+}
+
+#[test]
+fn the_worker_crate_does_not_depend_on_the_ui() {
+    let worker = locked_dependencies("versus-worker");
+    assert!(
+        worker.contains("tokio"),
+        "the reader found no dependency: {worker:?}"
+    );
+    let main = locked_dependencies("versus");
+    assert!(
+        main.contains("ratatui") && main.contains("versus-worker"),
+        "{main:?}"
+    );
+    let ui: Vec<_> = ["ratatui", "crossterm", "clap", "sysinfo", "tui-big-text"]
+        .into_iter()
+        .filter(|d| worker.contains(*d))
+        .collect();
+    assert!(ui.is_empty(), "versus-worker depends on {ui:?}");
 }
 
 /// Adds `line` unless it is there already (two paths to one module on one line).

@@ -1,6 +1,7 @@
 //! Child processes of the controller: how they are started so none outlives it, and how their end is
 //! put in words for the screen.
 
+use crate::sys::describe_exit as describe;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 
@@ -115,46 +116,6 @@ fn cpu_set(cpus: &[usize]) -> Option<libc::cpu_set_t> {
         unsafe { libc::CPU_SET(c, &mut set) };
     }
     Some(set)
-}
-
-/// Exit code of a Rust program whose main thread panicked.
-const PANIC_EXIT_CODE: i32 = 101;
-
-/// Signals a worker is likely to die of, by name.
-const SIGNAL_NAMES: &[(i32, &str)] = &[
-    (libc::SIGKILL, "SIGKILL"),
-    (libc::SIGTERM, "SIGTERM"),
-    (libc::SIGSEGV, "SIGSEGV"),
-    (libc::SIGABRT, "SIGABRT"),
-    (libc::SIGBUS, "SIGBUS"),
-    (libc::SIGINT, "SIGINT"),
-    (libc::SIGHUP, "SIGHUP"),
-    (libc::SIGPIPE, "SIGPIPE"),
-    (libc::SIGILL, "SIGILL"),
-    (libc::SIGFPE, "SIGFPE"),
-];
-
-/// "exited with code 2", "exited with code 101 (panic)", "killed by SIGKILL (signal 9)".
-pub fn describe(status: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    if let Some(code) = status.code() {
-        let panic = if code == PANIC_EXIT_CODE {
-            " (panic)"
-        } else {
-            ""
-        };
-        return format!("exited with code {code}{panic}");
-    }
-    match status.signal() {
-        Some(sig) => {
-            let name = SIGNAL_NAMES
-                .iter()
-                .find(|(s, _)| *s == sig)
-                .map_or("a signal", |(_, name)| name);
-            format!("killed by {name} (signal {sig})")
-        }
-        None => "ended".into(),
-    }
 }
 
 /// A child the controller talks to over its stdin: sends commands, and stops it (stdin closed, then

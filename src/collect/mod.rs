@@ -15,7 +15,8 @@ use std::process::Child;
 use std::sync::mpsc::{self, Sender};
 use std::time::Duration;
 
-pub use child::{ChildPipe, Priority, describe, spawn_child, spawn_guarded};
+pub use crate::sys::describe_exit as describe;
+pub use child::{ChildPipe, Priority, spawn_child, spawn_guarded};
 
 use crate::model::SideSample;
 use crate::protocol::{PROTOCOL_VERSION, Side, ToWorker, WorkerSpec};

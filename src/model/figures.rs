@@ -162,26 +162,26 @@ impl Figures {
         let stacks_bytes = to
             .os
             .os_threads
-            .saturating_sub(b.extra_u64(figure::OS_THREADS_BASELINE.key))
-            .saturating_mul(b.extra_u64(figure::THREAD_STACK.key));
+            .saturating_sub(extra_u64(b, figure::OS_THREADS_BASELINE.key))
+            .saturating_mul(extra_u64(b, figure::THREAD_STACK.key));
         Figures {
             side,
             workload: workload.to_string(),
             units: b.units,
             os_threads: to.os.os_threads,
-            os_threads_baseline: b.extra_u64(figure::OS_THREADS_BASELINE.key),
+            os_threads_baseline: extra_u64(b, figure::OS_THREADS_BASELINE.key),
             rss_bytes: to.os.rss_bytes,
             rss_baseline_bytes: b.baseline_rss_bytes,
             rss_per_unit_bytes: per_unit(to.os.rss_bytes, b.baseline_rss_bytes),
             virtual_bytes: to.os.virtual_bytes,
-            virtual_baseline_bytes: b.baseline_virtual_bytes(),
-            virtual_per_unit_bytes: per_unit(to.os.virtual_bytes, b.baseline_virtual_bytes()),
+            virtual_baseline_bytes: baseline_virtual_bytes(b),
+            virtual_per_unit_bytes: per_unit(to.os.virtual_bytes, baseline_virtual_bytes(b)),
             per_unit_measured_at_units: None,
             virtual_stacks_bytes: stacks_bytes,
             virtual_other_bytes: to
                 .os
                 .virtual_bytes
-                .saturating_sub(b.baseline_virtual_bytes())
+                .saturating_sub(baseline_virtual_bytes(b))
                 .saturating_sub(stacks_bytes),
             cpu_percent: rate(a.cpu_us, b.cpu_us) / 1e4,
             cores_used: rate(a.cpu_us, b.cpu_us) / 1e6,
@@ -287,15 +287,13 @@ impl Figures {
     }
 }
 
-impl WorkerSample {
-    /// Virtual size before the first unit, sent by the worker in `extra` as it has no field of its own.
-    pub fn baseline_virtual_bytes(&self) -> u64 {
-        self.extra_u64(figure::VIRTUAL_BASELINE.key)
-    }
+/// Virtual size before the first unit, sent by the worker in `extra` as it has no field of its own.
+fn baseline_virtual_bytes(s: &WorkerSample) -> u64 {
+    extra_u64(s, figure::VIRTUAL_BASELINE.key)
+}
 
-    fn extra_u64(&self, key: &str) -> u64 {
-        self.extra.get(key).copied().unwrap_or(0.0) as u64
-    }
+fn extra_u64(s: &WorkerSample, key: &str) -> u64 {
+    s.extra.get(key).copied().unwrap_or(0.0) as u64
 }
 
 impl Figures {

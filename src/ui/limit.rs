@@ -57,6 +57,15 @@ mod tests {
     const HIT: &str = "thread spawn failed at 16348 threads: Resource temporarily unavailable (os error 11) (errno 11, EAGAIN); vm.max_map_count=65530: this process has 65530 memory maps and a thread needs 4 more; limits: kernel.threads-max=192730, kernel.pid_max=32768, vm.max_map_count=65530";
 
     #[test]
+    fn the_spawn_guards_stop_splits_into_the_limit_and_what_it_means() {
+        // The words of limits::guard's stop (its tests check them from its side of the crate line).
+        let why = "stopped at 16332 threads: vm.max_map_count=65530: this process has 65466 memory maps and keeps 68 free; limits: kernel.threads-max=192730";
+        let (head, detail) = split(why, crate::limits::MAX_MAP_COUNT).expect("split");
+        assert!(head.starts_with("vm.max_map_count="), "{head}");
+        assert!(detail.starts_with("this process has "), "{detail}");
+    }
+
+    #[test]
     fn the_name_and_value_come_first_then_what_it_means() {
         let (head, detail) = split(HIT, "vm.max_map_count").expect("named");
         assert_eq!(head, "vm.max_map_count=65530");

@@ -132,13 +132,43 @@ fn column(frame: &mut Frame, area: Rect, side: Side, path: &str, rows: Vec<Line<
     let block = Block::bordered()
         .border_style(Style::new().fg(colour))
         .title(Span::styled(title, Style::new().fg(colour)))
-        .title_bottom(Line::styled(format!(" {path} "), theme::dim()).right_aligned());
+        .title_bottom(
+            Line::styled(
+                format!(" {} ", tail_that_fits(path, area.width)),
+                theme::dim(),
+            )
+            .right_aligned(),
+        );
     frame.render_widget(Paragraph::new(rows).block(block), area);
+}
+
+/// The longest tail of `path`, whole components, that fits on the bottom border of a column
+/// `width` wide (`crates/versus-worker/src/workload/sleep.rs` gives `src/workload/sleep.rs` at 80
+/// columns): the file name is always kept.
+fn tail_that_fits(path: &str, width: u16) -> &str {
+    let room = usize::from(width).saturating_sub(4);
+    let mut tail = path;
+    while tail.chars().count() > room {
+        match tail.split_once('/') {
+            Some((_, rest)) => tail = rest,
+            None => break,
+        }
+    }
+    tail
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_path_keeps_its_tail_in_whole_components() {
+        let p = "crates/versus-worker/src/workload/sleep.rs";
+        assert_eq!(tail_that_fits(p, 80), p);
+        assert_eq!(tail_that_fits(p, 39), "versus-worker/src/workload/sleep.rs");
+        assert_eq!(tail_that_fits(p, 38), "src/workload/sleep.rs");
+        assert_eq!(tail_that_fits(p, 5), "sleep.rs");
+    }
     use ratatui::{Terminal, backend::TestBackend};
 
     fn draw(kind: &str, width: u16, height: u16, scroll: u16) -> String {

@@ -70,7 +70,7 @@ pub struct Kind {
     pub headline: &'static [&'static Figure],
     /// How its units ask for work, so a side that cannot keep up says so; None: they ask no pace.
     pub pace: Option<Pace>,
-    /// Its file for the source view: the name under `src/workload/` and the text, as compiled.
+    /// Its file for the source view: the name under `crates/versus-worker/src/workload/` and the text, as compiled.
     pub source: (&'static str, &'static str),
 }
 

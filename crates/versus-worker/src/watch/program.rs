@@ -111,7 +111,7 @@ fn keeper(pgid: u32) -> Option<Child> {
 
 /// "program exited with code 3", "program killed by SIGSEGV (signal 11)".
 fn describe(status: std::process::ExitStatus) -> String {
-    format!("program {}", crate::collect::describe(status))
+    format!("program {}", crate::sys::describe_exit(status))
 }
 
 /// Copies the program's stderr lines to the watcher's stderr (the reader caps and forwards them) and

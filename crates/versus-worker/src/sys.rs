@@ -54,6 +54,46 @@ pub fn page_size() -> u64 {
     if p > 0 { p as u64 } else { 4096 }
 }
 
+/// Exit code of a Rust program whose main thread panicked.
+const PANIC_EXIT_CODE: i32 = 101;
+
+/// Signals a worker is likely to die of, by name.
+const SIGNAL_NAMES: &[(i32, &str)] = &[
+    (libc::SIGKILL, "SIGKILL"),
+    (libc::SIGTERM, "SIGTERM"),
+    (libc::SIGSEGV, "SIGSEGV"),
+    (libc::SIGABRT, "SIGABRT"),
+    (libc::SIGBUS, "SIGBUS"),
+    (libc::SIGINT, "SIGINT"),
+    (libc::SIGHUP, "SIGHUP"),
+    (libc::SIGPIPE, "SIGPIPE"),
+    (libc::SIGILL, "SIGILL"),
+    (libc::SIGFPE, "SIGFPE"),
+];
+
+/// "exited with code 2", "exited with code 101 (panic)", "killed by SIGKILL (signal 9)".
+pub fn describe_exit(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    if let Some(code) = status.code() {
+        let panic = if code == PANIC_EXIT_CODE {
+            " (panic)"
+        } else {
+            ""
+        };
+        return format!("exited with code {code}{panic}");
+    }
+    match status.signal() {
+        Some(sig) => {
+            let name = SIGNAL_NAMES
+                .iter()
+                .find(|(s, _)| *s == sig)
+                .map_or("a signal", |(_, name)| name);
+            format!("killed by {name} (signal {sig})")
+        }
+        None => "ended".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,8 +45,8 @@ impl Side {
     }
 }
 
-/// tokio runtime flavor of the async side. (`--runtime` reads it through the `clap::ValueEnum` in cli.rs:
-/// the wire protocol does not depend on the command line.)
+/// tokio runtime flavor of the async side. (`--runtime` reads it by `name` in cli.rs: the wire
+/// protocol does not depend on the command line.)
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuntimeFlavor {
@@ -56,6 +56,8 @@ pub enum RuntimeFlavor {
 }
 
 impl RuntimeFlavor {
+    pub const ALL: [RuntimeFlavor; 2] = [RuntimeFlavor::CurrentThread, RuntimeFlavor::MultiThread];
+
     pub fn name(self) -> &'static str {
         match self {
             RuntimeFlavor::CurrentThread => "current-thread",

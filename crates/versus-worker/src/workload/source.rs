@@ -15,7 +15,7 @@ pub struct Line {
 /// The two halves of one kind, side by side.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Halves {
-    /// The file the halves come from, e.g. `src/workload/sleep.rs`.
+    /// The file the halves come from, e.g. `crates/versus-worker/src/workload/sleep.rs`.
     pub path: String,
     pub async_half: Vec<Line>,
     pub thread_half: Vec<Line>,
@@ -29,7 +29,7 @@ pub fn halves(kind: &str) -> Option<Halves> {
     let mut thread_half = function(&lines, "fn thread(")?;
     mark_differences(&mut async_half, &mut thread_half);
     Some(Halves {
-        path: format!("src/workload/{file}"),
+        path: format!("crates/versus-worker/src/workload/{file}"),
         async_half,
         thread_half,
     })
