@@ -7,7 +7,15 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     (
         "shared keys and leaf utilities",
         &[
-            "protocol", "figure", "sys", "utc", "term", "uitrace", "progress", "layers",
+            "protocol",
+            "figure",
+            "sys",
+            "utc",
+            "term",
+            "uitrace",
+            "progress",
+            "layers",
+            "notes_wire",
         ],
     ),
     ("system limits", &["limits"]),
@@ -28,46 +36,10 @@ pub const LAYERS: &[(&str, &[&str])] = &[
 
 /// Edges that still point up or close a circle, each with the reason it is left (empty when none).
 pub const ALLOWED: &[(&str, &str, &str)] = &[
-    // A circle inside the worker side (both modules are in crates/versus-worker).
-    (
-        "loadgen",
-        "workload",
-        "loadgen/stats.rs uses workload::unit's histogram helpers, while the echo workload starts loadgen connections",
-    ),
-    (
-        "workload",
-        "loadgen",
-        "workload/echo.rs uses the load generator's protocol and connections; both sit in the worker crate",
-    ),
-    (
-        "talk",
-        "tui",
-        "the talk runner runs its steps in the TUI (talk::run calls tui::run_with)",
-    ),
-    (
-        "tui",
-        "talk",
-        "the TUI drives a talk's steps (talk::Runner, Move)",
-    ),
-    // Upward edges.
-    (
-        "controller",
-        "notes",
-        "the controller's event carries a speaker-notes command (notes::protocol::ToTalk)",
-    ),
+    // Upward edges, test code only.
     (
         "ui",
         "talk",
         "test only: ui/talk.rs's tests load the shipped talk",
-    ),
-    (
-        "model",
-        "ui",
-        "test only: model/input.rs's tests take ui::fixtures::run_info",
-    ),
-    (
-        "model",
-        "controller",
-        "test only: model/per_unit.rs's tests call controller::guard::projected_rss_bytes",
     ),
 ];

@@ -11,6 +11,7 @@ pub mod headless;
 pub mod layers;
 pub mod model;
 pub mod notes;
+pub mod notes_wire;
 pub mod progress;
 pub mod record;
 pub mod replay;

@@ -75,12 +75,40 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     if let Some(name) = &cli.talk {
-        return versus::talk::main(name, cfg, &cli);
+        return talk(name, cfg, &cli);
     }
     let result = if cli.headless {
         versus::headless::run(cfg, cli.format)
     } else {
         versus::tui::run(cfg)
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("versus: {e:#}");
+        ExitCode::FAILURE
+    })
+}
+
+/// `versus --talk NAME|FILE`: the talk in the TUI, or with --headless its rehearsal. A talk that
+/// does not read, or a step whose run is not valid, is bad input: one line, exit 2. (Here, above
+/// both modes: the talk module stays below the TUI that drives it.)
+fn talk(arg: &str, base: RunConfig, cli: &Cli) -> ExitCode {
+    let started = versus::talk::load(arg, &base.catalog).and_then(|talk| {
+        if cli.headless && cli.format != versus::cli::Format::Json {
+            return Err("a talk's rehearsal prints JSON: use --format json".into());
+        }
+        versus::talk::Runner::start(talk, base, cli.looping)
+    });
+    let (runner, first) = match started {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("versus: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = if cli.headless {
+        versus::talk::rehearse::run(runner, first)
+    } else {
+        versus::tui::run_with(first, Some(runner))
     };
     result.unwrap_or_else(|e| {
         eprintln!("versus: {e:#}");

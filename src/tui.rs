@@ -16,7 +16,7 @@ use crate::action::{Action, Selection};
 use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
 use crate::model::Model;
-use crate::notes::protocol::ToTalk;
+use crate::notes_wire::ToTalk;
 use crate::record::Note;
 use crate::record::replay::Recording;
 use crate::talk::{Move, Runner};

@@ -36,7 +36,7 @@ pub enum Event {
     /// From a recording played back (`versus replay`).
     Replay(crate::record::player::Replayed),
     /// The speaker's → / ← from `versus notes`, read off the talk's socket.
-    Notes(crate::notes::protocol::ToTalk),
+    Notes(crate::notes_wire::ToTalk),
 }
 
 impl From<crate::record::player::Replayed> for Event {

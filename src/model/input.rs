@@ -94,11 +94,10 @@ pub mod figure_names {
 mod tests {
     use super::*;
     use crate::protocol::WorkerSample;
-    use crate::ui::fixtures;
 
     #[test]
     fn inputs_round_trip_through_json_and_feed_the_same_model() {
-        let run = fixtures::run_info();
+        let run = crate::model::tests::run();
         let sample = |t_ms: u64, ops: u64| Input::Sample {
             side: Side::Async,
             sample: Box::new(SideSample {
@@ -158,7 +157,7 @@ mod tests {
     #[test]
     fn an_unknown_headline_figure_or_field_does_not_load() {
         let mut v = serde_json::to_value(Input::Run {
-            run: fixtures::run_info(),
+            run: crate::model::tests::run(),
         })
         .expect("serializes");
         v["run"]["headline"] = serde_json::json!(["no_such_figure"]);

@@ -5,7 +5,8 @@
 //! versioned (protocol.rs).
 
 pub mod client;
-pub mod protocol;
+/// The wire format, a module of its own below the controller that carries its commands.
+pub use crate::notes_wire as protocol;
 pub mod rehearsal;
 pub mod server;
 pub mod socket;
@@ -19,7 +20,7 @@ use ratatui::crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind,
 
 use crate::action::Action;
 use crate::cli::NotesArgs;
-use protocol::ToTalk;
+use crate::notes_wire::ToTalk;
 use view::{Link as LinkState, NotesView};
 
 /// How often the clocks on the notes screen are redrawn when nothing else happens.

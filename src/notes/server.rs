@@ -209,7 +209,7 @@ fn attach(stream: UnixStream, hub: &Arc<Mutex<Hub>>, deliver: &Deliver) -> io::R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notes::protocol::StepState;
+    use crate::notes_wire::StepState;
     use std::io::BufRead;
 
     fn scratch(name: &str) -> PathBuf {

@@ -9,11 +9,9 @@ mod runner;
 pub mod state;
 mod step;
 
-use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::cli::{Cli, Format};
-use crate::config::RunConfig;
+use crate::cli::Cli;
 use crate::scenario::{Catalog, ConfigFile};
 pub use runner::Runner;
 pub use state::{Move, TalkState};
@@ -63,33 +61,6 @@ pub fn load(arg: &str, catalog: &Catalog) -> Result<Talk, String> {
     }
     let text = std::fs::read_to_string(path).map_err(|e| format!("{arg}: {e}"))?;
     file::read(arg, arg, &text, catalog)
-}
-
-/// `versus --talk NAME|FILE`: the talk in the TUI, or with --headless its rehearsal. A talk that
-/// does not read, or a step whose run is not valid, is bad input: one line, exit 2.
-pub fn main(arg: &str, base: RunConfig, cli: &Cli) -> ExitCode {
-    let started = load(arg, &base.catalog).and_then(|talk| {
-        if cli.headless && cli.format != Format::Json {
-            return Err("a talk's rehearsal prints JSON: use --format json".into());
-        }
-        Runner::start(talk, base, cli.looping)
-    });
-    let (runner, first) = match started {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("versus: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = if cli.headless {
-        rehearse::run(runner, first)
-    } else {
-        crate::tui::run_with(first, Some(runner))
-    };
-    result.unwrap_or_else(|e| {
-        eprintln!("versus: {e:#}");
-        ExitCode::FAILURE
-    })
 }
 
 /// The `--list` text: the scenarios of the built-ins and of `--config`, when given, then the talks.

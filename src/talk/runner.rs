@@ -8,8 +8,8 @@ use crate::config::RunConfig;
 use crate::controller::Session;
 use crate::figure::Figure;
 use crate::model::{Model, headline};
-use crate::notes::protocol::{StepState, ToNotes};
 use crate::notes::server::{Deliver, Server};
+use crate::notes_wire::{StepState, ToNotes};
 use crate::protocol::Side;
 use crate::ui::TalkView;
 

@@ -1,6 +1,7 @@
 //! System limits on threads, read from the kernel: the words for a failed thread spawn and which limit
 //! caused it. `guard` keeps the threads side from exhausting them (see there).
 
+pub mod fds;
 mod guard;
 
 use std::io;

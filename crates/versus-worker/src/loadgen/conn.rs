@@ -13,8 +13,8 @@ use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout};
 
-use super::fds;
 use super::stats::{OpenGuard, SideStats};
+use crate::limits::fds;
 
 /// A connect that takes longer has met a full accept queue that is not being drained.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -5,7 +5,6 @@
 //! exits when stdin closes. (The controller's end, which starts it, is `collect::loadgen`.) It competes with the servers for CPU (2 cores: keep busy runs short).
 
 pub mod conn;
-pub mod fds;
 pub mod protocol;
 pub mod stats;
 
@@ -19,6 +18,7 @@ use tokio::task::AbortHandle;
 
 use self::protocol::{FromLoadgen, LOADGEN_VERSION, LoadSpec, ToLoadgen};
 use self::stats::{SideReport, SideStats};
+use crate::limits::fds;
 use crate::protocol::{Side, decode, read_line_bounded};
 
 /// Connects in flight at once per side.

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use parking_lot::Mutex;
 
-use super::fds;
 use super::protocol::LoadSideSample;
+use crate::limits::fds;
 use crate::protocol::Side;
 use crate::workload::unit::{TotalsWindow, new_histogram, percentiles};
 

@@ -18,8 +18,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{BuildCtx, Kind, Pace, ParamDef, SideShared, UnitFuture, Workload};
 use crate::figure::{Direction, Figure, Format, Generic, Panel};
+use crate::limits::fds;
 use crate::limits::{self, SpawnGuard};
-use crate::loadgen::fds;
 use crate::workload::Unit;
 
 pub const KIND: Kind = Kind {

@@ -120,7 +120,10 @@ pub fn decode<T: DeserializeOwned>(line: &[u8]) -> Result<T, String> {
 /// serde's message on one short line.
 fn short(text: &str) -> String {
     let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    crate::ui::format::truncate(&one, 80)
+    if one.chars().count() <= 80 {
+        return one;
+    }
+    one.chars().take(79).chain(['…']).collect()
 }
 
 /// One line as read: its bytes, or that it was longer than the cap (its bytes are gone).
