@@ -180,7 +180,7 @@ fn scenario_figures_fit_80x24_with_the_caption() {
                 "acquire    42.2k/s",
                 "acquire    115k/s · 1.78 OS sw each",
             ],
-            ratio: "OS switches/acquisition: 0.002 vs 1.78 — threads 823× more",
+            ratio: "OS switches/acquisition: 0.002 vs 1.78 — async better: threads 823× more",
         },
         Case {
             name: "echo",
