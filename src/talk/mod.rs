@@ -143,6 +143,46 @@ mod tests {
     }
 
     #[test]
+    fn every_focus_of_a_builtin_talk_names_a_row_its_step_draws() {
+        let catalog = Catalog::builtin().expect("presets");
+        for (name, _, _) in BUILTIN {
+            let talk = load(name, &catalog).expect("a built-in talk parses");
+            let mut kind = None;
+            let mut focused = 0;
+            for (i, s) in talk.steps.iter().enumerate() {
+                if let Some(sc) = &s.scenario {
+                    kind = catalog.find(sc).map(|x| x.kind);
+                }
+                if let Some(k) = s.workload {
+                    kind = Some(k);
+                }
+                let kind = kind.expect("the first step names one");
+                // The generic rows, tokio's, and the rows of the step's own workload.
+                let rows: Vec<&str> = crate::figure::Generic::ALL
+                    .iter()
+                    .map(|g| g.label())
+                    .chain(
+                        crate::figure::RUNTIME
+                            .iter()
+                            .chain(kind.figures)
+                            .filter_map(|f| Some(f.panel?.label)),
+                    )
+                    .collect();
+                for label in &s.focus {
+                    assert!(
+                        rows.contains(label),
+                        "{name} step {}: focus {label} is no row of {}",
+                        i + 1,
+                        kind.name
+                    );
+                }
+                focused += usize::from(!s.focus.is_empty());
+            }
+            assert!(focused >= talk.steps.len() / 2, "{name}: most steps focus");
+        }
+    }
+
+    #[test]
     fn an_unknown_talk_names_the_built_ins() {
         let e = load("nope-talk", &Catalog::builtin().expect("presets")).unwrap_err();
         assert!(e.contains("built in: async-vs-threads"), "{e}");

@@ -408,3 +408,56 @@ fn help_lists_every_key_at_80x24_with_quit_last() {
     }
     assert!(s.contains("q ctrl-c"), "{s}");
 }
+
+#[test]
+fn the_headline_and_its_row_show_the_same_value_at_the_same_moment() {
+    // The headline is the median of the steady seconds, the rest of the table the last second: here
+    // the two differ (the fixture's last second reads p99 980 µs and 530 µs).
+    let mut model = fixtures::scenario_model("blocking");
+    let head = model.headline.shown.first_mut().expect("a headline");
+    assert_eq!(head.figure.name(), "lateness_p99");
+    assert!(head.comparable, "{head:?}");
+    head.values = [Some(47_100.0), Some(94.0)];
+    let text = screen(&model, &ViewState::default(), 80, 24).to_string();
+    assert!(text.contains("lateness p99: 47.1 ms vs 94 µs"), "{text}");
+    let row = |side: usize| -> String {
+        text.lines()
+            .find(|l| l.contains("┃ lateness"))
+            .map(|l| l.chars().skip(side * 40).take(40).collect())
+            .unwrap_or_default()
+    };
+    assert!(
+        row(0).contains("p99 47.1 ms"),
+        "async row: {}\n{text}",
+        row(0)
+    );
+    assert!(
+        row(1).contains("p99 94 µs"),
+        "threads row: {}\n{text}",
+        row(1)
+    );
+    // Not compared: the headline shows the value of a side that runs steadily, and its row agrees;
+    // the other side's row keeps its last second.
+    let head = model.headline.shown.first_mut().expect("a headline");
+    head.comparable = false;
+    head.reason = Some("settling…".into());
+    head.values = [Some(47_100.0), None];
+    let text = screen(&model, &ViewState::default(), 80, 24).to_string();
+    assert!(text.contains("lateness p99: async 47.1 ms"), "{text}");
+    let row = |side: usize| -> String {
+        text.lines()
+            .find(|l| l.contains("┃ lateness"))
+            .map(|l| l.chars().skip(side * 40).take(40).collect())
+            .unwrap_or_default()
+    };
+    assert!(
+        row(0).contains("p99 47.1 ms"),
+        "async row: {}\n{text}",
+        row(0)
+    );
+    assert!(
+        row(1).contains("p99 530 µs"),
+        "threads row: {}\n{text}",
+        row(1)
+    );
+}
