@@ -42,6 +42,13 @@ impl ExtraRow {
         })
     }
 
+    /// Where `figure`'s segment is in `segments`, when the row shows it.
+    pub fn position(self, figures: [Option<&Figures>; 2], figure: &Figure) -> Option<usize> {
+        self.entries()
+            .filter(|e| reported(figures, e))
+            .position(|e| e == figure)
+    }
+
     /// One segment per entry reported by either side (so both columns have the same), "—" where this
     /// side has no value; the value the headline shows of an entry (`headline`) where it shows one.
     pub fn segments(

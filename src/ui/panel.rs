@@ -272,14 +272,23 @@ pub fn render_figures(
         .map(|&row| {
             let faint = out || dimmed(row, focus);
             let style = |s: ratatui::style::Style| if faint { theme::dim() } else { s };
-            let (label, segments) = match row {
+            let (label, mut segments) = match row {
                 Row::Generic(g) => (
                     g.label(),
                     segments(g, m, &headline).unwrap_or_else(|| vec![MISSING.to_string()]),
                 ),
                 Row::Extra(r) => (r.label, r.segments(figures, m.figures.as_ref(), &headline)),
             };
-            let keep = format::segments_fitting(&segments, SEP, value_width);
+            let mut keep = format::segments_fitting(&segments, SEP, value_width);
+            // The headline's segment stays on screen: first, when it would not fit where it is.
+            if let Some(i) = headline_segment(model, m.side, row, figures)
+                && i >= keep
+                && i < segments.len()
+            {
+                let s = segments.remove(i);
+                segments.insert(0, s);
+                keep = format::segments_fitting(&segments, SEP, value_width);
+            }
             let mut spans = Vec::with_capacity(1 + 2 * keep);
             spans.push(Span::styled(
                 format!("{label:<LABEL_WIDTH$}"),
@@ -313,6 +322,38 @@ pub fn headline_value(model: &Model, side: Side, figure: &Figure) -> Option<f64>
     let v = h.values[side.index()]?;
     // As the headline line shows it: both sides when compared, else a side that runs steadily.
     (h.comparable || crate::model::headline::steady(model.side(side))).then_some(v)
+}
+
+/// Where in `row`'s segments the headline's figure is, when the headline shows a value for `side`
+/// (`headline_value`).
+fn headline_segment(
+    model: &Model,
+    side: Side,
+    row: Row,
+    figures: [Option<&crate::model::Figures>; 2],
+) -> Option<usize> {
+    use crate::figure::{
+        CORES_USED, LATENESS_MAX, LATENESS_P50, LATENESS_P99, OPS_PER_SEC, RSS_PER_UNIT, UNITS,
+        VIRTUAL_PER_UNIT,
+    };
+    let figure = model.headline.shown.first()?.figure;
+    headline_value(model, side, figure)?;
+    match row {
+        Row::Extra(r) => r.position(figures, figure),
+        Row::Generic(g) => [
+            (Generic::Units, &UNITS, 0),
+            (Generic::Rss, &RSS_PER_UNIT, 1),
+            (Generic::Virtual, &VIRTUAL_PER_UNIT, 1),
+            (Generic::Cpu, &CORES_USED, 0),
+            (Generic::Throughput, &OPS_PER_SEC, 0),
+            (Generic::Lateness, &LATENESS_P50, 0),
+            (Generic::Lateness, &LATENESS_P99, 1),
+            (Generic::Lateness, &LATENESS_MAX, 2),
+        ]
+        .into_iter()
+        .find(|(row, f, _)| *row == g && *f == figure)
+        .map(|(_, _, i)| i),
+    }
 }
 
 /// Value segments of a generic row, most telling first; None when the side has no such figure.
