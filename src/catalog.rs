@@ -56,6 +56,18 @@ pub fn reported_by(f: &Figure) -> Vec<&'static str> {
     }
 }
 
+/// The labels of the rows a column's table can draw, in table order: the generic rows, then the
+/// panel rows of the catalog's figures ("tokio busy", "requests"). A talk step's `focus` names them.
+pub fn row_labels() -> Vec<&'static str> {
+    let mut labels: Vec<&'static str> = figure::Generic::ALL.iter().map(|g| g.label()).collect();
+    for p in all().filter_map(|f| f.panel) {
+        if !labels.contains(&p.label) {
+            labels.push(p.label);
+        }
+    }
+    labels
+}
+
 /// The CSV columns, in order.
 pub fn csv_columns() -> impl Iterator<Item = &'static Figure> {
     all().filter(|f| f.csv.is_some())

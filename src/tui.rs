@@ -345,9 +345,10 @@ impl Loop {
             }
             Action::Caption => self.view.caption = !self.view.caption,
             Action::SourceView => {
+                // It opens at the workload's core loop; ↑ scrolls up to the rest.
                 self.view.source = match self.view.source {
                     Some(_) => None,
-                    None => Some(0),
+                    None => Some(ui::source::start(&self.session.model.run.workload)),
                 };
             }
             Action::OsView => self.view.os_view = !self.view.os_view,

@@ -1,5 +1,6 @@
-//! The source view in a real terminal: `v` shows the running workload's two halves side by side,
-//! the arrows scroll them, `v` closes it and the figures are back; other keys wait meanwhile.
+//! The source view in a real terminal: `v` shows the running workload's two halves side by side at
+//! their core loop, the arrows scroll them, `v` closes it and the figures are back; other keys wait
+//! meanwhile.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -32,10 +33,17 @@ fn v_shows_the_code_being_measured_and_closes_again() {
     assert!(s.contains("sleep_until"), "{s}");
     assert!(s.contains("thread::sleep"), "{s}");
     assert!(!s.contains("OS threads"), "the panels are covered: {s}");
+    // It opens at the core loop, in both columns, and says how to close it.
+    assert_eq!(s.matches("// core loop").count(), 2, "{s}");
+    assert!(!s.contains("fn task("), "{s}");
+    assert!(s.contains("v or Esc closes"), "{s}");
 
-    // + scales nothing while the view is open: it is not a key of the view.
-    t.keys(&["+", "Down", "Down"]);
-    t.wait_for("scrolled by two rows", T, |s| !s.contains("fn task("));
+    // + scales nothing while the view is open: it is not a key of the view; ↑ scrolls up to the
+    // start of both halves.
+    t.keys(&["+", "Up", "Up", "Up", "Up", "Up", "Up", "Up", "Up"]);
+    t.wait_for("scrolled up to the top", T, |s| {
+        s.contains("fn task(") && s.contains("fn thread(")
+    });
 
     t.keys(&["v"]);
     let s = t.wait_for("the panels again", T, |s| s.contains("OS threads"));

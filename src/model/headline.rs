@@ -145,7 +145,9 @@ impl Headline {
     }
 
     /// The comparison in words: the side with the bigger value, by how much, and the figure's word
-    /// for it ("threads 16× heavier", "async 61× more"); "about even" within `EVEN_FACTOR`;
+    /// for it ("threads 16× heavier", "async 61× more"); the better side first where the word does
+    /// not say the bigger side does worse ("async better: threads 823× more" OS switches, "async
+    /// better, near 0" against a value that reads 0); "about even" within `EVEN_FACTOR`;
     /// "not compared: why" when the sides cannot be compared.
     pub fn verdict(&self, run: &RunInfo) -> Verdict {
         let (true, Some(a), Some(t)) = (self.comparable, self.values[0], self.values[1]) else {
@@ -156,6 +158,11 @@ impl Headline {
             };
         };
         let word = self.figure.more_word(self.direction);
+        // The bigger side does worse and the word does not say so: the verdict names the winner.
+        let unsaid = |bigger: Side| {
+            !self.figure.word_judges(self.direction)
+                && self.better_of(bigger) == Some(other(bigger))
+        };
         let zero = [a, t].map(|v| reads_as_zero(self.figure.format, v));
         let (mut words, better) = match (zero, self.bigger()) {
             ([true, true], _) => ("about even".to_string(), None),
@@ -163,20 +170,27 @@ impl Headline {
                 let bigger = if zero[0] { Side::Threads } else { Side::Async };
                 let small = self.values[other(bigger).index()].unwrap_or(0.0);
                 let at = if small == 0.0 { "at 0" } else { "near 0" };
-                (
+                let words = if unsaid(bigger) {
+                    format!("{} better, {at}", run.side_name(other(bigger)))
+                } else {
                     format!(
                         "{} {word}, {} {at}",
                         run.side_name(bigger),
                         run.side_name(other(bigger))
-                    ),
-                    self.better_of(bigger),
-                )
+                    )
+                };
+                (words, self.better_of(bigger))
             }
             (_, Some((_, f))) if f < EVEN_FACTOR => ("about even".to_string(), None),
-            (_, Some((side, f))) => (
-                format!("{} {} {word}", run.side_name(side), factor(f)),
-                self.better_of(side),
-            ),
+            (_, Some((side, f))) => {
+                let words = format!("{} {} {word}", run.side_name(side), factor(f));
+                let words = if unsaid(side) {
+                    format!("{} better: {words}", run.side_name(other(side)))
+                } else {
+                    words
+                };
+                (words, self.better_of(side))
+            }
             // Both measured and neither reads as 0, so a ratio exists; said plainly if not.
             (_, None) => ("not compared: no ratio".to_string(), None),
         };

@@ -259,10 +259,20 @@ fn the_verdict_names_the_bigger_side_with_a_word_that_says_who_wins() {
     let v = judged(&r, "cores_used", [1.0, 4.0], [4, 4]).verdict(&r);
     assert_eq!(v.words, "threads 4.0× more");
     assert_eq!(v.better, None);
-    // Against a value that reads as 0 there is no factor, but still a winner.
+    // Against a value that reads as 0 there is no factor, but still a winner; where "more" does not
+    // say the bigger side does worse, the verdict names the better side.
     let v = judged(&r, "os_switches_per_acquisition", [0.0, 0.8], [8, 8]).verdict(&r);
-    assert_eq!(v.words, "threads more, async at 0");
+    assert_eq!(v.words, "async better, at 0");
     assert_eq!(v.better, Some(Side::Async));
+    let v = judged(&r, "os_switches_per_acquisition", [0.000_3, 1.2], [8, 8]).verdict(&r);
+    assert_eq!(v.words, "async better, near 0");
+    assert_eq!(v.better, Some(Side::Async));
+    let v = judged(&r, "os_switches_per_acquisition", [0.002, 1.78], [8, 8]).verdict(&r);
+    assert_eq!(v.words, "async better: threads 890× more");
+    assert_eq!(v.better, Some(Side::Async));
+    // The other way round, threads do better.
+    let v = judged(&r, "os_switches_per_acquisition", [1.78, 0.002], [8, 8]).verdict(&r);
+    assert_eq!(v.words, "threads better: async 890× more");
 }
 
 #[test]

@@ -23,6 +23,7 @@ const STEP_KEYS: &[&str] = &[
     "advance_after",
     "rehearse",
     "pair",
+    "focus",
 ];
 
 /// Reads the talk called `name` from `text` (`path` in messages); scenarios are looked up in `catalog`.
@@ -100,6 +101,7 @@ fn read_step(
         advance_after: None,
         rehearse: DEFAULT_REHEARSE,
         pair: None,
+        focus: Vec::new(),
     };
     match (find("scenario"), find("workload")) {
         (Some(_), Some((k, _))) => {
@@ -137,6 +139,7 @@ fn read_step(
             "advance_after" => step.advance_after = Some(duration(src, k, value)?),
             "rehearse" => step.rehearse = duration(src, k, value)?,
             "pair" => step.pair = Some(pair(src, number, value)?),
+            "focus" => step.focus = focus(src, value)?,
             "params" => {
                 // The kind is known: the first step names one, and later ones keep the last.
                 let Some(kind) = *kind else { continue };
@@ -210,6 +213,45 @@ fn pair(src: Source<'_>, number: usize, value: &Spanned<Node>) -> Result<usize, 
             ),
         )),
     }
+}
+
+/// `focus = ["RSS", "OS threads"]`: rows of the columns' tables by their label, as on screen
+/// (any case); kept as the catalog spells them.
+fn focus(src: Source<'_>, value: &Spanned<Node>) -> Result<Vec<&'static str>, String> {
+    let labels = crate::catalog::row_labels();
+    let allowed = || {
+        labels
+            .iter()
+            .map(|l| format!("\"{l}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Node::Value(toml::Value::Array(items)) = value.get_ref() else {
+        return Err(src.at(
+            value.span(),
+            format!(
+                "focus takes a list of row labels such as [\"RSS\"], not {}",
+                value.get_ref().kind()
+            ),
+        ));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let found = item
+            .as_str()
+            .and_then(|s| labels.iter().find(|l| l.eq_ignore_ascii_case(s.trim())));
+        match found {
+            Some(l) if !out.contains(l) => out.push(*l),
+            Some(_) => {}
+            None => {
+                return Err(src.at(
+                    value.span(),
+                    format!("focus: {item} is not a row (rows: {})", allowed()),
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Text as one paragraph: the TUI wraps it to the screen.
@@ -289,6 +331,32 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn focus_names_rows_by_their_label_in_any_case() {
+        let focused = OK.replace(
+            "say = \"look\"\n",
+            "say = \"look\"\nfocus = [\"rss\", \"OS threads\", \"tokio busy\"]\n",
+        );
+        let t = talk(&focused).expect("valid");
+        assert_eq!(t.steps[0].focus, ["RSS", "OS threads", "tokio busy"]);
+        assert!(t.steps[1].focus.is_empty(), "a step's focus is its own");
+        let bad = OK.replace(
+            "say = \"look\"\n",
+            "say = \"look\"\nfocus = [\"RSS\", \"heap\"]\n",
+        );
+        let e = talk(&bad).unwrap_err();
+        assert!(
+            e.starts_with(
+                "t.toml:6:9: focus: \"heap\" is not a row (rows: \"units\", \"OS threads\""
+            ),
+            "{e}"
+        );
+        assert_eq!(e.lines().count(), 1, "{e}");
+        let not_a_list = OK.replace("say = \"look\"\n", "say = \"look\"\nfocus = \"RSS\"\n");
+        let e = talk(&not_a_list).unwrap_err();
+        assert!(e.contains("focus takes a list of row labels"), "{e}");
     }
 
     #[test]

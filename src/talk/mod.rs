@@ -114,6 +114,74 @@ mod tests {
     }
 
     #[test]
+    fn every_focus_of_a_builtin_talk_names_a_row_its_step_draws() {
+        let catalog = Catalog::builtin().expect("presets");
+        for (name, _, _) in BUILTIN {
+            let talk = load(name, &catalog).expect("a built-in talk parses");
+            let mut kind = None;
+            let mut scenario = None;
+            let mut focused = 0;
+            for (i, s) in talk.steps.iter().enumerate() {
+                if let Some(sc) = &s.scenario {
+                    scenario = catalog.find(sc).cloned();
+                    kind = scenario.as_ref().map(|x| x.kind);
+                }
+                if let Some(k) = s.workload {
+                    kind = Some(k);
+                    scenario = None;
+                }
+                let kind = kind.expect("the first step names one");
+                // The generic rows, tokio's, and the rows of the step's own workload.
+                let rows: Vec<&str> = crate::figure::Generic::ALL
+                    .iter()
+                    .map(|g| g.label())
+                    .chain(
+                        crate::figure::RUNTIME
+                            .iter()
+                            .chain(kind.figures)
+                            .filter_map(|f| Some(f.panel?.label)),
+                    )
+                    .collect();
+                for label in &s.focus {
+                    assert!(
+                        rows.contains(label),
+                        "{name} step {}: focus {label} is no row of {}",
+                        i + 1,
+                        kind.name
+                    );
+                }
+                focused += usize::from(!s.focus.is_empty());
+                // A step that focuses keeps its headline's row in focus: the row shows the
+                // headline's value, and it does not fold away at 80×24.
+                let headline = scenario
+                    .as_ref()
+                    .map(|sc: &crate::scenario::Scenario| sc.headline.clone())
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or_else(|| kind.headline.to_vec());
+                if let (false, Some(head)) = (s.focus.is_empty(), headline.first()) {
+                    let row = head.panel.map(|p| p.label).or(match head.key {
+                        "units" => Some("units"),
+                        "rss_per_unit_bytes" => Some("RSS"),
+                        "virtual_per_unit_bytes" => Some("virtual"),
+                        "cores_used" => Some("CPU"),
+                        "ops_per_sec" => Some("throughput"),
+                        "lateness_p99_us" => Some("lateness"),
+                        _ => None,
+                    });
+                    let row = row.unwrap_or_else(|| panic!("{}: no row", head.key));
+                    assert!(
+                        s.focus.contains(&row),
+                        "{name} step {}: focus {:?} leaves out the headline's row {row}",
+                        i + 1,
+                        s.focus
+                    );
+                }
+            }
+            assert!(focused >= talk.steps.len() / 2, "{name}: most steps focus");
+        }
+    }
+
+    #[test]
     fn an_unknown_talk_names_the_built_ins() {
         let e = load("nope-talk", &Catalog::builtin().expect("presets")).unwrap_err();
         assert!(e.contains("built in: async-vs-threads"), "{e}");

@@ -181,6 +181,7 @@ impl Runner {
             title: step.title.clone(),
             say: step.say.clone(),
             pair: self.pair.clone(),
+            focus: step.focus.clone(),
         }
     }
 }

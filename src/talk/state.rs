@@ -86,6 +86,7 @@ mod tests {
             advance_after: Some(Duration::from_secs(7)),
             rehearse: Duration::from_secs(1),
             pair: None,
+            focus: Vec::new(),
         };
         assert_eq!(s.dwell(&step), Some(Duration::from_secs(7)));
         step.advance_after = None;

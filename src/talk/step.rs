@@ -33,6 +33,9 @@ pub struct Step {
     pub rehearse: Duration,
     /// An earlier step (from 0) whose headline shows beside this one's: "was 47.1 ms in step 8".
     pub pair: Option<usize>,
+    /// The rows of the columns' tables the step is about (their labels, as in
+    /// `catalog::row_labels`); the others are dimmed. Empty: none dimmed.
+    pub focus: Vec<&'static str>,
 }
 
 impl Step {

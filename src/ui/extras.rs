@@ -4,8 +4,9 @@
 
 use super::format::{self, MISSING};
 use crate::catalog;
-use crate::figure::{Figure, Generic};
+use crate::figure::{Figure, Generic, Source};
 use crate::model::Figures;
+use crate::protocol::Side;
 
 /// Whether either side reports `f` at all (null counts: the figure exists, it is just not in yet).
 fn reported(figures: [Option<&Figures>; 2], f: &Figure) -> bool {
@@ -32,15 +33,36 @@ impl ExtraRow {
         self.entries().all(|f| f.panel.is_some_and(|p| p.minor))
     }
 
+    /// Whether the row means anything on `side`: tokio's own figures only on the async side; a
+    /// workload's figure wherever the side reports it (or before the side reports at all).
+    pub fn applies(self, side: Side, f: Option<&Figures>) -> bool {
+        self.entries().any(|e| match e.source {
+            Source::Runtime(_) => side == Side::Async,
+            _ => f.is_none_or(|f| f.reports(e)),
+        })
+    }
+
+    /// Where `figure`'s segment is in `segments`, when the row shows it.
+    pub fn position(self, figures: [Option<&Figures>; 2], figure: &Figure) -> Option<usize> {
+        self.entries()
+            .filter(|e| reported(figures, e))
+            .position(|e| e == figure)
+    }
+
     /// One segment per entry reported by either side (so both columns have the same), "—" where this
-    /// side has no value.
-    pub fn segments(self, figures: [Option<&Figures>; 2], f: Option<&Figures>) -> Vec<String> {
+    /// side has no value; the value the headline shows of an entry (`headline`) where it shows one.
+    pub fn segments(
+        self,
+        figures: [Option<&Figures>; 2],
+        f: Option<&Figures>,
+        headline: &dyn Fn(&Figure) -> Option<f64>,
+    ) -> Vec<String> {
         let segments: Vec<String> = self
             .entries()
             .filter(|e| reported(figures, e))
             .map(|e| {
-                let v = f
-                    .and_then(|f| f.value(e))
+                let v = headline(e)
+                    .or_else(|| f.and_then(|f| f.value(e)))
                     .map_or(MISSING.into(), |v| format::figure(e.format, v));
                 e.panel.map_or("{}", |p| p.template).replace("{}", &v)
             })

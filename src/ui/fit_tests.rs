@@ -253,7 +253,8 @@ fn no_word_is_cut_at_80x24_on_any_screen() {
         if let Some(s) = &step.scenario {
             scenario.clone_from(s);
         }
-        let model = fixtures::scenario_model(&scenario);
+        // tokio's rows too, as a real run shows them: the focus of some steps is on them.
+        let model = fixtures::with_runtime(fixtures::scenario_model(&scenario));
         let talk_view = TalkView {
             label: format!("step {}/{}", i + 1, talk.steps.len()),
             title: step.title.clone(),
@@ -262,6 +263,7 @@ fn no_word_is_cut_at_80x24_on_any_screen() {
             pair: step
                 .pair
                 .map(|p| format!("was 47.1 ms vs 94 µs in step {}", p + 1)),
+            focus: step.focus.clone(),
         };
         for (what, view) in overlays() {
             let view = ViewState {

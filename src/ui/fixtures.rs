@@ -4,7 +4,7 @@
 //! the figures are shaped after real runs, nothing here is measured.
 
 use crate::figure::Figure;
-use crate::model::{Model, OsStat, RunInfo, SideEvent, SideSample};
+use crate::model::{Model, OsStat, RunInfo, RuntimeFigures, SideEvent, SideSample};
 use crate::protocol::{Percentiles, RuntimeFlavor, Side, WorkerSample};
 use crate::scenario::Catalog;
 use crate::workload::{blocking, contention, deadlock, echo, spawn, switch, yielding};
@@ -154,6 +154,20 @@ pub fn scenario_model(name: &str) -> Model {
         }
     }
     model.headline.refresh(&model.run, &model.sides, now + 1.0);
+    model
+}
+
+/// `model` with tokio's own figures on its async side, as a real run reports them (the threads side
+/// has none): its tasks alive, an empty shared queue, two workers about a third busy.
+pub fn with_runtime(mut model: Model) -> Model {
+    if let Some(f) = model.sides[Side::Async.index()].figures.as_mut() {
+        f.runtime = Some(RuntimeFigures {
+            tasks_alive: f.units + 1,
+            global_queue_depth: 0,
+            workers_busy_percent: vec![31.5, 28.0],
+            parks_per_sec: Some(1_850.0),
+        });
+    }
     model
 }
 

@@ -216,15 +216,22 @@ fn render_main(frame: &mut Frame, area: Rect, model: &Model, view: &ViewState) {
     if let Some(notice) = view.notice.as_ref().filter(|_| chrome) {
         header::render_notice(frame, notice_area, notice);
     }
-    render_columns(frame, body, model, view.selection);
+    let focus = view.talk.as_ref().map_or(&[][..], |t| t.focus.as_slice());
+    render_columns(frame, body, model, view.selection, focus);
     if chrome {
         help::render_footer(frame, footer, view.keys(), view.talk.is_some());
     }
 }
 
 /// Two columns of the same shape: problem lines, figures (generic, then the workload's own), then as
-/// many charts as fit.
-fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selection) {
+/// many charts as fit. Rows outside a talk step's `focus` are dimmed.
+fn render_columns(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    selection: Selection,
+    focus: &[&str],
+) {
     let columns: [Rect; 2] = Layout::horizontal([Constraint::Fill(1); 2]).areas(area);
     let blocks = Side::BOTH.map(|s| {
         let m = model.side(s);
@@ -240,7 +247,7 @@ fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selec
         Side::BOTH.map(|s| panel::problems(model, model.side(s), inner[s.index()].width));
     // The same rows on both sides even when only one has a problem to report, so charts line up.
     let problem_rows = problems.iter().map(Vec::len).max().unwrap_or(0) as u16;
-    let table = panel::table(model, inner[0].height.saturating_sub(problem_rows));
+    let table = panel::table(model, inner[0].height.saturating_sub(problem_rows), focus);
     let split = |area: Rect| -> [Rect; 3] {
         Layout::vertical([
             Constraint::Length(problem_rows),
@@ -270,7 +277,7 @@ fn render_columns(frame: &mut Frame, area: Rect, model: &Model, selection: Selec
         let [problem_area, figure_area, chart_area] = split(inner[side.index()]);
         frame.render_widget(block, column);
         frame.render_widget(Paragraph::new(problems), problem_area);
-        panel::render_figures(frame, figure_area, model, m, &table);
+        panel::render_figures(frame, figure_area, model, m, &table, focus);
         if count == 0 {
             continue;
         }

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, BorderType, Padding, Paragraph};
 use super::extras::{self, ExtraRow};
 use super::format::{self, MISSING};
 use super::{charts, theme};
+use crate::figure::Figure;
 pub use crate::figure::Generic;
 use crate::model::{Model, SideModel, Status};
 use crate::protocol::Side;
@@ -162,15 +163,42 @@ pub enum Row {
     Extra(ExtraRow),
 }
 
+impl Row {
+    /// The label in the first column; what a talk step's `focus` names.
+    pub fn label(self) -> &'static str {
+        match self {
+            Row::Generic(g) => g.label(),
+            Row::Extra(r) => r.label,
+        }
+    }
+
+    /// Whether the row means anything on `side` (tokio's rows do not on threads): it is left
+    /// undrawn where it does not.
+    pub fn applies(self, side: Side, f: Option<&crate::model::Figures>) -> bool {
+        match self {
+            Row::Generic(_) => true,
+            Row::Extra(r) => r.applies(side, f),
+        }
+    }
+}
+
+/// Whether `row` is dimmed under a talk step's `focus` (none is without one).
+fn dimmed(row: Row, focus: &[&str]) -> bool {
+    !focus.is_empty() && !focus.contains(&row.label())
+}
+
 /// The rows of the figure table, the same for both columns so their charts line up, fitted to `avail`
-/// rows. All of them when one chart fits below; else rows fold, in this order, until one does: generic
-/// rows neither side measures, extra rows that repeat a generic one, the spawn and virtual rows. If
-/// that is not enough the charts give way and the rest fold only as far as `avail` needs; the
-/// workload's own figures never fold, they are what its scenario is about.
-pub fn table(model: &Model, avail: u16) -> Vec<Row> {
+/// rows. Rows that mean something on one side only (tokio's) come last, so the rows of both sides
+/// stay side by side and the other column leaves them out. All of them when one chart fits below;
+/// else rows fold, in this order, until one does: generic rows neither side measures, extra rows that
+/// repeat a generic one, the spawn and virtual rows. If that is not enough the charts give way and the
+/// rest fold only as far as `avail` needs; the workload's own figures never fold, they are what its
+/// scenario is about, and neither do the rows a talk step focuses on.
+pub fn table(model: &Model, avail: u16, focus: &[&str]) -> Vec<Row> {
     let figures = Side::BOTH.map(|s| model.side(s).figures.as_ref());
     let extra_rows = extras::rows(figures);
-    let rows: Vec<Row> = Generic::ALL
+    let both = |r: &Row| Side::BOTH.iter().all(|&s| r.applies(s, figures[s.index()]));
+    let all: Vec<Row> = Generic::ALL
         .into_iter()
         .filter(|&g| !extras::replaced(figures, g))
         // The timer row only where a side sleeps on a timer, so other workloads keep their rows.
@@ -180,6 +208,8 @@ pub fn table(model: &Model, avail: u16) -> Vec<Row> {
         .map(Row::Generic)
         .chain(extra_rows.iter().copied().map(Row::Extra))
         .collect();
+    let (shared, one_sided): (Vec<Row>, Vec<Row>) = all.into_iter().partition(both);
+    let rows: Vec<Row> = shared.into_iter().chain(one_sided).collect();
     let (avail, chart) = (avail as usize, charts::MIN_HEIGHT as usize);
     if rows.len() + chart <= avail {
         return rows;
@@ -189,22 +219,24 @@ pub fn table(model: &Model, avail: u16) -> Vec<Row> {
     let unmeasured = rows.iter().rev().copied().filter(|&r| {
         measured
             && matches!(r, Row::Generic(g)
-                if Side::BOTH.iter().all(|&s| segments(g, model.side(s)).is_none()))
+                if Side::BOTH.iter().all(|&s| segments(g, model.side(s), &|_| None).is_none()))
     });
     let minor = extra_rows
         .iter()
         .rev()
         .filter(|r| r.minor())
         .map(|&r| Row::Extra(r));
+    let kept = |r: &Row| !focus.contains(&r.label());
     let mut order: Vec<Row> = unmeasured
         .chain(minor)
         .chain(FOLD_FOR_CHART.map(Row::Generic))
+        .filter(kept)
         .collect();
     let with_chart = fold(rows.clone(), &order, avail.saturating_sub(chart));
     if with_chart.len() + chart <= avail {
         return with_chart;
     }
-    order.extend(FOLD_REST.map(Row::Generic));
+    order.extend(FOLD_REST.map(Row::Generic).into_iter().filter(kept));
     fold(rows, &order, avail)
 }
 
@@ -220,22 +252,43 @@ fn fold(mut rows: Vec<Row>, order: &[Row], budget: usize) -> Vec<Row> {
 }
 
 /// The figure table, one figure per row; values that do not fit drop whole segments from the right.
-pub fn render_figures(frame: &mut Frame, area: Rect, model: &Model, m: &SideModel, rows: &[Row]) {
+/// Rows that do not apply to this side are left out (they come last); rows a talk step does not
+/// focus on are dimmed.
+pub fn render_figures(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    m: &SideModel,
+    rows: &[Row],
+    focus: &[&str],
+) {
     let figures = Side::BOTH.map(|s| model.side(s).figures.as_ref());
     let value_width = (area.width as usize).saturating_sub(LABEL_WIDTH);
     let out = is_out(m);
-    let style = |s: ratatui::style::Style| if out { theme::dim() } else { s };
+    let headline = |fig: &Figure| headline_value(model, m.side, fig);
     let lines: Vec<Line> = rows
         .iter()
+        .filter(|row| row.applies(m.side, m.figures.as_ref()))
         .map(|&row| {
-            let (label, segments) = match row {
+            let faint = out || dimmed(row, focus);
+            let style = |s: ratatui::style::Style| if faint { theme::dim() } else { s };
+            let (label, mut segments) = match row {
                 Row::Generic(g) => (
                     g.label(),
-                    segments(g, m).unwrap_or_else(|| vec![MISSING.to_string()]),
+                    segments(g, m, &headline).unwrap_or_else(|| vec![MISSING.to_string()]),
                 ),
-                Row::Extra(r) => (r.label, r.segments(figures, m.figures.as_ref())),
+                Row::Extra(r) => (r.label, r.segments(figures, m.figures.as_ref(), &headline)),
             };
-            let keep = format::segments_fitting(&segments, SEP, value_width);
+            let mut keep = format::segments_fitting(&segments, SEP, value_width);
+            // The headline's segment stays on screen: first, when it would not fit where it is.
+            if let Some(i) = headline_segment(model, m.side, row, figures)
+                && i >= keep
+                && i < segments.len()
+            {
+                let s = segments.remove(i);
+                segments.insert(0, s);
+                keep = format::segments_fitting(&segments, SEP, value_width);
+            }
             let mut spans = Vec::with_capacity(1 + 2 * keep);
             spans.push(Span::styled(
                 format!("{label:<LABEL_WIDTH$}"),
@@ -256,13 +309,71 @@ pub fn render_figures(frame: &mut Frame, area: Rect, model: &Model, m: &SideMode
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// The value the headline shows now for `side` of `figure`, when the headline is that figure and
+/// shows a value for the side (the median of its steady seconds, `model::headline`). The figure's
+/// place in its row shows the same, so headline and row never disagree at the same moment; the rest
+/// of the table is the last second.
+pub fn headline_value(model: &Model, side: Side, figure: &Figure) -> Option<f64> {
+    let h = model
+        .headline
+        .shown
+        .first()
+        .filter(|h| h.figure == figure)?;
+    let v = h.values[side.index()]?;
+    // As the headline line shows it: both sides when compared, else a side that runs steadily.
+    (h.comparable || crate::model::headline::steady(model.side(side))).then_some(v)
+}
+
+/// Where in `row`'s segments the headline's figure is, when the headline shows a value for `side`
+/// (`headline_value`).
+fn headline_segment(
+    model: &Model,
+    side: Side,
+    row: Row,
+    figures: [Option<&crate::model::Figures>; 2],
+) -> Option<usize> {
+    use crate::figure::{
+        CORES_USED, LATENESS_MAX, LATENESS_P50, LATENESS_P99, OPS_PER_SEC, RSS_PER_UNIT, UNITS,
+        VIRTUAL_PER_UNIT,
+    };
+    let figure = model.headline.shown.first()?.figure;
+    headline_value(model, side, figure)?;
+    match row {
+        Row::Extra(r) => r.position(figures, figure),
+        Row::Generic(g) => [
+            (Generic::Units, &UNITS, 0),
+            (Generic::Rss, &RSS_PER_UNIT, 1),
+            (Generic::Virtual, &VIRTUAL_PER_UNIT, 1),
+            (Generic::Cpu, &CORES_USED, 0),
+            (Generic::Throughput, &OPS_PER_SEC, 0),
+            (Generic::Lateness, &LATENESS_P50, 0),
+            (Generic::Lateness, &LATENESS_P99, 1),
+            (Generic::Lateness, &LATENESS_MAX, 2),
+        ]
+        .into_iter()
+        .find(|(row, f, _)| *row == g && *f == figure)
+        .map(|(_, _, i)| i),
+    }
+}
+
 /// Value segments of a generic row, most telling first; None when the side has no such figure.
-fn segments(g: Generic, m: &SideModel) -> Option<Vec<String>> {
+/// `headline` gives the value the headline shows of a figure, which its segment shows instead.
+fn segments(
+    g: Generic,
+    m: &SideModel,
+    headline: &dyn Fn(&Figure) -> Option<f64>,
+) -> Option<Vec<String>> {
+    use crate::figure::{
+        CORES_USED, LATENESS_MAX, LATENESS_P50, LATENESS_P99, OPS_PER_SEC, RSS_PER_UNIT, UNITS,
+        VIRTUAL_PER_UNIT,
+    };
     let per_unit = |v: Option<f64>| format!("{}/unit", v.map_or(MISSING.into(), format::bytes));
     let f = m.figures.as_ref();
     Some(match g {
         Generic::Units => {
-            let shown = f.map(|f| f.units);
+            let shown = headline(&UNITS)
+                .map(|v| v.round() as u64)
+                .or(f.map(|f| f.units));
             let mut segs = vec![shown.map_or(MISSING.into(), format::count)];
             if shown.unwrap_or(0) != m.target_units {
                 segs.push(format!("target {}", format::count(m.target_units)));
@@ -274,7 +385,7 @@ fn segments(g: Generic, m: &SideModel) -> Option<Vec<String>> {
             let f = f?;
             let mut segs = vec![
                 format::bytes(f.rss_bytes as f64),
-                per_unit(f.rss_per_unit_bytes),
+                per_unit(headline(&RSS_PER_UNIT).or(f.rss_per_unit_bytes)),
             ];
             // After a scale-down the per-unit figure is the one measured at the peak: say so.
             if let Some(at) = f.per_unit_measured_at_units {
@@ -286,7 +397,7 @@ fn segments(g: Generic, m: &SideModel) -> Option<Vec<String>> {
             let f = f?;
             let mut segs = vec![
                 format::bytes(f.virtual_bytes as f64),
-                per_unit(f.virtual_per_unit_bytes),
+                per_unit(headline(&VIRTUAL_PER_UNIT).or(f.virtual_per_unit_bytes)),
             ];
             // How much of it is thread stacks (reserved), so a reader does not take arenas for stacks.
             if f.virtual_stacks_bytes > 0 {
@@ -305,15 +416,22 @@ fn segments(g: Generic, m: &SideModel) -> Option<Vec<String>> {
                 format!("invol {}", format::compact(f.ctx_involuntary as f64)),
             ]
         }
-        Generic::Cpu => vec![format::percent(f?.cpu_percent)],
-        Generic::Throughput => vec![format!("{} ops/s", format::compact(f?.ops_per_sec))],
+        // The headline's cores used is this row's percentage ÷ 100.
+        Generic::Cpu => vec![format::percent(
+            headline(&CORES_USED).map_or(f?.cpu_percent, |c| c * 100.0),
+        )],
+        Generic::Throughput => vec![format!(
+            "{} ops/s",
+            format::compact(headline(&OPS_PER_SEC).unwrap_or(f?.ops_per_sec))
+        )],
         Generic::Lateness => {
             let f = f?;
             let (p50, p99, max) = (f.lateness_p50_us?, f.lateness_p99_us?, f.lateness_max_us?);
+            let shown = |fig: &Figure, v: u64| format::micros(headline(fig).unwrap_or(v as f64));
             vec![
-                format!("p50 {}", format::micros(p50 as f64)),
-                format!("p99 {}", format::micros(p99 as f64)),
-                format!("max {}", format::micros(max as f64)),
+                format!("p50 {}", shown(&LATENESS_P50, p50)),
+                format!("p99 {}", shown(&LATENESS_P99, p99)),
+                format!("max {}", shown(&LATENESS_MAX, max)),
             ]
         }
         Generic::SchedDelay => {

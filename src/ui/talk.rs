@@ -19,6 +19,8 @@ pub struct TalkView {
     pub say: String,
     /// The paired step's headline, beside this one's: "was 47.1 ms vs 94 µs in step 8".
     pub pair: Option<String>,
+    /// The rows of the columns' tables the step is about (labels); the others are dimmed.
+    pub focus: Vec<&'static str>,
 }
 
 const SAY_MARGIN: u16 = 1;
@@ -88,6 +90,7 @@ mod tests {
             title: step.title.clone(),
             say: step.say.clone(),
             pair: None,
+            focus: step.focus.clone(),
         }
     }
 
@@ -120,6 +123,7 @@ mod tests {
                 title: step.title.clone(),
                 say: step.say.clone(),
                 pair: None,
+                focus: step.focus.clone(),
             };
             assert!(
                 say_rows(&view, 80, u16::MAX) <= 4,
@@ -148,6 +152,106 @@ mod tests {
             24,
         );
         assert!(!plain.contains("versus notes"), "only in a talk\n{plain}");
+    }
+
+    /// The style of the left column's cell where its row labelled `label` starts, and the row's
+    /// text across both columns; None when no row of the left column has that label.
+    fn row_of(
+        buf: &ratatui::buffer::Buffer,
+        label: &str,
+    ) -> Option<(ratatui::style::Style, String)> {
+        let area = buf.area;
+        (0..area.height).find_map(|y| {
+            let row: String = (0..area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect();
+            let at = row.find(&format!("┃ {label} "))?;
+            let x = row[..at].chars().count() as u16 + 2;
+            (x < area.width / 2).then(|| (buf[(x, y)].style(), row))
+        })
+    }
+
+    fn buffer(model: &crate::model::Model, view: &ViewState) -> ratatui::buffer::Buffer {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("test backend");
+        terminal
+            .draw(|frame| render(frame, model, view))
+            .expect("drawn");
+        terminal.backend().buffer().clone()
+    }
+
+    #[test]
+    fn a_focused_step_dims_the_rows_it_is_not_about() {
+        let model = fixtures::scenario_model("memory");
+        let mut talk = first_step();
+        talk.focus = vec!["RSS", "OS threads"];
+        let view = ViewState {
+            caption: true,
+            talk: Some(talk.clone()),
+            ..ViewState::default()
+        };
+        let focused = buffer(&model, &view);
+        let dim = theme::dim().fg;
+        for label in ["RSS", "OS threads"] {
+            let (style, row) = row_of(&focused, label).expect("a focused row is drawn");
+            assert_ne!(style.fg, dim, "{label} is focused: not dimmed\n{row}");
+        }
+        for label in ["units", "ctx switch", "CPU"] {
+            let (style, row) = row_of(&focused, label).expect("drawn");
+            assert_eq!(style.fg, dim, "{label} is not focused: dimmed\n{row}");
+        }
+        // Without a focus nothing is dimmed.
+        talk.focus.clear();
+        let plain = buffer(
+            &model,
+            &ViewState {
+                caption: true,
+                talk: Some(talk),
+                ..ViewState::default()
+            },
+        );
+        let (style, row) = row_of(&plain, "ctx switch").expect("drawn");
+        assert_ne!(style.fg, dim, "{row}");
+    }
+
+    #[test]
+    fn the_threads_column_draws_no_tokio_rows_at_80x24() {
+        let model = fixtures::with_runtime(fixtures::scenario_model("yield"));
+        for talk in [None, Some(first_step())] {
+            let view = ViewState {
+                caption: true,
+                talk,
+                ..ViewState::default()
+            };
+            let buf = buffer(&model, &view);
+            let rows: Vec<String> = (0..24)
+                .map(|y| (0..80).map(|x| buf[(x, y)].symbol().to_string()).collect())
+                .collect();
+            let columns = |half: usize| -> Vec<String> {
+                rows.iter()
+                    .filter(|r| r.starts_with('┃'))
+                    .map(|r| r.chars().skip(half * 40).take(40).collect())
+                    .collect()
+            };
+            let text = rows.join("\n");
+            assert!(
+                columns(0).iter().any(|r| r.contains("┃ tokio")),
+                "the async column shows tokio's rows\n{text}"
+            );
+            assert!(
+                !columns(1).iter().any(|r| r.contains("tokio")),
+                "the threads column has no tokio rows\n{text}"
+            );
+            // The rows both sides have stay side by side.
+            for label in ["units", "OS threads", "yields"] {
+                let at = |half: usize| {
+                    columns(half)
+                        .iter()
+                        .position(|r| r.starts_with(&format!("┃ {label} ")))
+                };
+                assert!(at(0).is_some(), "{label}\n{text}");
+                assert_eq!(at(0), at(1), "{label}\n{text}");
+            }
+        }
     }
 
     #[test]

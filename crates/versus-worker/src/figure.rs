@@ -347,6 +347,20 @@ impl Figure {
         }
     }
 
+    /// Whether `more_word` alone says the bigger side does worse or better ("heavier", "slower",
+    /// "later", "faster"), not only that it has more ("more", "higher", "bigger", "longer"): where
+    /// it does not and the bigger side does worse, a verdict names the better side first.
+    pub fn word_judges(&self, direction: Direction) -> bool {
+        self.more.is_some()
+            || matches!(
+                (self.format, direction),
+                (
+                    Format::Bytes | Format::Nanos | Format::Micros,
+                    Direction::LessIsBetter
+                ) | (Format::PerSec, Direction::MoreIsBetter)
+            )
+    }
+
     /// The name a headline goes by (its wire key when it is none).
     pub fn name(&self) -> &'static str {
         self.headline.map_or(self.key, |h| h.name)

@@ -111,6 +111,7 @@ impl Workload for Blocking {
         Box::pin(async move {
             let workers = tokio::runtime::Handle::current().metrics().num_workers();
             if let Some(_role) = self.blocker_roles.claim(self.blockers, workers) {
+                // core loop
                 loop {
                     if self.spawn_blocking.load(Ordering::Relaxed) {
                         let block = self.block;
@@ -145,6 +146,7 @@ impl Workload for Blocking {
     fn thread(self: Arc<Self>, mut unit: Unit) {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         if let Some(_role) = self.blocker_roles.claim(self.blockers, cores) {
+            // core loop
             loop {
                 // On its own thread a blocking call only blocks itself; spawn_blocking has no meaning here.
                 std::thread::sleep(self.block);

@@ -192,6 +192,7 @@ impl Workload for Contention {
         Box::pin(async move {
             let mut waits = self.new_waits();
             let mut seed = unit.index;
+            // core loop
             loop {
                 let asked = Instant::now();
                 // Taken: this task is set aside and the runtime's thread runs another task.
@@ -216,6 +217,7 @@ impl Workload for Contention {
     fn thread(self: Arc<Self>, mut unit: Unit) {
         let mut waits = self.new_waits();
         let mut seed = unit.index;
+        // core loop
         loop {
             let asked = Instant::now();
             let got = if self.use_parking_lot.load(Ordering::Relaxed) {

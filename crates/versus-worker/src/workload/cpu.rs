@@ -55,6 +55,7 @@ impl Workload for Cpu {
     fn task(self: Arc<Self>, mut unit: Unit) -> UnitFuture {
         Box::pin(async move {
             let mut seed = unit.index;
+            // core loop
             loop {
                 seed = chunk(seed, self.chunk_iters);
                 unit.add_ops(1);
@@ -68,6 +69,7 @@ impl Workload for Cpu {
 
     fn thread(self: Arc<Self>, mut unit: Unit) {
         let mut seed = unit.index;
+        // core loop
         loop {
             seed = chunk(seed, self.chunk_iters);
             unit.add_ops(1);

@@ -134,6 +134,7 @@ impl Workload for Deadlock {
         Box::pin(async move {
             let (pair, [first, second]) = self.order(&unit);
             let locks = self.async_pair(pair);
+            // core loop
             loop {
                 self.waits(&unit, pair, first);
                 let a = locks[first].lock().await;
@@ -157,6 +158,7 @@ impl Workload for Deadlock {
     fn thread(self: Arc<Self>, mut unit: Unit) {
         let (pair, [first, second]) = self.order(&unit);
         let locks = self.thread_pair(pair);
+        // core loop
         loop {
             self.waits(&unit, pair, first);
             let a = locks[first].lock();

@@ -267,6 +267,7 @@ impl Workload for Echo {
                     return;
                 }
             };
+            // core loop
             loop {
                 match listener.accept().await {
                     Ok((stream, _)) => {
@@ -298,6 +299,7 @@ impl Workload for Echo {
             SpawnGuard::new(stack_bytes.map_or(limits::DEFAULT_STACK_BYTES, |b| b as u64));
         // Connections open when a limit stopped the side: new ones are refused until fewer are open.
         let mut stopped_at: Option<u64> = None;
+        // core loop
         loop {
             let stream = match listener.accept() {
                 Ok((stream, _)) => stream,

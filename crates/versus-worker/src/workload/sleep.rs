@@ -58,6 +58,7 @@ impl Workload for Sleep {
         // unstamped task's future is as small as a bare sleeping task's.
         async fn run<S: TimerStamp>(this: Arc<Sleep>, mut unit: Unit, stamp: S) {
             let mut deadline = this.first_deadline(&unit);
+            // core loop
             loop {
                 let fired = stamp.sleep_until(deadline).await;
                 unit.record_wake(deadline, fired);
@@ -77,6 +78,7 @@ impl Workload for Sleep {
 
     fn thread(self: Arc<Self>, mut unit: Unit) {
         let mut deadline = self.first_deadline(&unit);
+        // core loop
         loop {
             std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
             // nanosleep has no tick: the timer could fire at the deadline itself.

@@ -117,6 +117,7 @@ impl Workload for Spawn {
     fn task(self: Arc<Self>, mut unit: Unit) -> UnitFuture {
         Box::pin(async move {
             let mut children = Vec::with_capacity(self.batch as usize);
+            // core loop
             loop {
                 let since = Instant::now();
                 for i in 0..self.batch {
@@ -136,6 +137,7 @@ impl Workload for Spawn {
 
     fn thread(self: Arc<Self>, mut unit: Unit) {
         let mut children = Vec::with_capacity(self.batch as usize);
+        // core loop
         loop {
             self.admit_children(self.batch);
             let since = Instant::now();

@@ -114,6 +114,7 @@ impl Workload for Switch {
                 }
             });
             let mut n = 0;
+            // core loop
             loop {
                 let since = Instant::now();
                 let mut done = 0;
@@ -162,6 +163,7 @@ impl Workload for Switch {
             }
         };
         let mut n = 0;
+        // core loop
         loop {
             let since = Instant::now();
             let mut done = 0;

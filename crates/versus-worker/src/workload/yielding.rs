@@ -130,6 +130,7 @@ impl Workload for Yielding {
         Box::pin(async move {
             let workers = tokio::runtime::Handle::current().metrics().num_workers();
             if let Some(_role) = self.spinner_roles.claim(self.spinners, workers) {
+                // core loop
                 loop {
                     let end = Instant::now() + self.spin;
                     while let Some(point) = self.next_yield_point(end) {
@@ -163,6 +164,7 @@ impl Workload for Yielding {
     fn thread(self: Arc<Self>, mut unit: Unit) {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         if let Some(_role) = self.spinner_roles.claim(self.spinners, cores) {
+            // core loop
             loop {
                 let end = Instant::now() + self.spin;
                 while let Some(point) = self.next_yield_point(end) {
