@@ -22,7 +22,7 @@ pub const CORE_LOOP: &str = "// core loop";
 const CARRIES_THE_MODEL: &[&str] = &[
     ".await",
     "tokio::spawn",
-    "spawn_blocking",
+    "spawn_blocking(",
     "block_in_place",
     "tokio::runtime",
     "yield_now",
