@@ -8,7 +8,7 @@
 //! means for it in `RULES`: how far a side scales (`units_reached`) is steady once the side is at its
 //! target or stopped at a limit with its unit count unchanged for `HOLD_S`; a count the run ends in
 //! (`deadlocked_units`) once it stayed the same for `HOLD_S`. Sides taking turns are done once both
-//! have had a measured turn. A failed side runs no more and waits for nothing.
+//! have had a measured turn. A failed side, or one at 0 units, runs nothing to wait for.
 
 use std::collections::VecDeque;
 
@@ -141,10 +141,11 @@ impl Watch {
                 .iter()
                 .all(|m| m.turn_figures.is_some() || matches!(m.status, Status::Failed(_)));
         }
+        // A side kept at 0 units (one side at a time, or 0 asked for) runs nothing to wait for.
         let running: Vec<&SideModel> = model
             .sides
             .iter()
-            .filter(|m| run.one_side.is_none_or(|s| s == m.side))
+            .filter(|m| run.one_side.is_none_or(|s| s == m.side) && m.status != Status::Stopped)
             .collect();
         let all_running = running.len() == 2 && !running.iter().any(|m| failed(m));
         let rate = self.figure.and_then(headline::find).map(rule_of) == Some(Rule::Rate);
