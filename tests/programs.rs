@@ -258,3 +258,39 @@ fn s_stops_a_program_with_sigstop_and_starts_it_again() {
     assert_eq!(t.wait_exit(T), 0);
     common::tmux::assert_gone(&all, Duration::from_secs(5));
 }
+
+/// `+`/`-` scale a program's connections ×10 and ÷10 (with `{port}`); `r` starts a failed program
+/// again, which then runs until it fails anew.
+#[test]
+fn plus_minus_scale_a_programs_connections_and_r_restarts_a_failed_one() {
+    let args = [
+        "--cmd",
+        ASYNCIO_PY,
+        "--cmd",
+        "quits=sleep 5; echo bye >&2; exit 3",
+        "--set",
+        "connections=10",
+    ];
+    let t = common::tmux::Tmux::start("programs-keys", 120, 40, &args);
+    t.wait_for("asyncio at 10 connections, the other failed", T, |s| {
+        common::tmux::figures(s, "units").first() == Some(&10) && s.contains("FAILED")
+    });
+    t.keys(&["a", "+"]);
+    t.wait_for("asyncio at 100 connections", T, |s| {
+        common::tmux::figures(s, "units").first() == Some(&100)
+    });
+    t.keys(&["-"]);
+    t.wait_for("asyncio back at 10", T, |s| {
+        common::tmux::figures(s, "units").first() == Some(&10)
+    });
+    t.keys(&["t", "r"]);
+    t.wait_for("the failed program running again", T, |s| {
+        !s.contains("FAILED") && s.matches("running").count() >= 2
+    });
+    t.wait_for("and failing anew", T, |s| {
+        s.contains("program exited with code 3")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(T), 0);
+    t.assert_restored();
+}
