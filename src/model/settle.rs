@@ -293,6 +293,51 @@ mod tests {
         assert!(!short.side_settled(model.side(Side::Threads)));
     }
 
+    /// A deadlock-like run (a count): a side at 0 units waits for nothing, one still changing does.
+    #[test]
+    fn a_side_at_zero_units_is_not_waited_for_and_a_changing_count_is() {
+        use crate::model::{OsStat, SideEvent, SideSample};
+        use crate::protocol::WorkerSample;
+        let mut run = crate::model::tests::run();
+        run.headline = vec![headline::find("deadlocked_units").expect("headline")];
+        let sample = |t_ms: u64, units: u64, count: f64| {
+            let mut worker = WorkerSample {
+                t_us: t_ms * 1000,
+                units,
+                target_units: units,
+                ..Default::default()
+            };
+            worker.extra.insert("deadlocked_units".into(), count);
+            SideEvent::Sample(Box::new(SideSample {
+                worker,
+                os: OsStat::default(),
+                threads: None,
+            }))
+        };
+        // Threads at 0 units: async alone decides.
+        let mut model = Model::new(run.clone(), 60.0);
+        let mut settled_at = None;
+        for i in 0..40u64 {
+            let t = i * 250;
+            model.apply(Side::Async, sample(t, 10, 10.0), t as f64 / 1e3);
+            model.apply(Side::Threads, sample(t, 0, 0.0), t as f64 / 1e3);
+            if settled_at.is_none() && model.settle.settled(&model) {
+                settled_at = Some(t);
+            }
+        }
+        let at = settled_at.expect("settled with the threads side at 0 units");
+        // Steady after 1 s (the rate window), then the count held 3 s.
+        assert!((4000..=5000).contains(&at), "{at} ms");
+        // Threads running, its count still changing every sample: never settled.
+        let mut model = Model::new(run, 60.0);
+        for i in 0..40u64 {
+            let t = i * 250;
+            model.apply(Side::Async, sample(t, 10, 10.0), t as f64 / 1e3);
+            model.apply(Side::Threads, sample(t, 10, (i % 2) as f64), t as f64 / 1e3);
+            assert!(!model.settle.settled(&model), "{t} ms");
+        }
+    }
+
     #[test]
     fn the_rule_table_names_headline_figures() {
         for (name, rule) in RULES {
