@@ -132,6 +132,11 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<Duration>,
 
+    /// Headless runs and rehearsals: end once every running side is steady (its headline figure
+    /// held within 10 % for 3 s; a limit or a count reached), --duration (a step's time) the most
+    #[arg(long)]
+    pub until_steady: bool,
+
     /// Headless output: json (final figures) or csv (every sample)
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
@@ -413,6 +418,11 @@ impl RunConfig {
         if cli.looping && cli.talk.is_none() {
             return Err("--loop runs a talk unattended: it needs --talk NAME|FILE".into());
         }
+        if cli.until_steady && !cli.headless {
+            return Err(
+                "--until-steady ends a headless run or a rehearsal: it needs --headless".into(),
+            );
+        }
         // A talk's rehearsal runs each step for its own time.
         if cli.headless && cli.duration.is_none() && cli.talk.is_none() {
             return Err("--headless needs --duration (e.g. --duration 10s)".into());
@@ -451,6 +461,7 @@ impl RunConfig {
         cfg.fps = cli.fps;
         cfg.export_chrome = cli.export_chrome;
         cfg.duration = cli.duration;
+        cfg.until_steady = cli.until_steady;
         cfg.memory_budget = cli.memory_budget.unwrap_or_default();
         cfg.record.clone_from(&cli.record);
         cfg.programs = programs;

@@ -38,6 +38,9 @@ pub struct RunConfig {
     /// `--export-chrome`: exports keep the key footer, the REPLAY bar, the notice and the REC mark.
     pub export_chrome: bool,
     pub duration: Option<Duration>,
+    /// `--until-steady`: a headless run (a rehearsal's step, a turn) ends once every running side is
+    /// steady (`model::settle`), `duration` the upper bound.
+    pub until_steady: bool,
     /// Every scenario that can be switched to: built-ins and the config file's.
     pub catalog: Catalog,
     /// Most RSS each side may use (see controller/guard.rs).
@@ -122,6 +125,7 @@ impl RunConfig {
             fps: DEFAULT_FPS,
             export_chrome: false,
             duration: None,
+            until_steady: false,
             catalog,
             memory_budget: MemoryBudget::default(),
             record: None,

@@ -40,9 +40,15 @@ pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
     let progress = duration >= crate::progress::AFTER && crate::progress::on();
     let mut drawn: Option<Instant> = None;
     let mut signal = None;
+    let started = Instant::now();
+    let mut ended = Ended::Duration;
     while signal.is_none() {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
+            break;
+        }
+        if session.cfg.until_steady && session.model.settle.settled(&session.model) {
+            ended = Ended::Steady;
             break;
         }
         if progress && drawn.is_none_or(|t| t.elapsed() >= crate::progress::EVERY) {
@@ -71,9 +77,18 @@ pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
     if progress {
         crate::progress::clear();
     }
+    if signal.is_some() {
+        ended = Ended::Signal;
+    }
+    let ran_s = started.elapsed().as_secs_f64();
+    session.note(crate::record::Note::Ended {
+        ended: ended.name().into(),
+        ran_s,
+    });
     session.stop_workers();
     if format == Format::Json {
-        let doc = report(&session.model, &session.cfg, duration);
+        let mut doc = report(&session.model, &session.cfg, duration);
+        say_ended(&mut doc, ended.name(), ran_s);
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     }
     out.flush()?;
@@ -82,6 +97,35 @@ pub fn run(cfg: RunConfig, format: Format) -> anyhow::Result<ExitCode> {
         None if session.any_failed() => ExitCode::FAILURE,
         None => ExitCode::SUCCESS,
     })
+}
+
+/// What ended a run (headless JSON `ended`; a rehearsal's step's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// `--until-steady`: every running side was steady (`model::settle`).
+    Steady,
+    /// `--duration` (a step's `rehearse` time) ran out.
+    Duration,
+    /// SIGINT, SIGTERM or SIGHUP.
+    Signal,
+}
+
+impl Ended {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ended::Steady => "steady",
+            Ended::Duration => "duration",
+            Ended::Signal => "signal",
+        }
+    }
+}
+
+/// The JSON's `ended` and `ran_s`: what ended the run, after how many seconds.
+pub fn say_ended(doc: &mut serde_json::Value, ended: &str, ran_s: f64) {
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("ended".into(), json!(ended));
+        obj.insert("ran_s".into(), json!(ran_s));
+    }
 }
 
 /// The figures of a side that never reported: its errors, or "no sample arrived".

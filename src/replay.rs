@@ -55,7 +55,11 @@ fn headless(rec: Recording, cfg: &RunConfig, format: Format) -> anyhow::Result<E
     if format == Format::Csv {
         writeln!(out, "{}", csv_header())?;
     }
+    let mut ended = None;
     for (t_us, line) in rec.lines {
+        if let Line::Note(Note::Ended { ended: why, ran_s }) = &line {
+            ended = Some((why.clone(), *ran_s));
+        }
         let Line::Model(input) = line else { continue };
         let sampled = match &input {
             Input::Sample { side, .. } => Some(*side),
@@ -70,7 +74,11 @@ fn headless(rec: Recording, cfg: &RunConfig, format: Format) -> anyhow::Result<E
     }
     if format == Format::Json {
         let duration = cfg.duration.unwrap_or(Duration::from_secs(10));
-        let doc = report(&model, cfg, duration);
+        let mut doc = report(&model, cfg, duration);
+        // As the live run said (a recording of before `ended` lines says nothing).
+        if let Some((why, ran_s)) = ended {
+            crate::headless::say_ended(&mut doc, &why, ran_s);
+        }
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     }
     out.flush()?;

@@ -44,12 +44,39 @@ fn capital_t_cycles_the_theme_live_from_the_one_given() {
     t.wait_for("both sides running", T, |s| {
         s.matches("running").count() >= 2
     });
+    // The async side's colour is the theme's own (src/ui/theme.rs): blue on light, light cyan on
+    // contrast, cyan on dark; no other part of the screen uses these three.
+    const BLUE: u8 = 4;
+    const CYAN: u8 = 6;
+    const LIGHT_CYAN: u8 = 14;
+    let drawn_in = |what: &str, colour: u8| {
+        let start = std::time::Instant::now();
+        loop {
+            let c = t.foreground_colours();
+            let others = [BLUE, CYAN, LIGHT_CYAN]
+                .into_iter()
+                .filter(|&o| o != colour);
+            if c.contains(&colour) && others.clone().all(|o| !c.contains(&o)) {
+                return;
+            }
+            assert!(
+                start.elapsed() < T,
+                "{what}: colours {c:?}, want {colour} and none of {:?}\n{}",
+                others.collect::<Vec<_>>(),
+                t.screen()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    drawn_in("light", BLUE);
     t.keys(&["T"]);
     t.wait_for("the next theme after light", T, |s| {
         s.contains("theme: contrast")
     });
+    drawn_in("contrast", LIGHT_CYAN);
     t.keys(&["T"]);
     t.wait_for("and round to dark", T, |s| s.contains("theme: dark"));
+    drawn_in("dark", CYAN);
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(T), 0);
     t.assert_restored();

@@ -37,6 +37,9 @@ fn bad_command_lines_are_refused_in_one_line() {
         "longer than a day",
     );
     refused(&["--headless"], "--duration");
+    // --until-steady needs a headless run, and its upper bound.
+    refused(&["--until-steady", "--duration", "5s"], "--headless");
+    refused(&["--headless", "--until-steady"], "--duration");
     refused(&["--set", "sleep_ms=soon"], "sleep_ms=soon");
     refused(&["--set", "nope=1"], "unknown parameter nope");
     refused(

@@ -13,7 +13,27 @@ const BUILTIN: &[&str] = &[
     "blocking",
     "contention",
     "limits",
+    "echo",
+    "yield",
+    "deadlock",
 ];
+
+/// BUILTIN names every preset under assets/scenarios: a scenario added there is started here too.
+#[test]
+fn builtin_names_every_preset() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenarios");
+    let mut presets: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".toml").map(str::to_string)
+        })
+        .collect();
+    presets.sort();
+    let mut listed: Vec<String> = BUILTIN.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, presets);
+}
 
 /// Exit code 2, one line on stderr containing every needle, nothing on stdout, nothing started.
 fn refused(args: &[&str], needles: &[&str]) {
@@ -118,10 +138,12 @@ fn list_names_every_scenario_with_its_parameters_and_ranges() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     for (i, name) in BUILTIN.iter().enumerate() {
-        assert!(
-            text.contains(&format!("{}  {name} — ", i + 1)),
-            "{name}: {text}"
-        );
+        // Keys 1–9 pick the first nine; the rest are listed without a number.
+        let line = match i {
+            0..9 => format!("{}  {name} — ", i + 1),
+            _ => format!("\n   {name} — "),
+        };
+        assert!(text.contains(&line), "{name}: {text}");
     }
     for needle in [
         "sleep_ms  = 1000  (default 100; an integer from 1 to 3600000)",
@@ -194,7 +216,10 @@ fn light(name: &str) -> &'static [&'static str] {
         "memory" => &["--set", "async_units=2000", "--set", "thread_units=100"],
         "limits" => &["--set", "async_units=5000", "--set", "thread_units=100"],
         "blocking" => &["--set", "async_units=20", "--set", "thread_units=20"],
-        "parallel" | "contention" => &["--set", "async_units=2", "--set", "thread_units=2"],
+        "parallel" | "contention" | "yield" => {
+            &["--set", "async_units=2", "--set", "thread_units=2"]
+        }
+        "echo" => &["--set", "async_units=20", "--set", "thread_units=20"],
         _ => &[],
     }
 }
@@ -207,6 +232,9 @@ fn own_figure(name: &str) -> Option<&'static str> {
         "contention" => Some("acquisitions_per_sec"),
         "blocking" => Some("blocking_calls_per_sec"),
         "parallel" => Some("cores_used"),
+        "echo" => Some("requests_per_sec"),
+        "yield" => Some("yields_per_sec"),
+        "deadlock" => Some("deadlocked_units"),
         _ => None,
     }
 }
@@ -244,8 +272,9 @@ fn every_builtin_scenario_starts_headless_and_both_sides_report() {
                 num(f, "window_s") > 0.0,
                 "{name} {s} reported once at most: {doc}"
             );
+            // The workload added its own figure (a number; its value is tests/scenarios.rs's).
             if let Some(key) = own_figure(name) {
-                assert!(num(f, key) >= 0.0, "{name} {s}: {doc}");
+                assert!(f[key].is_number(), "{name} {s}: no {key}: {doc}");
             }
         }
     }

@@ -89,3 +89,60 @@ fn too_small_terminal_says_so_and_recovers() {
     assert_eq!(t.wait_exit(T), 0, "ctrl-c quits cleanly");
     t.assert_restored();
 }
+
+/// NO_COLOR (no-color.org): the same screen without a colour; without it, the sides' colours.
+#[test]
+fn no_color_draws_without_colours() {
+    let args = ["--async-units", "5", "--thread-units", "5"];
+    let plain = Tmux::start_with_env("nocolor", 100, 30, &[("NO_COLOR", "1")], &args);
+    let s = plain.wait_for("both sides running", T, |s| {
+        s.matches("running").count() >= 2 && s.contains("OS threads")
+    });
+    assert!(s.contains("async") && s.contains("threads"), "{s}");
+    let colours = plain.foreground_colours();
+    assert!(colours.is_empty(), "colours under NO_COLOR: {colours:?}");
+    plain.keys(&["q"]);
+    assert_eq!(plain.wait_exit(T), 0);
+    plain.assert_restored();
+    drop(plain);
+    let coloured = Tmux::start("colour", 100, 30, &args);
+    coloured.wait_for("both sides running", T, |s| {
+        s.matches("running").count() >= 2 && s.contains("OS threads")
+    });
+    let colours = coloured.foreground_colours();
+    assert!(!colours.is_empty(), "no colours without NO_COLOR");
+    coloured.keys(&["q"]);
+    assert_eq!(coloured.wait_exit(T), 0);
+}
+
+/// `--one-side turns`: each side runs alone in turn (10 s each in the TUI), then the headline
+/// compares the two turns and says so.
+#[test]
+fn one_side_turns_runs_each_side_alone_then_compares_the_turns() {
+    let t = Tmux::start(
+        "turns",
+        160,
+        40,
+        // 20 units: the headline (RSS per unit) is measured from 10 units on.
+        &[
+            "--one-side",
+            "turns",
+            "--async-units",
+            "20",
+            "--thread-units",
+            "20",
+        ],
+    );
+    t.wait_for("the async side's turn", T, |s| {
+        s.contains("taking turns of 10 s: async now")
+    });
+    t.wait_for("then the threads side's", T, |s| {
+        s.contains("taking turns of 10 s: threads now")
+    });
+    t.wait_for("the turns compared", T, |s| {
+        s.contains("each alone, in turns")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(T), 0);
+    t.assert_restored();
+}

@@ -6,14 +6,10 @@ mod common;
 
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::{Limit, assert_none_left, num, side, tagged};
 use serde_json::Value;
-
-/// One echo run at a time: busy connections take both cores, and a second run would share them.
-static SERIAL: Mutex<()> = Mutex::new(());
 
 fn tag() -> String {
     common::unique_tag("echo")
@@ -100,7 +96,7 @@ fn worker_listeners(tag: &str) -> Vec<u16> {
 
 #[test]
 fn busy_connections_are_echoed_on_both_sides_and_each_thread_connection_costs_a_thread() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = common::cpu_bound();
     let tag = tag();
     // One tokio worker: then both sides have four threads besides the connections' (main, reporter,
     // spawner, and the runtime worker or the acceptor), so the gap is the connection threads alone.
@@ -165,7 +161,7 @@ fn busy_connections_are_echoed_on_both_sides_and_each_thread_connection_costs_a_
 
 #[test]
 fn the_echo_scenario_adds_the_request_figures_to_each_side() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = common::cpu_bound();
     let tag = tag();
     let args = [
         "--scenario",
@@ -200,7 +196,7 @@ fn the_echo_scenario_adds_the_request_figures_to_each_side() {
 
 #[test]
 fn a_low_open_file_limit_is_reported_with_the_connections_reached() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = common::cpu_bound();
     let tag = tag();
     // The load generator needs 400 sockets and may have 256 descriptors: one side at least stops short.
     let args = [
@@ -260,7 +256,7 @@ fn a_low_open_file_limit_is_reported_with_the_connections_reached() {
 
 #[test]
 fn the_load_generator_dies_with_the_controller() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = common::cpu_bound();
     let tag = tag();
     let args = [
         "--workload",

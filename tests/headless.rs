@@ -169,8 +169,9 @@ fn a_current_thread_runtime_uses_at_most_one_core() {
     let (current, multi) = (run("current-thread"), run("multi-thread"));
     assert!(num(&current, "cores_used") < 1.15, "{current}");
     // current-thread: the runtime has one thread of its own ("tokio-rt"); multi-thread ×2 has two.
+    // Counted before the first unit, so no thread a unit's work may start on the way counts.
     assert_eq!(
-        num(&multi, "os_threads") - num(&current, "os_threads"),
+        num(&multi, "os_threads_baseline") - num(&current, "os_threads_baseline"),
         1.0,
         "current {current}\nmulti {multi}"
     );
@@ -242,4 +243,26 @@ fn every_catalog_figure_csv_column_and_headline_is_in_the_figures_doc() {
     );
     // The check itself can fail: a key nobody reports is not there.
     assert_eq!(undocumented(["no_such_wire_key"]), ["no_such_wire_key"]);
+}
+
+/// `--until-steady`: the default launch ends once both sides are steady, long before its upper bound,
+/// with figures for both sides and the headline compared; the JSON says what ended it.
+#[test]
+fn until_steady_ends_once_both_sides_are_steady() {
+    let (code, doc) = headless(&["--until-steady", "--duration", "60s", "--nice", "0"]);
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["ended"], "steady", "{doc}");
+    // Steady needs the headline median held for 3 s after the sides settle: more than 3 s, and
+    // well short of the 60 s bound (5–6 s here, 11 s at load average 11).
+    let ran = num(&doc, "ran_s");
+    assert!((3.0..45.0).contains(&ran), "ran {ran} s: {doc}");
+    for name in ["async", "threads"] {
+        assert_reported(side(&doc, name));
+    }
+    assert_eq!(doc["headline"]["comparable"], true, "{doc}");
+    // Without it, the duration ends the run and says so.
+    let (code, doc) = headless(&["--duration", "1s"]);
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["ended"], "duration", "{doc}");
+    assert!(num(&doc, "ran_s") >= 1.0, "{doc}");
 }

@@ -31,25 +31,28 @@ fn nice0<'a>(args: &[&'a str]) -> Vec<&'a str> {
     v
 }
 
-/// A scenario run: its headline names `figure` and compares both sides, with a ratio that matches
-/// the two values it compares.
-fn compares(scenario: &str, figure: &str, duration: &str) {
-    let args = ["--scenario", scenario, "--duration", duration];
-    let args = nice0(&args);
-    let (code, doc) = headless(&args);
+/// A scenario run: its headline names `figure` and compares both sides, each measured.
+fn compares(scenario: &str, figure: &str) {
+    // Beside another run, a figure of either side is the machine's sharing as much as its own.
+    let _cpu = cpu_bound();
+    let args = ["--scenario", scenario];
+    let (code, doc) = headless_steady(&nice0(&args));
     assert_eq!(code, Some(0), "{doc}");
     let h = headline(&doc);
     assert_eq!(h["figure"], figure, "{scenario}: {h}");
     assert_eq!(h["comparable"], true, "{scenario}: {h}");
     assert!(h["reason"].is_null(), "{scenario}: {h}");
-    let (a, t) = (num(h, "async"), num(h, "threads"));
-    let ratio = num(h, "ratio");
-    assert!((ratio - t / a).abs() < 1e-6 * ratio.abs().max(1.0), "{h}");
+    // Both sides measured it.
+    assert!(
+        num(h, "async").is_finite() && num(h, "threads").is_finite(),
+        "{h}"
+    );
 }
 
 #[test]
 fn memory_headline_is_rss_per_unit_and_threads_cost_more() {
-    let (code, doc) = headless(&nice0(&["--scenario", "memory", "--duration", "8s"]));
+    let _cpu = cpu_bound();
+    let (code, doc) = headless_steady(&nice0(&["--scenario", "memory"]));
     assert_eq!(code, Some(0), "{doc}");
     let h = headline(&doc);
     assert_eq!(h["figure"], "rss_per_unit", "{h}");
@@ -67,22 +70,23 @@ fn memory_headline_is_rss_per_unit_and_threads_cost_more() {
 
 #[test]
 fn spawn_headline_is_cpu_ns_per_spawn() {
-    compares("spawn", "spawn_cpu_ns", "6s");
+    compares("spawn", "spawn_cpu_ns");
 }
 
 #[test]
 fn switch_headline_is_cpu_ns_per_switch() {
-    compares("switch", "switch_cpu_ns", "6s");
+    compares("switch", "switch_cpu_ns");
 }
 
 #[test]
 fn blocking_headline_is_lateness_p99() {
-    compares("blocking", "lateness_p99", "6s");
+    compares("blocking", "lateness_p99");
 }
 
 #[test]
 fn contention_headline_is_os_switches_per_acquisition_and_only_threads_park() {
-    let (code, doc) = headless(&nice0(&["--scenario", "contention", "--duration", "6s"]));
+    let _cpu = cpu_bound();
+    let (code, doc) = headless_steady(&nice0(&["--scenario", "contention"]));
     assert_eq!(code, Some(0), "{doc}");
     let h = headline(&doc);
     assert_eq!(h["figure"], "os_switches_per_acquisition", "{h}");
@@ -97,29 +101,31 @@ fn contention_headline_is_os_switches_per_acquisition_and_only_threads_park() {
 
 #[test]
 fn echo_headline_is_rss_per_connection() {
-    compares("echo", "rss_per_connection", "6s");
+    compares("echo", "rss_per_connection");
 }
 
 #[test]
 fn limits_headline_is_units_reached() {
     // 16,347 threads and a million tasks to spawn first: beside `stress-ng --cpu 2` 8 s once ended
-    // with the threads side still settling.
-    compares("limits", "units_reached", "16s");
+    // with the threads side still settling; the run ends once both are at their limit or target.
+    compares("limits", "units_reached");
 }
 
 #[test]
 fn parallel_headline_compares_the_turns_each_side_ran_alone() {
+    let _cpu = cpu_bound();
     // The preset has the sides take turns (half the run each): each is measured alone on every core,
     // and the turns compare at 4 vs 4 units although only one side runs at the end.
-    // At nice 0 and 4 s a turn: a turn lasts until its side was steady, and a slow start beside
-    // other builds must still leave the second side a steady turn.
-    let (code, doc) = headless(&["--scenario", "parallel", "--duration", "8s", "--nice", "0"]);
+    // At nice 0, until steady: a turn ends once its side is steady (half the bound the most), and
+    // the run once both have had their turn.
+    let (code, doc) = headless_steady(&["--scenario", "parallel", "--nice", "0"]);
     assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["ended"], "steady", "both turns done: {doc}");
     assert!(
         doc["mode"]
             .as_str()
             .unwrap()
-            .starts_with("taking turns of 4 s"),
+            .starts_with("taking turns of 30 s"),
         "{doc}"
     );
     let h = headline(&doc);
@@ -146,14 +152,7 @@ fn parallel_headline_compares_the_turns_each_side_ran_alone() {
     };
     assert_eq!(h["better"], expected, "{h}");
     // Both sides on, the same figure compares live.
-    let (code, doc) = headless(&[
-        "--scenario",
-        "parallel",
-        "--duration",
-        "6s",
-        "--set",
-        "one_side=off",
-    ]);
+    let (code, doc) = headless_steady(&["--scenario", "parallel", "--set", "one_side=off"]);
     assert_eq!(code, Some(0), "{doc}");
     assert_eq!(headline(&doc)["comparable"], true, "{doc}");
 }
@@ -179,16 +178,15 @@ fn one_side_at_a_time_is_never_compared_and_says_why() {
 
 #[test]
 fn a_million_sleeping_tasks_are_saturated_and_a_default_run_is_not() {
+    let _cpu = cpu_bound();
     // Loads clearly over and clearly under, never the edge. 1,000,000 tasks waking every 100 ms ask
     // ten million wake-ups a second of 2 cores (at 1,000 ms, a million a second, one quiet run in
     // four kept up: the edge). Saturation is judged on steady figures only: spawning
     // them took 1.2 s on a quiet machine and 8.9 s beside `stress-ng --cpu 2`, where a 10 s run then
     // ended before the side was steady.
-    let (code, doc) = headless(&[
+    let (code, doc) = headless_steady(&[
         "--scenario",
         "memory",
-        "--duration",
-        "20s",
         "--async-units",
         "1000000",
         "--set",
@@ -204,7 +202,7 @@ fn a_million_sleeping_tasks_are_saturated_and_a_default_run_is_not() {
         "{a}"
     );
 
-    let (code, doc) = headless(&["--duration", "5s"]);
+    let (code, doc) = headless_steady(&[]);
     assert_eq!(code, Some(0), "{doc}");
     for name in ["async", "threads"] {
         let s = side(&doc, name);

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{finish_headless, num, side, spawn_headless, tagged, unique_tag};
+use common::{STEADY_BOUND, finish_headless, num, side, spawn_headless, tagged, unique_tag};
 
 const THREADS_PY: &str = "threads=python3 examples/echo_threads.py {port}";
 const ASYNCIO_PY: &str = "asyncio=python3 examples/echo_asyncio.py {port}";
@@ -51,8 +51,9 @@ fn python_threads_and_asyncio_side_by_side() {
         ASYNCIO_PY,
         "--cmd",
         THREADS_PY,
+        "--until-steady",
         "--duration",
-        "10s",
+        STEADY_BOUND,
         "--set",
         "connections=500",
     ];
@@ -85,8 +86,9 @@ fn unequal_connection_counts_are_named_in_the_verdict() {
         ASYNCIO_PY,
         "--cmd",
         THREADS_PY,
+        "--until-steady",
         "--duration",
-        "8s",
+        STEADY_BOUND,
         "--async-units",
         "20",
         "--thread-units",
@@ -109,9 +111,10 @@ fn a_program_that_exits_fails_its_side_only() {
         ASYNCIO_PY,
         "--cmd",
         "quits=sleep 1; echo bye >&2; exit 3",
-        // Long enough for the asyncio side's first requests beside other load (see the ghost test).
+        // Until the asyncio side is steady: the failed side waits for nothing.
+        "--until-steady",
         "--duration",
-        "10s",
+        STEADY_BOUND,
         "--set",
         "connections=10",
     ];
@@ -139,9 +142,10 @@ fn a_command_that_does_not_exist_says_so_on_its_side() {
         "--cmd",
         "ghost=no-such-program-versus-test {port}",
         // Python's start-up and the first requests: beside `stress-ng --cpu 2` 4 s once ended before
-        // the asyncio side had answered one.
+        // the asyncio side had answered one; the run now ends once that side is steady.
+        "--until-steady",
         "--duration",
-        "10s",
+        STEADY_BOUND,
     ];
     let f = finish_headless(spawn_headless(&tag, &args, &[]), &tag);
     assert_eq!(f.code, Some(1), "{}", f.doc);
@@ -253,4 +257,40 @@ fn s_stops_a_program_with_sigstop_and_starts_it_again() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(T), 0);
     common::tmux::assert_gone(&all, Duration::from_secs(5));
+}
+
+/// `+`/`-` scale a program's connections ×10 and ÷10 (with `{port}`); `r` starts a failed program
+/// again, which then runs until it fails anew.
+#[test]
+fn plus_minus_scale_a_programs_connections_and_r_restarts_a_failed_one() {
+    let args = [
+        "--cmd",
+        ASYNCIO_PY,
+        "--cmd",
+        "quits=sleep 5; echo bye >&2; exit 3",
+        "--set",
+        "connections=10",
+    ];
+    let t = common::tmux::Tmux::start("programs-keys", 120, 40, &args);
+    t.wait_for("asyncio at 10 connections, the other failed", T, |s| {
+        common::tmux::figures(s, "units").first() == Some(&10) && s.contains("FAILED")
+    });
+    t.keys(&["a", "+"]);
+    t.wait_for("asyncio at 100 connections", T, |s| {
+        common::tmux::figures(s, "units").first() == Some(&100)
+    });
+    t.keys(&["-"]);
+    t.wait_for("asyncio back at 10", T, |s| {
+        common::tmux::figures(s, "units").first() == Some(&10)
+    });
+    t.keys(&["t", "r"]);
+    t.wait_for("the failed program running again", T, |s| {
+        !s.contains("FAILED") && s.matches("running").count() >= 2
+    });
+    t.wait_for("and failing anew", T, |s| {
+        s.contains("program exited with code 3")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(T), 0);
+    t.assert_restored();
 }

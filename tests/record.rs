@@ -23,14 +23,16 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// A short headless run of 100 sleepers a side, recorded to `rec`; its stdout.
+/// A short headless run of 100 sleepers a side, recorded to `rec` until both sides are steady (so
+/// both have reported, however busy the machine); its stdout.
 fn recorded_run(rec: &Path, format: &str) -> String {
     let out = run(&[
         "--headless",
         "--nice",
         "0",
+        "--until-steady",
         "--duration",
-        "3s",
+        STEADY_BOUND,
         "--async-units",
         "100",
         "--thread-units",

@@ -98,10 +98,25 @@ fn a_recorded_tui_session_replays_in_the_same_screen() {
     t.wait_for("a key that changes what runs", T, |s| {
         s.contains("×10: does nothing in a replay")
     });
-    t.keys(&["Right"]);
-    t.wait_for("10 s on: the end again", T, |s| {
-        tmux::figures(s, "units") == vec![10, 100]
-    });
+    // Right moves 10 s at a time: the scale-up comes within as many moves as the recording has
+    // 10 s (when it came is the recording machine's pace), and every move shows a later time.
+    let clock = |s: &str| {
+        s.find(" / ")
+            .and_then(|i| s[..i].rsplit(' ').next())
+            .map(str::to_string)
+    };
+    // At the end the clock stops: a move that neither shows a later time nor the 100 threads times
+    // out.
+    loop {
+        let before = t.screen();
+        if tmux::figures(&before, "units") == vec![10, 100] {
+            break;
+        }
+        t.keys(&["Right"]);
+        t.wait_for("10 s on, or the 100 threads", T, |s| {
+            tmux::figures(s, "units") == vec![10, 100] || clock(s) != clock(&before)
+        });
+    }
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(T), 0);
     t.assert_restored();

@@ -6,7 +6,6 @@ mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::Limit;
@@ -14,9 +13,6 @@ use serde_json::Value;
 use versus::protocol::{
     self, FromWorker, PROTOCOL_VERSION, ParamValue, RuntimeFlavor, Side, ToWorker, WorkerSpec,
 };
-
-/// One run at a time: the figures of a run are what the machine does while it runs alone.
-static SERIAL: Mutex<()> = Mutex::new(());
 
 /// A headless run of the real binary.
 struct Run {
@@ -47,7 +43,7 @@ impl Run {
 
     /// Runs it, checks that it exited 0 and left no worker behind, and returns (async, threads) figures.
     fn sides(&self) -> (Value, Value) {
-        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let _serial = common::cpu_bound();
         let tag = common::unique_tag("scenario");
         let limits: Vec<Limit> = self
             .address_space_limit
@@ -146,11 +142,6 @@ fn a_shared_lock_reports_acquisitions_and_waits_on_both_sides() {
         let context = format!("{lock}\nasync: {a}\nthreads: {t}");
         for side in [&a, &t] {
             assert!(num(side, "acquisitions_per_sec") > 0.0, "{context}");
-            assert!(
-                num(side, "lock_wait_p50_us") <= num(side, "lock_wait_p99_us"),
-                "{context}"
-            );
-            assert!(num(side, "os_switches_per_acquisition") >= 0.0, "{context}");
         }
         // Tasks on one thread wait for the lock in the runtime's queue, never in the kernel.
         assert!(num(&a, "os_switches_per_acquisition") < 0.05, "{context}");
@@ -195,7 +186,7 @@ fn a_blocking_call_stalls_the_tasks_behind_it_unless_moved_to_spawn_blocking() {
 
 #[test]
 fn spawn_blocking_changes_live() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = common::cpu_bound();
     let mut child = Command::new(env!("CARGO_BIN_EXE_versus"))
         .arg("worker")
         .stdin(Stdio::piped())

@@ -208,7 +208,8 @@ fn booth_mode_moves_on_by_itself_and_starts_over() {
 
 #[test]
 fn a_side_that_fails_in_a_step_makes_the_rehearsal_exit_1_naming_that_step() {
-    // Step 2 asks for 100,000 tasks under a 20 MiB budget: the backstop stops the async side.
+    // Step 2 asks for 100,000 tasks and 10,000 threads under a 20 MiB budget: the backstop stops a
+    // side (which one first, and whether the other follows within the step, is the machine's pace).
     let path = talk_file(
         "fails.toml",
         "title = \"Fails\"\n\n[[steps]]\ntitle = \"Small\"\nworkload = \"sleep\"\nasync_units = 10\nthread_units = 10\nrehearse = \"2s\"\n\n[[steps]]\ntitle = \"Too big\"\nscenario = \"memory\"\nrehearse = \"10s\"\n",
@@ -223,22 +224,17 @@ fn a_side_that_fails_in_a_step_makes_the_rehearsal_exit_1_naming_that_step() {
         &tag,
     );
     assert_eq!(f.code, Some(1), "stderr: {}", f.stderr);
-    assert!(
-        f.stderr
-            .contains("versus: rehearsal: step 2/2 (Too big): async side failed"),
-        "{}",
-        f.stderr
-    );
     let steps = f.doc["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 2, "every step is still reported");
     assert_eq!(steps[0]["failed"].as_array().unwrap().len(), 0);
-    // The async side goes first; the threads side may follow within the step.
-    assert!(
-        steps[1]["failed"]
-            .as_array()
-            .unwrap()
-            .contains(&serde_json::json!("async")),
-        "{}",
-        steps[1]
-    );
+    let failed = steps[1]["failed"].as_array().unwrap();
+    assert!(!failed.is_empty(), "{}", steps[1]);
+    // Each side the step names as failed, stderr names with the step.
+    for side in failed {
+        let line = format!(
+            "versus: rehearsal: step 2/2 (Too big): {} side failed",
+            side.as_str().unwrap()
+        );
+        assert!(f.stderr.contains(&line), "{line}: {}", f.stderr);
+    }
 }

@@ -102,7 +102,6 @@ mod tests {
             .map(|(at, b, o)| (at - Duration::from_secs(2), b, o + 100.0));
         assert_eq!(m.sample(1.0), None, "ours went down: a worker restarted");
         m.last = m.last.map(|(at, b, o)| (at - Duration::from_secs(2), b, o));
-        let outside = m.sample(1.0).expect("a reading");
-        assert!(outside >= 0.0, "{outside}");
+        assert!(m.sample(1.0).is_some(), "a reading two seconds on");
     }
 }

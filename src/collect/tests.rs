@@ -200,13 +200,13 @@ fn a_worker_that_dies_at_once_is_no_launch_error() {
 #[test]
 fn a_silent_worker_sends_nothing_and_stops_within_its_grace() {
     let (mut h, rx) = fake("exec sleep 30");
-    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
     let started = Instant::now();
     assert_eq!(
         h.stop(Duration::from_millis(100)),
         "killed by SIGKILL (signal 9)"
     );
     assert!(started.elapsed() < Duration::from_secs(2));
+    // Nothing but the end: a line sent at any time before it would come first.
     assert_eq!(until_last(&rx, T), [Incoming::Closed]);
 }
 

@@ -182,9 +182,7 @@ mod tests {
         assert!(found, "no futex majority: {last:?}");
         // Other tests of this binary start and end threads meanwhile: bounds, not equalities.
         assert!(last.threads_seen > N as u64, "{last:?}");
-        assert!(last.threads_read <= last.threads_seen);
         assert!(last.states.get(&'S').copied().unwrap_or(0) >= (N as u64) * 3 / 4);
-        assert!(last.wait_channels.len() <= 5);
         let counts: Vec<u64> = last.wait_channels.iter().map(|c| c.1).collect();
         assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
     }

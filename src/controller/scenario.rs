@@ -165,7 +165,9 @@ impl Session {
         };
         let (elapsed, turn) = (now_s - self.turn_started_s, self.cfg.turn.as_secs_f64());
         let measured = crate::model::headline::steady(self.model.side(run));
-        if elapsed >= turn && (measured || elapsed >= MAX_TURNS_LONG * turn) {
+        // --until-steady: a turn ends as soon as its side has settled, its time the most.
+        let settled = self.cfg.until_steady && self.model.settle.side_settled(self.model.side(run));
+        if settled || (elapsed >= turn && (measured || elapsed >= MAX_TURNS_LONG * turn)) {
             self.feed(Input::EndTurn { side: run });
             self.run_alone(other(run));
             self.refresh_run_info();

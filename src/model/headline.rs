@@ -398,6 +398,16 @@ impl Tracker {
     }
 }
 
+impl Tracker {
+    /// Each side's smoothed value of the run's headline figure now (as the line would show it
+    /// updated now), None before `MIN_POINTS` steady samples.
+    pub fn medians(&self, now_s: f64) -> [Option<f64>; 2] {
+        self.series
+            .first()
+            .map_or([None, None], |s| [0, 1].map(|i| smoothed(&s[i], now_s)))
+    }
+}
+
 /// The median of the points of the last `SMOOTH_S`, None with fewer than `MIN_POINTS`.
 fn smoothed(series: &Ring<(f64, f64)>, now_s: f64) -> Option<f64> {
     let newest = series.last().map_or(now_s, |p| p.0);

@@ -7,6 +7,7 @@ pub mod input;
 pub mod per_unit;
 pub mod ring;
 pub mod saturation;
+pub mod settle;
 
 pub use figures::{Figures, OsStat, RuntimeFigures, SideSample, ThreadCensus, WaitChannel, ratio};
 pub use input::Input;
@@ -311,6 +312,8 @@ pub struct Model {
     /// Cores kept busy on this machine by processes other than versus, over the last second or so
     /// (`collect::machine`); None before two readings.
     pub outside_cores: Option<f64>,
+    /// Whether each side has settled (`--until-steady`).
+    pub settle: settle::Watch,
 }
 
 /// Something that happened to a side, as the controller tells the model.
@@ -336,6 +339,7 @@ impl Model {
             window_s,
             headline: headline::Tracker::default(),
             outside_cores: None,
+            settle: settle::Watch::default(),
         }
     }
 
@@ -373,6 +377,9 @@ impl Model {
                 m.saturation.update(verdict, t_s);
             }
             self.headline.on_sample(&self.run, m, t_s);
+            let mut settle = std::mem::take(&mut self.settle);
+            settle.on_sample(self, side, t_s);
+            self.settle = settle;
         }
         self.headline.refresh(&self.run, &self.sides, self.now_s);
     }

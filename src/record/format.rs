@@ -125,6 +125,9 @@ pub enum Note {
     Notice { text: Option<String> },
     /// A side hit a limit (also in its sample's `limit_hit`).
     Limit { side: Side, text: String },
+    /// A headless run ended: what ended it (`steady`, `duration`, `signal`) after how many seconds,
+    /// for the replay's JSON to say the same.
+    Ended { ended: String, ran_s: f64 },
 }
 
 /// One line after the header.
@@ -134,7 +137,7 @@ pub enum Line {
     Note(Note),
 }
 
-const NOTE_KINDS: &[&str] = &["key", "notice", "limit"];
+const NOTE_KINDS: &[&str] = &["key", "notice", "limit", "ended"];
 
 /// `{"t_us":…,"kind":…,…}`: the time first, so a line reads from the left. `body` is an `Input` or
 /// a `Note` (both internally tagged by `kind`).

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::{Move, Runner, Talk};
 use crate::config::RunConfig;
 use crate::controller::{Event, Session, forward_signals};
+use crate::headless::Ended;
 use crate::model::{Figures, Status, headline};
 use crate::protocol::Side;
 
@@ -23,6 +24,7 @@ pub fn run(mut runner: Runner, first: RunConfig) -> anyhow::Result<ExitCode> {
     let (tx, rx) = mpsc::channel();
     forward_signals(tx.clone())?;
     let started = Instant::now();
+    let until_steady = first.until_steady;
     let mut session = Session::start(first, tx);
     let progress = Progress::new(&runner.talk);
     let mut steps = Vec::with_capacity(runner.talk.steps.len());
@@ -35,7 +37,11 @@ pub fn run(mut runner: Runner, first: RunConfig) -> anyhow::Result<ExitCode> {
         let step = &runner.talk.steps[i];
         let step_start_s = session.now_s();
         let failed_before = failed(&session);
-        signal = pump(&mut session, &rx, step.rehearse, |left| {
+        let step_started = Instant::now();
+        // What settled in the step before says nothing of this one.
+        session.model.settle = Default::default();
+        let ended;
+        (signal, ended) = pump(&mut session, &rx, step.rehearse, until_steady, |left| {
             progress.show(i, left)
         });
         let (sides, headline) = step_figures(&session, step_start_s);
@@ -60,6 +66,9 @@ pub fn run(mut runner: Runner, first: RunConfig) -> anyhow::Result<ExitCode> {
             // How the workers were scheduled, as on stage (the header's mode line).
             "mode": session.cfg.mode(),
             "rehearse_s": step.rehearse.as_secs_f64(),
+            // What ended the step (`steady` with --until-steady), and after how long.
+            "ended": ended.name(),
+            "ran_s": step_started.elapsed().as_secs_f64(),
             "headline": headline,
             "failed": failed_sides,
             "sides": sides,
@@ -149,20 +158,25 @@ fn failed(session: &Session) -> [Option<String>; 2] {
     })
 }
 
-/// Feeds the session for `duration`; `tick` hears the time left now and then. A signal ends it early.
+/// Feeds the session for `duration`, or until every running side is steady with `until_steady`;
+/// `tick` hears the time left now and then. A signal ends it early.
 fn pump(
     session: &mut Session,
     rx: &Receiver<Event>,
     duration: Duration,
+    until_steady: bool,
     mut tick: impl FnMut(Duration),
-) -> Option<i32> {
+) -> (Option<i32>, Ended) {
     let deadline = Instant::now() + duration;
     let mut shown = Instant::now() - PROGRESS_EVERY;
     loop {
         let now = Instant::now();
         let left = deadline.saturating_duration_since(now);
         if left.is_zero() {
-            return None;
+            return (None, Ended::Duration);
+        }
+        if until_steady && session.model.settle.settled(&session.model) {
+            return (None, Ended::Steady);
         }
         if now >= shown + PROGRESS_EVERY {
             tick(left);
@@ -171,10 +185,10 @@ fn pump(
         match rx.recv_timeout(left.min(Duration::from_millis(250))) {
             Ok(Event::Worker(ev)) => session.on_worker(ev),
             Ok(Event::Loadgen(ev)) => session.on_loadgen(ev),
-            Ok(Event::Signal(sig)) => return Some(sig),
+            Ok(Event::Signal(sig)) => return (Some(sig), Ended::Signal),
             Ok(Event::Input(_) | Event::Replay(_) | Event::Notes(_))
             | Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => return (None, Ended::Duration),
         }
         session.tick();
     }

@@ -91,6 +91,57 @@ pub fn headless(args: &[&str]) -> (Option<i32>, Value) {
     (f.code, f.doc)
 }
 
+/// The suite's one lock for CPU-bound tests, held until dropped: an exclusive `flock` on one file in
+/// the target dir, so no two such tests run beside each other, whether in one test binary (each call
+/// opens the file anew, and flock locks of two opens exclude each other) or in two (cargo test runs
+/// binaries one after another, but two suites or a parallel runner do not).
+pub struct CpuLock {
+    _file: std::fs::File,
+}
+
+/// The file `cpu_bound` locks.
+pub const CPU_LOCK_PATH: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/versus-cpu-bound.lock");
+
+/// Waits for the suite's CPU lock (see `CpuLock`).
+pub fn cpu_bound() -> CpuLock {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(CPU_LOCK_PATH)
+        .unwrap_or_else(|e| panic!("{CPU_LOCK_PATH}: {e}"));
+    loop {
+        // SAFETY: flock on a descriptor this function owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            return CpuLock { _file: file };
+        }
+        let e = std::io::Error::last_os_error();
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::Interrupted,
+            "flock {CPU_LOCK_PATH}: {e}"
+        );
+    }
+}
+
+/// The upper bound of a run that ends once steady (`--until-steady`): it ends long before on any
+/// machine that can run it, so the bound only limits how long a failing test waits.
+pub const STEADY_BOUND: &str = "60s";
+
+/// `ARGS` with `--until-steady --duration STEADY_BOUND` in front: a headless run that ends once every
+/// running side is steady, instead of a guess at how long that takes.
+pub fn until_steady<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["--until-steady", "--duration", STEADY_BOUND];
+    all.extend(args);
+    all
+}
+
+/// `headless(until_steady(ARGS))`.
+pub fn headless_steady(args: &[&str]) -> (Option<i32>, Value) {
+    headless(&until_steady(args))
+}
+
 /// The object of one side ("async" or "threads").
 pub fn side<'a>(doc: &'a Value, name: &str) -> &'a Value {
     doc["sides"]

@@ -112,6 +112,47 @@ impl Tmux {
         self.tmux(&["capture-pane", "-p", "-t", "t"], &[])
     }
 
+    /// The pane with its colours and attributes as escape sequences (`capture-pane -e`).
+    pub fn styled_screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-e", "-t", "t"], &[])
+    }
+
+    /// The foreground colours drawn on the pane, as palette indices (0–15 for the 16 named colours,
+    /// however the escape sequence spelled them: `36`, `96` or `38;5;6`).
+    pub fn foreground_colours(&self) -> std::collections::BTreeSet<u8> {
+        let styled = self.styled_screen();
+        let mut colours = std::collections::BTreeSet::new();
+        for seq in styled.split("\x1b[").skip(1) {
+            let Some(end) = seq.find('m') else { continue };
+            let params: Vec<u16> = seq[..end]
+                .split(';')
+                .map(|p| p.parse().unwrap_or(0))
+                .collect();
+            let mut i = 0;
+            while i < params.len() {
+                match params[i] {
+                    n @ 30..=37 => {
+                        colours.insert((n - 30) as u8);
+                    }
+                    n @ 90..=97 => {
+                        colours.insert((n - 90 + 8) as u8);
+                    }
+                    38 if params.get(i + 1) == Some(&5) => {
+                        if let Some(&n) = params.get(i + 2) {
+                            colours.insert(n as u8);
+                        }
+                        i += 2;
+                    }
+                    38 | 48 if params.get(i + 1) == Some(&2) => i += 4,
+                    48 if params.get(i + 1) == Some(&5) => i += 2,
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        colours
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
         self.tmux(&["send-keys", "-t", "t"], &keys);
