@@ -455,6 +455,13 @@ impl RunConfig {
             cfg.caption = crate::collect::external::CAPTION.into();
         }
         cfg.check_params()?;
+        // A side too big for its budget even at the least a task weighs is refused before it starts.
+        let budget = cfg
+            .memory_budget
+            .resolve(crate::controller::guard::available_memory_bytes());
+        for side in Side::BOTH {
+            crate::controller::guard::refuse_unmeasured(side, cfg.spec(side).units, budget)?;
+        }
         Ok(cfg)
     }
 }

@@ -103,7 +103,7 @@ impl Running {
                     RuntimeFlavor::MultiThread => spec.workers.max(1),
                     RuntimeFlavor::CurrentThread => 1,
                 };
-                (rt, spawner::Launcher::Async(handle), threads)
+                (rt, spawner::Launcher::Async(handle, threads), threads)
             }
             Side::Threads => (
                 None,
@@ -125,7 +125,7 @@ impl Running {
             started,
             baseline: reporter::Baseline::default(),
             runtime: match &launcher {
-                spawner::Launcher::Async(handle) => Some(handle.clone()),
+                spawner::Launcher::Async(handle, _) => Some(handle.clone()),
                 spawner::Launcher::Threads { .. } => None,
             },
         };
