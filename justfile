@@ -29,9 +29,10 @@ headless DURATION="10s" *ARGS:
 bench-controller SECONDS="20":
     benches/controller-cpu.sh {{SECONDS}}
 
-# 1,000,000 sleeping tasks on the async side: spawn time and RSS per unit; fails over 5 s or 1 KiB.
-bench-million:
-    benches/million.sh
+# COUNT sleeping tasks on the async side (1,000,000 by default): spawn time and RSS per unit; fails
+# over 5 s or 1 KiB a task for a million, over 10 s or 500 B for ten million (`just bench-million 10000000`).
+bench-million COUNT="1000000":
+    benches/million.sh {{COUNT}}
 
 # Soak: keys churn both sides through every workload for SECS seconds (an hour by default) while the
 # controller's RSS, threads and file descriptors are watched; prints them every minute, fails on a leak.

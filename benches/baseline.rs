@@ -28,6 +28,19 @@ const BATCH: u64 = 100;
 /// Rounds per tokio iteration.
 const TOKIO_ROUNDS: u64 = 100;
 
+/// Pins the calling thread where versus's default placement (`placement=same-cpu`) puts a side's
+/// pairs: the async side on the first CPU it may use, the threads side on the second (the first on
+/// a 1-CPU affinity), both units of a pair on that one CPU.
+fn same_cpu(side: usize) -> usize {
+    let allowed = versus::sys::allowed_cpus();
+    let cpu = allowed
+        .get(side % allowed.len().max(1))
+        .copied()
+        .unwrap_or(0);
+    versus::sys::pin_current_thread(&[cpu]).expect("pin to an allowed cpu");
+    cpu
+}
+
 fn current_thread() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -82,8 +95,10 @@ async fn tokio_spawn_join(rounds: u64, batch: u64) -> u64 {
 mod switch {
     use super::*;
 
+    /// On one CPU, as versus's async side with `placement=same-cpu` (the runtime's one thread pinned).
     #[divan::bench(sample_count = 20, max_time = 5)]
     fn tokio_mpsc_current_thread(b: Bencher) {
+        same_cpu(0);
         let rt = current_thread();
         b.counter(ItemsCount::new(2 * TOKIO_ROUND_TRIPS))
             .bench_local(|| rt.block_on(rt.spawn(tokio_ping_pong(TOKIO_ROUND_TRIPS))));
@@ -96,12 +111,15 @@ mod switch {
             .bench_local(|| rt.block_on(rt.spawn(tokio_ping_pong(TOKIO_ROUND_TRIPS))));
     }
 
-    /// Two threads bounce a number over two std mpsc channels, as the `switch` kind does.
+    /// Two threads bounce a number over two std mpsc channels, as the `switch` kind does, both on
+    /// one CPU as versus's threads side with `placement=same-cpu` (lmbench `lat_ctx`'s way).
     #[divan::bench(max_time = 3)]
     fn std_mpsc_threads(b: Bencher) {
+        let cpu = same_cpu(1);
         let (to_partner, partner_rx) = std::sync::mpsc::channel::<u64>();
         let (to_unit, unit_rx) = std::sync::mpsc::channel::<u64>();
         let partner = std::thread::spawn(move || {
+            versus::sys::pin_current_thread(&[cpu]).expect("pin to an allowed cpu");
             while let Ok(n) = partner_rx.recv() {
                 if to_unit.send(n + 1).is_err() {
                     return;

@@ -468,6 +468,14 @@ impl RunConfig {
         if cfg.programs.is_some() {
             cfg.caption = crate::collect::external::CAPTION.into();
         }
+        cfg.check_params()?;
+        // A side too big for its budget even at the least a task weighs is refused before it starts.
+        let budget = cfg
+            .memory_budget
+            .resolve(crate::controller::guard::available_memory_bytes());
+        for side in Side::BOTH {
+            crate::controller::guard::refuse_unmeasured(side, cfg.spec(side).units, budget)?;
+        }
         Ok(cfg)
     }
 }
@@ -634,6 +642,38 @@ mod run_config_tests {
         assert_eq!(
             c.mode_for(2),
             "both sides share 2 cores · workers at nice 7"
+        );
+    }
+
+    #[test]
+    fn the_mode_names_the_switch_placement_in_place_of_shared_cores() {
+        let mut c = cfg(&["--scenario", "switch", "--sched", "normal"]).expect("valid");
+        assert_eq!(
+            c.mode_for(2),
+            "async on cpu 0, threads on cpu 1 · workers at nice 10"
+        );
+        assert_eq!(
+            c.mode_for(1),
+            "both sides on cpu 0 · workers at nice 10",
+            "one CPU: the sides share it, and the header says so"
+        );
+        c.one_side = Some(Side::Threads);
+        assert_eq!(
+            c.mode_for(2),
+            "one side at a time: threads only, on cpu 1 · workers at nice 10"
+        );
+        let c = cfg(&[
+            "--scenario",
+            "switch",
+            "--sched",
+            "normal",
+            "--set",
+            "placement=os",
+        ])
+        .expect("valid");
+        assert_eq!(
+            c.mode_for(2),
+            "both sides share 2 cores · workers at nice 10"
         );
     }
 

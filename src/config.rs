@@ -181,14 +181,89 @@ impl RunConfig {
 
     /// The fairness mode in words, always on screen: one side at a time, pinned or shared cores, nice.
     pub fn mode(&self) -> String {
-        self.mode_for(cores())
+        self.mode_on(cores(), &crate::sys::allowed_cpus())
     }
 
-    /// `mode` on a machine with `cores` CPUs.
+    /// `mode` on a machine with `cores` CPUs, numbered from 0.
     pub fn mode_for(&self, cores: usize) -> String {
+        self.mode_on(cores, &(0..cores).collect::<Vec<_>>())
+    }
+
+    /// The CPUs each side's worker may use, given those the controller may: its own under --pin.
+    pub fn side_cpus(&self, allowed: &[usize]) -> [Vec<usize>; 2] {
+        self.launch.cpus.clone().map(|own| {
+            if own.is_empty() {
+                allowed.to_vec()
+            } else {
+                own
+            }
+        })
+    }
+
+    /// Refuses parameters this machine cannot give (a switch placement on too few CPUs), with why.
+    pub fn check_params(&self) -> Result<(), String> {
+        if self.workload == crate::workload::switch::KIND.name {
+            let cpus = self.side_cpus(&crate::sys::allowed_cpus());
+            let pinned = !self.launch.cpus.iter().all(Vec::is_empty);
+            return crate::workload::switch::check(&self.params, &cpus).map_err(|e| {
+                if pinned {
+                    format!("{e} (--pin gives each side one)")
+                } else {
+                    e
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// The switch workload's placement as run, for JSON: its name and, per side, the CPUs of a
+    /// pair's unit and partner (null: the scheduler decides); None for other workloads.
+    pub fn placement_used(&self) -> Option<serde_json::Value> {
+        use crate::workload::switch::Placement;
+        if self.workload != crate::workload::switch::KIND.name || self.programs.is_some() {
+            return None;
+        }
+        let placement = Placement::of(&self.params);
+        let cpus = self.side_cpus(&crate::sys::allowed_cpus());
+        let pair = |side: Side| {
+            placement
+                .cpus(side, &cpus[side.index()])
+                .ok()
+                .flatten()
+                .map(|(unit, partner)| [unit, partner])
+        };
+        Some(serde_json::json!({
+            "name": placement.name(),
+            "async_cpus": pair(Side::Async),
+            "threads_cpus": pair(Side::Threads),
+        }))
+    }
+
+    /// Where the switch workload's pairs run, for the sides in `sides`; None for other workloads.
+    fn placement_words(&self, allowed: &[usize], sides: &[Side]) -> Option<String> {
+        (self.workload == crate::workload::switch::KIND.name && self.programs.is_none())
+            .then(|| {
+                crate::workload::switch::placement_words(
+                    &self.params,
+                    &self.side_cpus(allowed),
+                    sides,
+                )
+            })
+            .flatten()
+    }
+
+    /// `mode` on a machine with `cores` CPUs, the controller allowed on `allowed`.
+    fn mode_on(&self, cores: usize, allowed: &[usize]) -> String {
         let list = |v: &Vec<usize>| v.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
         let pinned = !self.launch.cpus.iter().all(Vec::is_empty);
+        let placed = |sides: &[Side]| self.placement_words(allowed, sides);
         let fairness = match (self.one_side, pinned) {
+            (Some(side), _) if !self.turns && placed(&[side]).is_some() => format!(
+                "one side at a time: {} only, {}",
+                side.name(),
+                placed(&[side]).unwrap_or_default()
+            ),
+            (None, _) if placed(&Side::BOTH).is_some() => placed(&Side::BOTH).unwrap_or_default(),
             (Some(side), _) if self.turns => format!(
                 "taking turns of {} s: {} now",
                 self.turn.as_secs_f64(),

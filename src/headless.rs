@@ -193,6 +193,8 @@ pub fn report(model: &Model, cfg: &RunConfig, duration: Duration) -> serde_json:
         // As the model has it: a replay gives the recorded machine's words, not this one's.
         "mode": model.run.mode,
         "params": cfg.params.0,
+        // The switch workload's: where each side's pairs ran (`placement`), by name and CPUs.
+        "placement": cfg.placement_used(),
         "headline": headline,
         "outside_load_cores": model.outside_cores,
         "sides": sides,

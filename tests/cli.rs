@@ -58,6 +58,30 @@ fn bad_command_lines_are_refused_in_one_line() {
     refused(&["--stack-size", "1k"], "between 16k and 1g");
 }
 
+/// Issue 23: ten million tasks run on a big machine's budget; where even the least a task was ever
+/// measured at (256 B) passes the budget, the run is refused before a worker starts, with the sum.
+#[test]
+fn ten_million_tasks_over_a_small_memory_budget_are_refused_with_the_reason() {
+    refused(
+        &[
+            "--scenario",
+            "memory",
+            "--set",
+            "async_units=10000000",
+            "--memory-budget",
+            "1g",
+            "--headless",
+            "--duration",
+            "5s",
+        ],
+        "async side at 10,000,000 units refused: at least 2.4 GiB at 256 B a task",
+    );
+    refused(
+        &["--scenario", "switch", "--set", "placement=sideways"],
+        "placement takes one of same-cpu, cross-cpu, os",
+    );
+}
+
 #[test]
 fn help_lists_the_options() {
     let out = run(&["--help"]);

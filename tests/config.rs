@@ -98,7 +98,7 @@ fn bad_sets_and_names_are_refused_naming_what_was_given() {
         &["--scenario", "switch", "--set", "batch=3"],
         &[
             "--set batch=3: unknown parameter batch",
-            "(known: switch: via;",
+            "(known: switch: via, placement;",
         ],
     );
     refused(

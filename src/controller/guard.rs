@@ -65,9 +65,34 @@ pub fn units_fitting(f: &Figures, bytes: u64) -> Option<u64> {
     Some((bytes.saturating_sub(f.rss_baseline_bytes) as f64 / per_unit) as u64)
 }
 
+/// The least RSS per task an async side has been measured at (ten million sleeping tasks: under
+/// 400 B each, docs/figures.md), rounded down: before a side is measured, a count of tasks that
+/// would pass the budget even at this is refused rather than started.
+pub const ASYNC_TASK_FLOOR_BYTES: u64 = 256;
+
+/// Refuses `units` on a side not measured yet when even the least a unit was ever measured at
+/// would pass `budget` (async side only: a thread's cost depends on its stack and the kernel).
+pub fn refuse_unmeasured(side: Side, units: u64, budget: u64) -> Result<(), String> {
+    let need = units.saturating_mul(ASYNC_TASK_FLOOR_BYTES);
+    if side != Side::Async || need <= budget {
+        return Ok(());
+    }
+    Err(format!(
+        "{} side at {} units refused: at least {} at {} B a task (the least a task has been \
+         measured at), over the {} memory budget per side (--memory-budget); at most {} fit",
+        side.name(),
+        count(units),
+        bytes(need),
+        ASYNC_TASK_FLOOR_BYTES,
+        bytes(budget),
+        count(budget / ASYNC_TASK_FLOOR_BYTES),
+    ))
+}
+
 impl Session {
     /// Refuses a scale-up whose projected RSS passes the side's budget, with the reason in words.
-    /// Scaling down, and scaling a side not measured yet (the backstop watches it), always passes.
+    /// Scaling down always passes; a side not measured yet is held to `refuse_unmeasured` (the
+    /// backstop watches it after that).
     pub(crate) fn check_memory_budget(&self, side: Side, units: u64) -> Result<(), String> {
         let budget = self.guard.budget_bytes;
         let m = self.model.side(side);
@@ -75,7 +100,7 @@ impl Session {
             return Ok(());
         }
         let Some(f) = m.figures.as_ref() else {
-            return Ok(());
+            return refuse_unmeasured(side, units, budget);
         };
         match projected_rss_bytes(f, units) {
             Some(need) if need > budget => {
@@ -259,6 +284,20 @@ mod tests {
         let none = figures(0, 15_000_000, 5_000_000);
         assert_eq!(projected_rss_bytes(&none, 10), None);
         assert_eq!(units_fitting(&none, 1 << 30), None);
+    }
+
+    #[test]
+    fn ten_million_tasks_fit_a_big_budget_and_are_refused_with_the_reason_by_a_small_one() {
+        let gib = 1u64 << 30;
+        assert_eq!(refuse_unmeasured(Side::Async, 10_000_000, 8 * gib), Ok(()));
+        let e = refuse_unmeasured(Side::Async, 10_000_000, gib).unwrap_err();
+        assert!(
+            e.contains("10,000,000 units refused")
+                && e.contains("2.4 GiB at 256 B a task")
+                && e.contains("at most 4,194,304 fit"),
+            "{e}"
+        );
+        assert_eq!(refuse_unmeasured(Side::Threads, 10_000_000, gib), Ok(()));
     }
 
     #[test]

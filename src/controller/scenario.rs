@@ -139,7 +139,26 @@ impl Session {
             }
             None => ParamValue::Bool(!self.cfg.params.flag(def.name)),
         };
-        self.cfg.params.0.insert(def.name.to_string(), value);
+        let was = self.cfg.params.0.insert(def.name.to_string(), value);
+        if def.restarts {
+            // Taken by new workers: refused as a whole when the machine cannot give it.
+            if let Err(e) = self.cfg.check_params() {
+                if let Some(was) = was {
+                    self.cfg.params.0.insert(def.name.to_string(), was);
+                }
+                self.notice = Some(e);
+                return;
+            }
+            for side in Side::BOTH {
+                self.relaunch(side);
+            }
+            self.notice = Some(format!(
+                "{}={}: both sides restarted",
+                def.name,
+                def.show(&value)
+            ));
+            return;
+        }
         self.refresh_run_info();
         for side in Side::BOTH {
             self.send(

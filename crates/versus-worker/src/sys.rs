@@ -48,6 +48,42 @@ pub fn os_threads() -> u64 {
         .unwrap_or(0)
 }
 
+/// The CPUs the calling thread may run on (sched_getaffinity), in order; empty if unreadable.
+pub fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: cpu_set_t is plain bits; sched_getaffinity only writes into the set we pass.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: 0 is the calling thread; the size is the set's.
+    let rc =
+        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    if rc != 0 {
+        return Vec::new();
+    }
+    (0..libc::CPU_SETSIZE as usize)
+        // SAFETY: c is below CPU_SETSIZE, so the bit is inside the set.
+        .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+        .collect()
+}
+
+/// Pins the calling thread to `cpus` (sched_setaffinity); the kernel's refusal in words.
+pub fn pin_current_thread(cpus: &[usize]) -> Result<(), String> {
+    // SAFETY: cpu_set_t is plain bits; CPU_SET only sets a bit inside it.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &c in cpus.iter().filter(|&&c| c < libc::CPU_SETSIZE as usize) {
+        // SAFETY: c is below CPU_SETSIZE.
+        unsafe { libc::CPU_SET(c, &mut set) };
+    }
+    // SAFETY: 0 is the calling thread; the set is valid for its size.
+    let rc = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "pinning a thread to cpu {cpus:?}: {}",
+            std::io::Error::last_os_error()
+        ))
+    }
+}
+
 pub fn page_size() -> u64 {
     // SAFETY: sysconf has no preconditions.
     let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
@@ -109,5 +145,17 @@ mod tests {
         );
         let (vsz, rss) = statm_bytes();
         assert!(rss > 0 && vsz >= rss);
+    }
+
+    #[test]
+    fn a_thread_pinned_to_one_allowed_cpu_may_run_there_only() {
+        let allowed = allowed_cpus();
+        assert!(!allowed.is_empty(), "this thread may run somewhere");
+        let last = *allowed.last().expect("one cpu");
+        let seen = std::thread::spawn(move || pin_current_thread(&[last]).map(|()| allowed_cpus()))
+            .join()
+            .expect("thread ends");
+        assert_eq!(seen, Ok(vec![last]));
+        assert_eq!(allowed_cpus(), allowed, "only the pinned thread changed");
     }
 }

@@ -97,12 +97,13 @@ impl Running {
         let ready = Arc::new(ready::Ready::default());
         let (runtime, launcher, runtime_threads) = match spec.side {
             Side::Async => {
-                let (rt, handle) = build_runtime(spec.runtime, spec.workers, ready.clone())?;
+                let (rt, handle) =
+                    build_runtime(spec.runtime, spec.workers, ready.clone(), workload.clone())?;
                 let threads = match spec.runtime {
                     RuntimeFlavor::MultiThread => spec.workers.max(1),
                     RuntimeFlavor::CurrentThread => 1,
                 };
-                (rt, spawner::Launcher::Async(handle), threads)
+                (rt, spawner::Launcher::Async(handle, threads), threads)
             }
             Side::Threads => (
                 None,
@@ -124,7 +125,7 @@ impl Running {
             started,
             baseline: reporter::Baseline::default(),
             runtime: match &launcher {
-                spawner::Launcher::Async(handle) => Some(handle.clone()),
+                spawner::Launcher::Async(handle, _) => Some(handle.clone()),
                 spawner::Launcher::Threads { .. } => None,
             },
         };
@@ -198,18 +199,22 @@ impl Running {
 }
 
 /// Builds the runtime of the async side. A current-thread runtime gets one OS thread of its own.
-/// Each of its threads allocates once and reports to `ready` as it starts.
+/// Each of its threads allocates once, lets the workload place it and reports to `ready` as it starts.
 fn build_runtime(
     flavor: RuntimeFlavor,
     workers: usize,
     ready: Arc<ready::Ready>,
+    workload: Arc<dyn workload::Workload>,
 ) -> Result<(Option<tokio::runtime::Runtime>, tokio::runtime::Handle), String> {
     let err = |e: std::io::Error| format!("tokio runtime: {e}");
     match flavor {
         RuntimeFlavor::MultiThread => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(workers.max(1))
-                .on_thread_start(move || ready.arrive())
+                .on_thread_start(move || {
+                    workload.runtime_thread_started();
+                    ready.arrive();
+                })
                 .enable_all()
                 .build()
                 .map_err(err)?;
@@ -225,6 +230,7 @@ fn build_runtime(
             std::thread::Builder::new()
                 .name("tokio-rt".into())
                 .spawn(move || {
+                    workload.runtime_thread_started();
                     ready.arrive();
                     rt.block_on(std::future::pending::<()>());
                 })

@@ -41,6 +41,9 @@ pub trait Workload: Send + Sync + 'static {
     fn extra(&self) -> BTreeMap<String, f64> {
         BTreeMap::new()
     }
+    /// Runs on each thread of the async side's runtime as it starts (before any unit), so a kind
+    /// can place it (`switch` pins it to a CPU).
+    fn runtime_thread_started(&self) {}
     /// Changes a parameter while the units run; kinds that support none refuse.
     fn set_param(&self, name: &str, _value: &ParamValue) -> Result<(), String> {
         Err(format!("parameter {name} cannot change while running"))

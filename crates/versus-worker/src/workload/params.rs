@@ -21,6 +21,8 @@ pub struct ParamDef {
     pub choices: &'static [&'static str],
     /// What 0 stands for, when it is not plain zero: the header shows the value in force instead.
     pub zero: Zero,
+    /// A change takes new workers (`f` restarts both sides) rather than a live `SetParam`.
+    pub restarts: bool,
 }
 
 /// What a 0 of an integer parameter stands for.
@@ -51,6 +53,7 @@ impl ParamDef {
             flips_to: None,
             choices: &[],
             zero: Zero::Zero,
+            restarts: false,
         }
     }
 
@@ -70,6 +73,7 @@ impl ParamDef {
             flips_to: None,
             choices: &[],
             zero: Zero::Zero,
+            restarts: false,
         }
     }
 
@@ -89,6 +93,7 @@ impl ParamDef {
             flips_to: None,
             choices,
             zero: Zero::Zero,
+            restarts: false,
         }
     }
 
@@ -113,6 +118,12 @@ impl ParamDef {
         self
     }
 
+    /// The same parameter, changed by restarting the workers (see `restarts`).
+    pub const fn restarting(mut self) -> Self {
+        self.restarts = true;
+        self
+    }
+
     pub const fn flag(name: &'static str, default: bool, help: &'static str) -> Self {
         ParamDef {
             name,
@@ -123,6 +134,7 @@ impl ParamDef {
             flips_to: None,
             choices: &[],
             zero: Zero::Zero,
+            restarts: false,
         }
     }
 

@@ -153,6 +153,15 @@ impl Unit {
         }
     }
 
+    /// A unit the spawner has already counted as alive (a batch at once).
+    pub fn enlisted(index: u64, shared: Arc<SideShared>) -> Unit {
+        Unit {
+            index,
+            shared,
+            retired: false,
+        }
+    }
+
     /// True when the side has more units than asked for; this unit then counts as gone and must end.
     /// Units call it once per iteration, so scaling down needs no per-unit handle.
     pub fn retire_if_surplus(&mut self) -> bool {
