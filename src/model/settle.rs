@@ -32,17 +32,18 @@ pub enum Rule {
     Count,
 }
 
-/// The headline figures whose end state is not a rate, by headline name; every other is a `Rule::Rate`.
-pub const RULES: &[(&str, Rule)] = &[
-    ("units_reached", Rule::Reach),
-    ("deadlocked_units", Rule::Count),
+/// The headline figures whose end state is not a rate (catalog rows, so a key is typed once); every
+/// other is a `Rule::Rate`.
+pub const RULES: &[(&Figure, Rule)] = &[
+    (&crate::figure::UNITS, Rule::Reach),
+    (&crate::workload::deadlock::DEADLOCKED_UNITS, Rule::Count),
 ];
 
 /// The rule of a headline figure.
 pub fn rule_of(figure: &Figure) -> Rule {
     RULES
         .iter()
-        .find(|(name, _)| *name == figure.name())
+        .find(|(f, _)| f.key == figure.key)
         .map_or(Rule::Rate, |&(_, rule)| rule)
 }
 
@@ -299,7 +300,9 @@ mod tests {
         use crate::model::{OsStat, SideEvent, SideSample};
         use crate::protocol::WorkerSample;
         let mut run = crate::model::tests::run();
-        run.headline = vec![headline::find("deadlocked_units").expect("headline")];
+        run.headline = vec![
+            headline::find(crate::workload::deadlock::DEADLOCKED_UNITS.key).expect("headline"),
+        ];
         let sample = |t_ms: u64, units: u64, count: f64| {
             let mut worker = WorkerSample {
                 t_us: t_ms * 1000,
@@ -307,7 +310,10 @@ mod tests {
                 target_units: units,
                 ..Default::default()
             };
-            worker.extra.insert("deadlocked_units".into(), count);
+            worker.extra.insert(
+                crate::workload::deadlock::DEADLOCKED_UNITS.key.into(),
+                count,
+            );
             SideEvent::Sample(Box::new(SideSample {
                 worker,
                 os: OsStat::default(),
@@ -340,7 +346,8 @@ mod tests {
 
     #[test]
     fn the_rule_table_names_headline_figures() {
-        for (name, rule) in RULES {
+        for (fig, rule) in RULES {
+            let name = fig.name();
             let def = headline::find(name).unwrap_or_else(|| panic!("{name} is no headline"));
             assert_eq!(rule_of(def), *rule);
         }
