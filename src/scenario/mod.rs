@@ -60,6 +60,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "assets/scenarios/deadlock.toml",
         include_str!("../../assets/scenarios/deadlock.toml"),
     ),
+    (
+        "assets/scenarios/cancel.toml",
+        include_str!("../../assets/scenarios/cancel.toml"),
+    ),
 ];
 
 /// One scenario: what runs on both sides and what to look for.

@@ -7,7 +7,7 @@ use crate::figure::Figure;
 use crate::model::{Model, OsStat, RunInfo, SideEvent, SideSample};
 use crate::protocol::{Percentiles, RuntimeFlavor, Side, WorkerSample};
 use crate::scenario::Catalog;
-use crate::workload::{blocking, contention, deadlock, echo, spawn, switch, yielding};
+use crate::workload::{blocking, cancel, contention, deadlock, echo, spawn, switch, yielding};
 
 const MIB: u64 = 1024 * 1024;
 const INTERVAL_MS: u64 = 250;
@@ -123,7 +123,7 @@ pub fn scenario_model(name: &str) -> Model {
         ),
         SideShape::new(costs[1], units[1], FIXED_THREADS + echo_acceptor),
     ];
-    if cfg.workload == "sleep" {
+    if matches!(cfg.workload.as_str(), "sleep" | "cancel") {
         let sleep_ms = cfg.params.int("sleep_ms").max(1) as f64;
         for shape in &mut shapes {
             shape.rate_scale = shape.units as f64 * 1000.0 / sleep_ms / SLEEP_WAKEUPS_PER_S;
@@ -197,6 +197,13 @@ pub fn scenario_extras(name: &str) -> &'static [(&'static Figure, [f64; 2])] {
         "yield" => &[
             (&yielding::YIELDS_PER_SEC, [0.0, 0.0]),
             (&yielding::YIELD_EVERY_US, [0.0, 0.0]),
+        ],
+        // `versus --scenario cancel --headless --duration 12s` (load average 9).
+        "cancel" => &[
+            (&cancel::CANCEL_LATENCY_P50_US, [766.0, 301_055.0]),
+            (&cancel::CANCEL_LATENCY_P99_US, [991.0, 790_527.0]),
+            (&cancel::CANCELLED_UNITS, [1000.0, 100.0]),
+            (&cancel::TORN_UPDATES, [167.0, 0.0]),
         ],
         "deadlock" => &[
             (&deadlock::DEADLOCKED_UNITS, [10.0, 10.0]),

@@ -1,0 +1,72 @@
+//! The workloads past the 17 claims (issue 23): cancellation, a thread pool, what a task weighs;
+//! each checked on real workers headless, one run at a time.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::*;
+
+/// The runs here compare latencies; two at once on 2 cores would skew them.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Both sides of a headless run of `args`, checked to have run and reported.
+fn sides(args: &[&str]) -> (serde_json::Value, serde_json::Value) {
+    let (code, doc) = headless(args);
+    assert_eq!(code, Some(0), "{doc}");
+    let (a, t) = (side(&doc, "async").clone(), side(&doc, "threads").clone());
+    assert_reported(&a);
+    assert_reported(&t);
+    (a, t)
+}
+
+/// Every unit is cancelled at 5 s. Tasks are aborted at an `.await`, some between the two steps of
+/// their update; threads look at the stop flag between updates only and are never torn. In a
+/// blocking sleep a thread hears the stop when the sleep ends (up to a second); parked, it is
+/// unparked and stops within milliseconds, as aborted tasks do.
+#[test]
+fn tasks_stop_at_once_but_mid_update_threads_when_they_look() {
+    let _alone = alone();
+    let (a, t) = sides(&["--scenario", "cancel", "--duration", "12s"]);
+    for s in [&a, &t] {
+        assert!(num(s, "cancelled_units") > 0.0, "nothing cancelled: {s}");
+    }
+    assert!(
+        num(&a, "torn_updates") > 0.0,
+        "no task torn mid-update: {a}"
+    );
+    assert_eq!(num(&t, "torn_updates"), 0.0, "a thread torn: {t}");
+    let (a99, t99) = (
+        num(&a, "cancel_latency_p99_us"),
+        num(&t, "cancel_latency_p99_us"),
+    );
+    // A sleeping thread stops when its sleep (1 s) or step (200 ms) ends: hundreds of ms at p99;
+    // an aborted task within a few ms even on a busy machine.
+    assert!(
+        a99 * 10.0 <= t99,
+        "wait=sleep: async cancel p99 {a99} µs is not 10× below the threads' {t99} µs"
+    );
+
+    let (a, t) = sides(&[
+        "--scenario",
+        "cancel",
+        "--duration",
+        "12s",
+        "--set",
+        "wait=park",
+    ]);
+    assert!(num(&t, "cancelled_units") > 0.0, "{t}");
+    assert_eq!(num(&t, "torn_updates"), 0.0, "a parked thread torn: {t}");
+    let (a99, t99) = (
+        num(&a, "cancel_latency_p99_us"),
+        num(&t, "cancel_latency_p99_us"),
+    );
+    assert!(
+        a99.max(t99) <= 10.0 * a99.min(t99),
+        "wait=park: cancel p99 async {a99} µs vs threads {t99} µs, not within 10×"
+    );
+}
