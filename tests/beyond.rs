@@ -70,3 +70,27 @@ fn tasks_stop_at_once_but_mid_update_threads_when_they_look() {
         "wait=park: cancel p99 async {a99} µs vs threads {t99} µs, not within 10×"
     );
 }
+
+/// A pool of 8 threads serves at most 800 jobs of 10 ms a second, and 1,000 units ask for one each
+/// second: the side keeps its OS threads at the pool's size, but jobs queue and their lateness grows
+/// past a second, while tasks, whose jobs are sleeps that hold no thread, wake within a few ms.
+#[test]
+fn a_pool_bounds_the_threads_and_the_jobs_queue() {
+    let _alone = alone();
+    let (a, t) = sides(&["--scenario", "pool", "--duration", "10s"]);
+    assert_eq!(num(&t, "units"), 1000.0, "{t}");
+    assert!(
+        num(&t, "os_threads") <= 8.0 + num(&t, "os_threads_baseline"),
+        "more OS threads than the pool's 8 and the baseline: {t}"
+    );
+    assert!(num(&t, "queue_depth") > 0.0, "no job queued: {t}");
+    let (a99, t99) = (num(&a, "lateness_p99_us"), num(&t, "lateness_p99_us"));
+    assert!(
+        t99 >= 10.0 * a99,
+        "pool lateness p99 {t99} µs is not 10× the tasks' {a99} µs"
+    );
+    assert_eq!(
+        t["saturated"], true,
+        "8 threads keep up with 1,000 jobs/s: {t}"
+    );
+}

@@ -64,6 +64,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "assets/scenarios/cancel.toml",
         include_str!("../../assets/scenarios/cancel.toml"),
     ),
+    (
+        "assets/scenarios/pool.toml",
+        include_str!("../../assets/scenarios/pool.toml"),
+    ),
 ];
 
 /// One scenario: what runs on both sides and what to look for.

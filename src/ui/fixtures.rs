@@ -7,7 +7,9 @@ use crate::figure::Figure;
 use crate::model::{Model, OsStat, RunInfo, SideEvent, SideSample};
 use crate::protocol::{Percentiles, RuntimeFlavor, Side, WorkerSample};
 use crate::scenario::Catalog;
-use crate::workload::{blocking, cancel, contention, deadlock, echo, spawn, switch, yielding};
+use crate::workload::{
+    blocking, cancel, contention, deadlock, echo, pool, spawn, switch, yielding,
+};
 
 const MIB: u64 = 1024 * 1024;
 const INTERVAL_MS: u64 = 250;
@@ -115,15 +117,24 @@ pub fn scenario_model(name: &str) -> Model {
     let costs = workload_costs(&cfg.workload);
     let units = Side::BOTH.map(|side| cfg.spec(side).units);
     let echo_acceptor = u64::from(cfg.workload == "echo");
+    let pool_threads = if cfg.workload == "pool" {
+        cfg.params.int("pool_threads").max(0) as u64
+    } else {
+        0
+    };
     let mut shapes = [
         SideShape::new(
             costs[0],
             units[0],
             async_fixed_threads(cfg.runtime, cfg.workers),
         ),
-        SideShape::new(costs[1], units[1], FIXED_THREADS + echo_acceptor),
+        SideShape::new(
+            costs[1],
+            units[1],
+            FIXED_THREADS + echo_acceptor + pool_threads,
+        ),
     ];
-    if matches!(cfg.workload.as_str(), "sleep" | "cancel") {
+    if matches!(cfg.workload.as_str(), "sleep" | "cancel" | "pool") {
         let sleep_ms = cfg.params.int("sleep_ms").max(1) as f64;
         for shape in &mut shapes {
             shape.rate_scale = shape.units as f64 * 1000.0 / sleep_ms / SLEEP_WAKEUPS_PER_S;
@@ -205,6 +216,8 @@ pub fn scenario_extras(name: &str) -> &'static [(&'static Figure, [f64; 2])] {
             (&cancel::CANCELLED_UNITS, [1000.0, 100.0]),
             (&cancel::TORN_UPDATES, [167.0, 0.0]),
         ],
+        // `versus --scenario pool --headless --duration 10s` (load average 12).
+        "pool" => &[(&pool::QUEUE_DEPTH, [0.0, 848.0])],
         "deadlock" => &[
             (&deadlock::DEADLOCKED_UNITS, [10.0, 10.0]),
             (&deadlock::DEADLOCK_CYCLES, [5.0, 5.0]),
@@ -305,6 +318,20 @@ const THREADS: Costs = Costs {
     ops_per_s: 100_000,
     lateness_us: Some([80, 450, 3200]),
     spawn_ns: 18_000.0,
+};
+
+/// `pool`: the units wait in the pool's queue, 8 threads run their jobs at 789 a second of the
+/// 1,000 asked, each job two context switches; lateness grows past a second
+/// (`versus --scenario pool --headless --duration 10s`).
+const THREADS_POOL: Costs = Costs {
+    os_threads_per_unit: 0,
+    rss_per_unit: 1024,
+    virtual_per_unit: 512,
+    voluntary_per_s: 157_800,
+    involuntary_per_s: 500,
+    ops_per_s: 78_900,
+    lateness_us: Some([1_007_615, 2_031_615, 2_490_000]),
+    ..THREADS
 };
 
 /// CPU-bound units on a current-thread runtime: one core, whatever the unit count.
@@ -427,6 +454,7 @@ fn workload_costs(workload: &str) -> [&'static Costs; 2] {
         "contention" => [&ASYNC_CONTENTION, &THREADS_CONTENTION],
         "echo" | "blocking" | "yield" => [&ASYNC_WAITING, &THREADS_WAITING],
         "deadlock" => [&ASYNC_DEADLOCKED, &THREADS_DEADLOCKED],
+        "pool" => [&ASYNC, &THREADS_POOL],
         _ => [&ASYNC, &THREADS],
     }
 }

@@ -9,6 +9,7 @@ pub mod cpu;
 pub mod deadlock;
 pub mod echo;
 pub mod params;
+pub mod pool;
 pub mod sleep;
 pub mod source;
 pub mod spawn;
@@ -120,6 +121,7 @@ pub const KINDS: &[Kind] = &[
     deadlock::KIND,
     echo::KIND,
     cancel::KIND,
+    pool::KIND,
 ];
 
 pub fn find(name: &str) -> Option<&'static Kind> {
