@@ -68,6 +68,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "assets/scenarios/pool.toml",
         include_str!("../../assets/scenarios/pool.toml"),
     ),
+    (
+        "assets/scenarios/weight.toml",
+        include_str!("../../assets/scenarios/weight.toml"),
+    ),
 ];
 
 /// One scenario: what runs on both sides and what to look for.

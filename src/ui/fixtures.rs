@@ -8,7 +8,7 @@ use crate::model::{Model, OsStat, RunInfo, SideEvent, SideSample};
 use crate::protocol::{Percentiles, RuntimeFlavor, Side, WorkerSample};
 use crate::scenario::Catalog;
 use crate::workload::{
-    blocking, cancel, contention, deadlock, echo, pool, spawn, switch, yielding,
+    blocking, cancel, contention, deadlock, echo, pool, spawn, switch, weight, yielding,
 };
 
 const MIB: u64 = 1024 * 1024;
@@ -134,7 +134,10 @@ pub fn scenario_model(name: &str) -> Model {
             FIXED_THREADS + echo_acceptor + pool_threads,
         ),
     ];
-    if matches!(cfg.workload.as_str(), "sleep" | "cancel" | "pool") {
+    if matches!(
+        cfg.workload.as_str(),
+        "sleep" | "cancel" | "pool" | "weight"
+    ) {
         let sleep_ms = cfg.params.int("sleep_ms").max(1) as f64;
         for shape in &mut shapes {
             shape.rate_scale = shape.units as f64 * 1000.0 / sleep_ms / SLEEP_WAKEUPS_PER_S;
@@ -149,7 +152,7 @@ pub fn scenario_model(name: &str) -> Model {
         if f.units == 0 {
             continue;
         }
-        for (figure, values) in extras {
+        for (figure, values) in extras.iter().filter(|(_, v)| !v[i].is_nan()) {
             f.extra
                 .insert(figure.key.into(), serde_json::json!(values[i]));
         }
@@ -215,6 +218,11 @@ pub fn scenario_extras(name: &str) -> &'static [(&'static Figure, [f64; 2])] {
             (&cancel::CANCEL_LATENCY_P99_US, [991.0, 790_527.0]),
             (&cancel::CANCELLED_UNITS, [1000.0, 100.0]),
             (&cancel::TORN_UPDATES, [167.0, 0.0]),
+        ],
+        // `versus --scenario weight --headless --duration 8s`: no future on the threads side.
+        "weight" => &[
+            (&weight::FUTURE_BYTES, [4296.0, f64::NAN]),
+            (&weight::HELD_BYTES, [4096.0, 4096.0]),
         ],
         // `versus --scenario pool --headless --duration 10s` (load average 12).
         "pool" => &[(&pool::QUEUE_DEPTH, [0.0, 848.0])],
@@ -331,6 +339,17 @@ const THREADS_POOL: Costs = Costs {
     involuntary_per_s: 500,
     ops_per_s: 78_900,
     lateness_us: Some([1_007_615, 2_031_615, 2_490_000]),
+    ..THREADS
+};
+
+/// `weight` with hold_bytes=4096: 4,096 more bytes a task than an empty sleep loop; a thread's
+/// stack pages were resident already (`versus --scenario weight --headless --duration 8s`).
+const ASYNC_WEIGHT: Costs = Costs {
+    rss_per_unit: 4516,
+    ..ASYNC
+};
+const THREADS_WEIGHT: Costs = Costs {
+    rss_per_unit: 26_382,
     ..THREADS
 };
 
@@ -455,6 +474,7 @@ fn workload_costs(workload: &str) -> [&'static Costs; 2] {
         "echo" | "blocking" | "yield" => [&ASYNC_WAITING, &THREADS_WAITING],
         "deadlock" => [&ASYNC_DEADLOCKED, &THREADS_DEADLOCKED],
         "pool" => [&ASYNC, &THREADS_POOL],
+        "weight" => [&ASYNC_WEIGHT, &THREADS_WEIGHT],
         _ => [&ASYNC, &THREADS],
     }
 }

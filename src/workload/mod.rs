@@ -16,6 +16,7 @@ pub mod spawn;
 pub mod switch;
 pub mod timer;
 pub mod unit;
+pub mod weight;
 pub mod yielding;
 
 use std::collections::BTreeMap;
@@ -122,6 +123,7 @@ pub const KINDS: &[Kind] = &[
     echo::KIND,
     cancel::KIND,
     pool::KIND,
+    weight::KIND,
 ];
 
 pub fn find(name: &str) -> Option<&'static Kind> {
