@@ -69,6 +69,8 @@ pub enum Action {
     ToggleStack,
     /// Flip the workload's on/off parameter live (spawn_blocking, parking_lot).
     FlipFlag,
+    /// Cancel every unit of both sides now and spawn them again (the `cancel` workload).
+    CancelUnits,
     /// One side at a time: only the selected side runs; again to run both.
     OneSide,
     /// Freeze the display; sampling goes on.

@@ -29,7 +29,8 @@ impl Session {
             | Action::SwitchScenario(_)
             | Action::ToggleRuntime
             | Action::ToggleStack
-            | Action::FlipFlag => Some(
+            | Action::FlipFlag
+            | Action::CancelUnits => Some(
                 "your own programs run: workloads, scenarios, runtime and stack are theirs".into(),
             ),
             _ => None,

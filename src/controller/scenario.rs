@@ -19,6 +19,7 @@ impl Session {
             Action::ToggleRuntime => self.toggle_runtime(),
             Action::ToggleStack => self.toggle_stack(),
             Action::FlipFlag => self.flip_flag(),
+            Action::CancelUnits => self.cancel_units(),
             Action::OneSide => self.toggle_one_side(selection),
             Action::Select(sel) => self.select_one_side(sel),
             _ => return false,
@@ -112,13 +113,16 @@ impl Session {
         ));
     }
 
-    /// Flips the workload's first on/off parameter on both sides, live (no restart): a flag, or an
-    /// integer between 0 and its last non-zero value (`ParamDef::flips_to`).
+    /// Flips the workload's first on/off parameter on both sides, live (no restart): a flag, an
+    /// integer between 0 and its last non-zero value (`ParamDef::flips_to`), or the next value of
+    /// its cycle (`ParamDef::cycle`).
     pub fn flip_flag(&mut self) {
         let flag = workload::find(&self.cfg.workload).and_then(|k| {
-            k.params
-                .iter()
-                .find(|d| matches!(d.default, ParamValue::Bool(_)) || d.flips_to.is_some())
+            k.params.iter().find(|d| {
+                matches!(d.default, ParamValue::Bool(_))
+                    || d.flips_to.is_some()
+                    || !d.cycle.is_empty()
+            })
         });
         let Some(def) = flag else {
             self.notice = Some(format!(
@@ -128,6 +132,10 @@ impl Session {
             return;
         };
         let value = match def.flips_to {
+            _ if !def.cycle.is_empty() => ParamValue::Int(
+                def.next_in_cycle(self.cfg.params.int(def.name))
+                    .unwrap_or_default(),
+            ),
             Some(on) => {
                 let now = self.cfg.params.int(def.name);
                 if now != 0 {
@@ -170,8 +178,24 @@ impl Session {
             );
         }
         if self.notice.is_none() {
-            self.notice = Some(format!("{}={value}, changed live", def.name));
+            self.notice = Some(format!("{}={}, changed live", def.name, def.show(&value)));
         }
+    }
+
+    /// Cancels every unit of both sides now; their workers spawn them again (the `cancel` workload).
+    pub fn cancel_units(&mut self) {
+        let cancels = self.cfg.workload == workload::cancel::KIND.name;
+        if !cancels {
+            self.notice = Some(format!(
+                "the {} workload has no units to cancel (the cancel workload has)",
+                self.cfg.workload
+            ));
+            return;
+        }
+        for side in Side::BOTH {
+            self.send(side, &ToWorker::CancelUnits);
+        }
+        self.notice = Some("every unit cancelled; spawning them again".into());
     }
 
     /// Taking turns: once the running side has had its turn, its figures are kept and the other

@@ -60,12 +60,13 @@ fn scenario(out: &mut String, i: usize, s: &Scenario) {
         let default = if value == d.default {
             "default".to_string()
         } else {
-            format!("default {}", d.default)
+            format!("default {}", d.show(&d.default))
         };
         let _ = writeln!(
             out,
-            "   {:width$}  = {value}  ({default}; {}): {}",
+            "   {:width$}  = {}  ({default}; {}): {}",
             d.name,
+            d.show(&value),
             d.allowed(),
             d.help
         );

@@ -60,6 +60,18 @@ const BUILTIN: &[(&str, &str)] = &[
         "assets/scenarios/deadlock.toml",
         include_str!("../../assets/scenarios/deadlock.toml"),
     ),
+    (
+        "assets/scenarios/cancel.toml",
+        include_str!("../../assets/scenarios/cancel.toml"),
+    ),
+    (
+        "assets/scenarios/pool.toml",
+        include_str!("../../assets/scenarios/pool.toml"),
+    ),
+    (
+        "assets/scenarios/weight.toml",
+        include_str!("../../assets/scenarios/weight.toml"),
+    ),
 ];
 
 /// One scenario: what runs on both sides and what to look for.

@@ -7,7 +7,9 @@ use crate::figure::Figure;
 use crate::model::{Model, OsStat, RunInfo, RuntimeFigures, SideEvent, SideSample};
 use crate::protocol::{Percentiles, RuntimeFlavor, Side, WorkerSample};
 use crate::scenario::Catalog;
-use crate::workload::{blocking, contention, deadlock, echo, spawn, switch, yielding};
+use crate::workload::{
+    blocking, cancel, contention, deadlock, echo, pool, spawn, switch, weight, yielding,
+};
 
 const MIB: u64 = 1024 * 1024;
 const INTERVAL_MS: u64 = 250;
@@ -115,15 +117,27 @@ pub fn scenario_model(name: &str) -> Model {
     let costs = workload_costs(&cfg.workload);
     let units = Side::BOTH.map(|side| cfg.spec(side).units);
     let echo_acceptor = u64::from(cfg.workload == "echo");
+    let pool_threads = if cfg.workload == "pool" {
+        cfg.params.int("pool_threads").max(0) as u64
+    } else {
+        0
+    };
     let mut shapes = [
         SideShape::new(
             costs[0],
             units[0],
             async_fixed_threads(cfg.runtime, cfg.workers),
         ),
-        SideShape::new(costs[1], units[1], FIXED_THREADS + echo_acceptor),
+        SideShape::new(
+            costs[1],
+            units[1],
+            FIXED_THREADS + echo_acceptor + pool_threads,
+        ),
     ];
-    if cfg.workload == "sleep" {
+    if matches!(
+        cfg.workload.as_str(),
+        "sleep" | "cancel" | "pool" | "weight"
+    ) {
         let sleep_ms = cfg.params.int("sleep_ms").max(1) as f64;
         for shape in &mut shapes {
             shape.rate_scale = shape.units as f64 * 1000.0 / sleep_ms / SLEEP_WAKEUPS_PER_S;
@@ -138,7 +152,7 @@ pub fn scenario_model(name: &str) -> Model {
         if f.units == 0 {
             continue;
         }
-        for (figure, values) in extras {
+        for (figure, values) in extras.iter().filter(|(_, v)| !v[i].is_nan()) {
             f.extra
                 .insert(figure.key.into(), serde_json::json!(values[i]));
         }
@@ -212,6 +226,20 @@ pub fn scenario_extras(name: &str) -> &'static [(&'static Figure, [f64; 2])] {
             (&yielding::YIELDS_PER_SEC, [0.0, 0.0]),
             (&yielding::YIELD_EVERY_US, [0.0, 0.0]),
         ],
+        // `versus --scenario cancel --headless --duration 12s` (load average 9).
+        "cancel" => &[
+            (&cancel::CANCEL_LATENCY_P50_US, [766.0, 301_055.0]),
+            (&cancel::CANCEL_LATENCY_P99_US, [991.0, 790_527.0]),
+            (&cancel::CANCELLED_UNITS, [1000.0, 100.0]),
+            (&cancel::TORN_UPDATES, [167.0, 0.0]),
+        ],
+        // `versus --scenario weight --headless --duration 8s`: no future on the threads side.
+        "weight" => &[
+            (&weight::FUTURE_BYTES, [4296.0, f64::NAN]),
+            (&weight::HELD_BYTES, [4096.0, 4096.0]),
+        ],
+        // `versus --scenario pool --headless --duration 10s` (load average 12).
+        "pool" => &[(&pool::QUEUE_DEPTH, [0.0, 848.0])],
         "deadlock" => &[
             (&deadlock::DEADLOCKED_UNITS, [10.0, 10.0]),
             (&deadlock::DEADLOCK_CYCLES, [5.0, 5.0]),
@@ -312,6 +340,31 @@ const THREADS: Costs = Costs {
     ops_per_s: 100_000,
     lateness_us: Some([80, 450, 3200]),
     spawn_ns: 18_000.0,
+};
+
+/// `pool`: the units wait in the pool's queue, 8 threads run their jobs at 789 a second of the
+/// 1,000 asked, each job two context switches; lateness grows past a second
+/// (`versus --scenario pool --headless --duration 10s`).
+const THREADS_POOL: Costs = Costs {
+    os_threads_per_unit: 0,
+    rss_per_unit: 1024,
+    virtual_per_unit: 512,
+    voluntary_per_s: 157_800,
+    involuntary_per_s: 500,
+    ops_per_s: 78_900,
+    lateness_us: Some([1_007_615, 2_031_615, 2_490_000]),
+    ..THREADS
+};
+
+/// `weight` with hold_bytes=4096: 4,096 more bytes a task than an empty sleep loop; a thread's
+/// stack pages were resident already (`versus --scenario weight --headless --duration 8s`).
+const ASYNC_WEIGHT: Costs = Costs {
+    rss_per_unit: 4516,
+    ..ASYNC
+};
+const THREADS_WEIGHT: Costs = Costs {
+    rss_per_unit: 26_382,
+    ..THREADS
 };
 
 /// CPU-bound units on a current-thread runtime: one core, whatever the unit count.
@@ -434,6 +487,8 @@ fn workload_costs(workload: &str) -> [&'static Costs; 2] {
         "contention" => [&ASYNC_CONTENTION, &THREADS_CONTENTION],
         "echo" | "blocking" | "yield" => [&ASYNC_WAITING, &THREADS_WAITING],
         "deadlock" => [&ASYNC_DEADLOCKED, &THREADS_DEADLOCKED],
+        "pool" => [&ASYNC, &THREADS_POOL],
+        "weight" => [&ASYNC_WEIGHT, &THREADS_WEIGHT],
         _ => [&ASYNC, &THREADS],
     }
 }

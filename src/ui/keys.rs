@@ -175,7 +175,7 @@ pub const KEYS: &[KeyBinding] = &[
     KeyBinding {
         keys: &[Key::Char('f')],
         label: "flip",
-        help: "flip spawn_blocking, parking_lot or yield_every_us (0 / 500) live",
+        help: "flip live: spawn_blocking, parking_lot, yield_every_us, wait, pool",
         action: Action::FlipFlag,
     },
     KeyBinding {
@@ -219,6 +219,12 @@ pub const KEYS: &[KeyBinding] = &[
         label: "theme",
         help: "colours: dark, light (bright projectors), contrast (no greys)",
         action: Action::Theme,
+    },
+    KeyBinding {
+        keys: &[Key::Char('x')],
+        label: "cancel",
+        help: "cancel workload: cancel every unit now, then spawn them again",
+        action: Action::CancelUnits,
     },
     KeyBinding {
         keys: &[Key::Char('?')],
@@ -379,6 +385,7 @@ mod tests {
             Action::ToggleRuntime,
             Action::ToggleStack,
             Action::FlipFlag,
+            Action::CancelUnits,
             Action::OneSide,
             Action::Freeze,
             Action::SourceView,
@@ -404,6 +411,7 @@ mod tests {
                 | Action::ToggleRuntime
                 | Action::ToggleStack
                 | Action::FlipFlag
+                | Action::CancelUnits
                 | Action::OneSide
                 | Action::Freeze
                 | Action::SourceView

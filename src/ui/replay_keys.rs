@@ -105,6 +105,7 @@ fn changes_what_runs(a: Action) -> bool {
             | Action::ToggleRuntime
             | Action::ToggleStack
             | Action::FlipFlag
+            | Action::CancelUnits
             | Action::OneSide
     )
 }
@@ -176,7 +177,7 @@ mod tests {
             step(KeyCode::Char('3')),
             Some(Action::Replay(ReplayStep::Inert("scenario")))
         );
-        for c in ['-', 's', 'r', 'w', 'p', 'm', 'k', 'f', 'o'] {
+        for c in ['-', 's', 'r', 'w', 'p', 'm', 'k', 'f', 'x', 'o'] {
             assert!(
                 matches!(
                     step(KeyCode::Char(c)),

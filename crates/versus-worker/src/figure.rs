@@ -401,7 +401,8 @@ pub const UNITS: Figure = Figure::field("units", Field::Units, Format::Count)
     .better(MoreIsBetter);
 pub const OS_THREADS: Figure = Figure::field("os_threads", Field::OsThreads, Format::Count)
     .csv(Csv::Int)
-    .chart("OS threads");
+    .chart("OS threads")
+    .total("os_threads", "OS threads");
 pub const RSS: Figure = Figure::field("rss_bytes", Field::RssBytes, Format::Bytes)
     .csv(Csv::Int)
     .chart("RSS");

@@ -142,6 +142,8 @@ pub enum ToWorker {
         name: String,
         value: ParamValue,
     },
+    /// Cancel every unit now and spawn them again (the `cancel` workload, key `x`).
+    CancelUnits,
 }
 
 /// p50 / p99 / max of a histogram of microseconds.

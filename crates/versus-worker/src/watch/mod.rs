@@ -100,7 +100,7 @@ pub fn main(label: &str, command: &str) -> ExitCode {
         loop {
             match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(Ok(ToWorker::SetUnits { units })) => w.stop_or_go(&prog, units == 0),
-                Ok(Ok(ToWorker::SetParam { .. })) => {}
+                Ok(Ok(ToWorker::SetParam { .. } | ToWorker::CancelUnits)) => {}
                 Ok(Ok(ToWorker::Start { .. })) => return fatal("start sent twice".into()),
                 Ok(Err(e)) => return fatal(format!("bad command: {e}")),
                 // Out at once; dropping the program kills its group.

@@ -74,6 +74,8 @@ struct Running {
     shared: Arc<SideShared>,
     workload: Arc<dyn workload::Workload>,
     wake: Arc<spawner::Wake>,
+    /// Asks the canceller thread to cancel every unit now; None for kinds that cancel nothing.
+    canceller: Option<std::sync::mpsc::Sender<()>>,
     /// Kept so the runtime lives as long as the worker.
     _runtime: Option<tokio::runtime::Runtime>,
 }
@@ -150,7 +152,11 @@ impl Running {
         // Baseline once the reporter, the spawner and every runtime worker have allocated (each
         // thread's first malloc may reserve a 64 MiB glibc arena), before any unit: per-unit
         // figures then leave out the side's fixed costs.
-        ready.wait_for(2 + runtime_threads, Duration::from_secs(2));
+        let canceller = start_canceller(&workload, &wake, &ready)?;
+        ready.wait_for(
+            2 + runtime_threads + usize::from(canceller.is_some()),
+            Duration::from_secs(2),
+        );
         let (virtual_bytes, rss_bytes) = sys::statm_bytes();
         let stack = spec
             .stack_bytes
@@ -167,6 +173,7 @@ impl Running {
             shared,
             workload,
             wake,
+            canceller,
             _runtime: runtime,
         };
         running.set_units(spec.units);
@@ -191,11 +198,54 @@ impl Running {
                         self.shared.push_error(e);
                     }
                 }
+                Ok(Some(ToWorker::CancelUnits)) => match &self.canceller {
+                    Some(tx) => {
+                        let _ = tx.send(());
+                    }
+                    None => self
+                        .shared
+                        .push_error("this workload has no units to cancel".into()),
+                },
                 Ok(Some(ToWorker::Start { .. })) => return fatal("start sent twice".into()),
                 Err(e) => return fatal(e),
             }
         }
     }
+}
+
+/// The canceller thread of a kind that cancels its units (`Workload::cancel_every`): every period,
+/// and at each request, it cancels every unit, waits until they are gone, and wakes the spawner to
+/// spawn them again. Started before the baseline, so its thread is part of it on both sides.
+fn start_canceller(
+    workload: &Arc<dyn workload::Workload>,
+    wake: &Arc<spawner::Wake>,
+    ready: &Arc<ready::Ready>,
+) -> Result<Option<std::sync::mpsc::Sender<()>>, String> {
+    let Some(every) = workload.cancel_every() else {
+        return Ok(None);
+    };
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let (w, k, r) = (workload.clone(), wake.clone(), ready.clone());
+    std::thread::Builder::new()
+        .name("canceller".into())
+        .spawn(move || {
+            r.arrive();
+            loop {
+                let asked = if every.is_zero() {
+                    rx.recv()
+                        .map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected)
+                } else {
+                    rx.recv_timeout(every)
+                };
+                if asked == Err(std::sync::mpsc::RecvTimeoutError::Disconnected) {
+                    return;
+                }
+                w.cancel_units();
+                k.notify();
+            }
+        })
+        .map_err(|e| format!("canceller thread: {e}"))?;
+    Ok(Some(tx))
 }
 
 /// Builds the runtime of the async side. A current-thread runtime gets one OS thread of its own.

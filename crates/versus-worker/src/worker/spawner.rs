@@ -98,7 +98,9 @@ pub fn run(
                 let outcome = match &launcher {
                     Launcher::Async(handle, _) => {
                         // JoinHandles are dropped: units end on their own by retiring.
-                        drop(handle.spawn(workload.clone().task(unit)));
+                        let task = handle.spawn(workload.clone().task(unit));
+                        workload.spawned(&task);
+                        drop(task);
                         Ok(())
                     }
                     // Every thread passes the guard: machine-wide margins, care near per-process

@@ -3,17 +3,20 @@
 //! of its own, the pace its units ask for and its file for the source view, all declared in its file.
 
 pub mod blocking;
+pub mod cancel;
 pub mod contention;
 pub mod cpu;
 pub mod deadlock;
 pub mod echo;
 pub mod params;
+pub mod pool;
 pub mod sleep;
 pub mod source;
 pub mod spawn;
 pub mod switch;
 pub mod timer;
 pub mod unit;
+pub mod weight;
 pub mod yielding;
 
 use std::collections::BTreeMap;
@@ -48,6 +51,18 @@ pub trait Workload: Send + Sync + 'static {
     fn set_param(&self, name: &str, _value: &ParamValue) -> Result<(), String> {
         Err(format!("parameter {name} cannot change while running"))
     }
+    /// The spawner hands over each async unit's task as it spawns it (a kind that aborts tasks keeps
+    /// `JoinHandle::abort_handle`); the others ignore it.
+    fn spawned(&self, _task: &tokio::task::JoinHandle<()>) {}
+    /// How often the worker cancels every unit on its own (zero: never), on top of each
+    /// `ToWorker::CancelUnits` (key `x`); None: the kind cancels nothing and the worker starts no
+    /// canceller.
+    fn cancel_every(&self) -> Option<std::time::Duration> {
+        None
+    }
+    /// Cancels every unit of the side and returns once they are gone (or a bound has passed); the
+    /// spawner then brings the side back to its target.
+    fn cancel_units(&self) {}
 }
 
 /// What the worker needs from a kind to build it for one side.
@@ -109,6 +124,9 @@ pub const KINDS: &[Kind] = &[
     yielding::KIND,
     deadlock::KIND,
     echo::KIND,
+    cancel::KIND,
+    pool::KIND,
+    weight::KIND,
 ];
 
 pub fn find(name: &str) -> Option<&'static Kind> {

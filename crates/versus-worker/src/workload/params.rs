@@ -16,6 +16,8 @@ pub struct ParamDef {
     /// An integer the `f` key flips between 0 (off) and this value, or the last non-zero value it
     /// had (`flipping`); None: `f` flips only on/off flags.
     pub flips_to: Option<i64>,
+    /// Values the `f` key steps through in turn (`cycling`), after the one in force; empty: none.
+    pub cycle: &'static [i64],
     /// Names the values of an integer parameter go by (`choice`): value i is `choices[i]`.
     /// Empty for plain numbers.
     pub choices: &'static [&'static str],
@@ -51,6 +53,7 @@ impl ParamDef {
             max: max as f64,
             help,
             flips_to: None,
+            cycle: &[],
             choices: &[],
             zero: Zero::Zero,
             restarts: false,
@@ -71,6 +74,7 @@ impl ParamDef {
             max,
             help,
             flips_to: None,
+            cycle: &[],
             choices: &[],
             zero: Zero::Zero,
             restarts: false,
@@ -91,6 +95,7 @@ impl ParamDef {
             max: choices.len().saturating_sub(1) as f64,
             help,
             flips_to: None,
+            cycle: &[],
             choices,
             zero: Zero::Zero,
             restarts: false,
@@ -110,6 +115,22 @@ impl ParamDef {
     pub const fn zero_means(mut self, zero: Zero) -> Self {
         self.zero = zero;
         self
+    }
+
+    /// The same parameter, stepped by `f` through `values` (see `cycle`).
+    pub const fn cycling(mut self, values: &'static [i64]) -> Self {
+        self.cycle = values;
+        self
+    }
+
+    /// The value after `now` in `cycle` (the first when `now` is not in it); None without a cycle.
+    pub fn next_in_cycle(&self, now: i64) -> Option<i64> {
+        let first = *self.cycle.first()?;
+        let at = self.cycle.iter().position(|&v| v == now);
+        Some(
+            at.and_then(|i| self.cycle.get(i + 1).copied())
+                .unwrap_or(first),
+        )
     }
 
     /// The same parameter, flipped by `f` between 0 and `on` (see `flips_to`).
@@ -132,6 +153,7 @@ impl ParamDef {
             max: 1.0,
             help,
             flips_to: None,
+            cycle: &[],
             choices: &[],
             zero: Zero::Zero,
             restarts: false,
@@ -285,6 +307,19 @@ pub fn unknown(defs: &[ParamDef], name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cycle_steps_through_its_values_and_wraps() {
+        let pool = ParamDef::int("pool_threads", 8, 1, 1024, "threads").cycling(&[2, 8, 32]);
+        assert_eq!(pool.next_in_cycle(8), Some(32));
+        assert_eq!(pool.next_in_cycle(32), Some(2));
+        assert_eq!(
+            pool.next_in_cycle(5),
+            Some(2),
+            "a value off the cycle starts it"
+        );
+        assert_eq!(DEFS[0].next_in_cycle(100), None);
+    }
 
     #[test]
     fn a_choice_is_named_on_the_way_in_and_out() {
