@@ -5,13 +5,10 @@
 mod common;
 use common::*;
 
-/// The runs here compare latencies; two at once on 2 cores would skew them.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn alone() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// The runs here compare latencies: they hold the suite's CPU lock, so no other CPU-bound test of
+/// any binary runs beside them on 2 cores.
+fn alone() -> CpuLock {
+    cpu_bound()
 }
 
 /// Both sides of a headless run of `args`, checked to have run and reported.
@@ -121,4 +118,30 @@ fn a_task_weighs_what_it_holds_across_an_await() {
         held - empty >= 4096.0 - 64.0,
         "RSS per task {empty} → {held} B: not about 4 KiB more"
     );
+}
+
+/// The second built-in talk rehearses green: every step runs both sides and reports them, and the
+/// ten-million step gets its millions. Its cross-CPU step needs two CPUs.
+#[test]
+fn the_beyond_talk_rehearses_with_figures_for_both_sides_in_every_step() {
+    if std::thread::available_parallelism().map_or(1, usize::from) < 2 {
+        println!("skipped: the beyond talk's cross-CPU step needs two CPUs");
+        return;
+    }
+    let _alone = alone();
+    let (code, doc) = headless(&["--talk", "beyond", "--until-steady"]);
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["talk"], "beyond");
+    let steps = doc["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 6, "{doc}");
+    for step in steps {
+        assert_eq!(step["failed"].as_array().unwrap().len(), 0, "{step}");
+        for name in ["async", "threads"] {
+            assert_reported(side(step, name));
+        }
+    }
+    let scenarios: Vec<&str> = steps.iter().map(|s| s["scenario"].as_str().unwrap()).collect();
+    assert_eq!(scenarios, ["cancel", "cancel", "pool", "weight", "memory", "switch"]);
+    let tasks = num(side(&steps[4], "async"), "units");
+    assert!(tasks >= 1_000_000.0, "the ten-million step spawned {tasks} tasks");
 }

@@ -200,12 +200,20 @@ impl SideModel {
             self.limit_hit.clone_from(&w.limit_hit);
             self.limit_name.clone_from(&w.limit_name);
         }
-        let settled = w.units == w.target_units;
         let steady_units = self
             .steady_from
             .as_ref()
             .map(|f| (f.worker.units, f.worker.target_units));
-        if !settled || steady_units != Some((w.units, w.target_units)) {
+        // A kind whose units go and come back (cancel) stays steady through the dip, at its target.
+        let churns = crate::workload::find(workload).is_some_and(|k| k.churns);
+        let settled = w.units == w.target_units
+            || (churns && steady_units.is_some_and(|(_, t)| t == w.target_units));
+        let same = if churns {
+            steady_units.map(|(_, t)| t) == Some(w.target_units)
+        } else {
+            steady_units == Some((w.units, w.target_units))
+        };
+        if !settled || !same {
             self.steady_from = settled.then(|| s.clone());
             self.steady_extra.clear();
         }
@@ -543,5 +551,37 @@ pub(crate) mod tests {
         assert_eq!(m.side(Side::Async).status, Status::Running);
         m.tick(5.0);
         assert_eq!(m.side(Side::Async).status, Status::NotResponding);
+    }
+
+    /// Cancel stops and respawns every unit: the dip under an unchanged target is its work, not a
+    /// new ramp, so the steady state goes on; the same dip in a sleep run starts it over.
+    #[test]
+    fn a_churning_kind_stays_steady_through_its_dip_and_others_start_over() {
+        for (workload, kept) in [("cancel", true), ("sleep", false)] {
+            let mut m = Model::new(
+                RunInfo {
+                    workload: workload.into(),
+                    ..run()
+                },
+                10.0,
+            );
+            m.apply(Side::Threads, sample(0, 100, 100), 0.0);
+            m.apply(Side::Threads, sample(250, 40, 100), 0.25);
+            m.apply(Side::Threads, sample(500, 100, 100), 0.5);
+            let from = m
+                .side(Side::Threads)
+                .steady_from
+                .as_ref()
+                .map(|s| s.worker.t_us);
+            assert_eq!(from == Some(0), kept, "{workload}: steady from {from:?}");
+            // A new target starts it over either way.
+            m.apply(Side::Threads, sample(750, 200, 200), 0.75);
+            let from = m
+                .side(Side::Threads)
+                .steady_from
+                .as_ref()
+                .map(|s| s.worker.t_us);
+            assert_eq!(from, Some(750_000), "{workload}");
+        }
     }
 }

@@ -18,11 +18,18 @@ pub use state::{Move, TalkState};
 pub use step::Step;
 
 /// The built-in talks: (name, path for messages, TOML text).
-const BUILTIN: &[(&str, &str, &str)] = &[(
-    "async-vs-threads",
-    "assets/talks/async-vs-threads.toml",
-    include_str!("../../assets/talks/async-vs-threads.toml"),
-)];
+const BUILTIN: &[(&str, &str, &str)] = &[
+    (
+        "async-vs-threads",
+        "assets/talks/async-vs-threads.toml",
+        include_str!("../../assets/talks/async-vs-threads.toml"),
+    ),
+    (
+        "beyond",
+        "assets/talks/beyond.toml",
+        include_str!("../../assets/talks/beyond.toml"),
+    ),
+];
 
 /// How long a step runs in a rehearsal when it does not say.
 pub const DEFAULT_REHEARSE: Duration = Duration::from_secs(5);

@@ -32,6 +32,7 @@ pub const KIND: Kind = Kind {
         param: "tick_ms",
         counted: false,
     }),
+    churns: false,
     source: ("blocking.rs", include_str!("blocking.rs")),
 };
 

@@ -35,6 +35,7 @@ pub const KIND: Kind = Kind {
         param: "sleep_ms",
         counted: false,
     }),
+    churns: true,
     source: ("cancel.rs", include_str!("cancel.rs")),
 };
 

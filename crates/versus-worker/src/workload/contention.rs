@@ -31,6 +31,7 @@ pub const KIND: Kind = Kind {
     figures: FIGURES,
     headline: &[&OS_SWITCHES_PER_ACQUISITION, &ACQUISITIONS_PER_SEC],
     pace: None,
+    churns: false,
     source: ("contention.rs", include_str!("contention.rs")),
 };
 

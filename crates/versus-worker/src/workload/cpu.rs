@@ -18,6 +18,7 @@ pub const KIND: Kind = Kind {
     figures: &[],
     headline: &[&figure::CORES_USED, &figure::OPS_PER_SEC],
     pace: None,
+    churns: false,
     source: ("cpu.rs", include_str!("cpu.rs")),
 };
 

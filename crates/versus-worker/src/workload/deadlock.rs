@@ -28,6 +28,7 @@ pub const KIND: Kind = Kind {
     figures: FIGURES,
     headline: &[&DEADLOCKED_UNITS],
     pace: None,
+    churns: false,
     source: ("deadlock.rs", include_str!("deadlock.rs")),
 };
 

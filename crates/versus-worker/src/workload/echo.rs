@@ -36,6 +36,7 @@ pub const KIND: Kind = Kind {
         param: "rate",
         done: &REQUESTS_PER_SEC,
     }),
+    churns: false,
     source: ("echo.rs", include_str!("echo.rs")),
 };
 

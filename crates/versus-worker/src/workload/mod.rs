@@ -88,6 +88,9 @@ pub struct Kind {
     pub headline: &'static [&'static Figure],
     /// How its units ask for work, so a side that cannot keep up says so; None: they ask no pace.
     pub pace: Option<Pace>,
+    /// Its units go and come back as part of the work (cancel stops and respawns them all): a dip in
+    /// the unit count under an unchanged target does not restart the steady state.
+    pub churns: bool,
     /// Its file for the source view: the name under `crates/versus-worker/src/workload/` and the text, as compiled.
     pub source: (&'static str, &'static str),
 }

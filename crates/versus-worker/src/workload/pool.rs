@@ -31,6 +31,7 @@ pub const KIND: Kind = Kind {
         param: "sleep_ms",
         counted: true,
     }),
+    churns: false,
     source: ("pool.rs", include_str!("pool.rs")),
 };
 

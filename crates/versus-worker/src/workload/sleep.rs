@@ -23,6 +23,7 @@ pub const KIND: Kind = Kind {
         param: "sleep_ms",
         counted: true,
     }),
+    churns: false,
     source: ("sleep.rs", include_str!("sleep.rs")),
 };
 

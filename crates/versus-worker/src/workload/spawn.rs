@@ -25,6 +25,7 @@ pub const KIND: Kind = Kind {
     figures: FIGURES,
     headline: &[&SPAWN_CPU_NS],
     pace: None,
+    churns: false,
     source: ("spawn.rs", include_str!("spawn.rs")),
 };
 

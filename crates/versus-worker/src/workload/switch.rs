@@ -32,6 +32,7 @@ pub const KIND: Kind = Kind {
     figures: FIGURES,
     headline: &[&SWITCH_CPU_NS, &OS_SWITCHES_PER_ROUND_TRIP],
     pace: None,
+    churns: false,
     source: ("switch.rs", include_str!("switch.rs")),
 };
 

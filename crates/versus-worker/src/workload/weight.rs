@@ -26,6 +26,7 @@ pub const KIND: Kind = Kind {
         param: "sleep_ms",
         counted: true,
     }),
+    churns: false,
     source: ("weight.rs", include_str!("weight.rs")),
 };
 

@@ -35,6 +35,7 @@ pub const KIND: Kind = Kind {
         param: "tick_ms",
         counted: false,
     }),
+    churns: false,
     source: ("yielding.rs", include_str!("yielding.rs")),
 };
 
