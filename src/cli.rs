@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum, builder::TypedValueParser as _};
 
 use crate::collect::external::DEFAULT_CONNECTIONS;
 use crate::collect::{LaunchOpts, Sched};
+// Durations are read where talk files read them too: run configuration.
+pub use crate::config::parse_duration;
 use crate::config::{
     DEFAULT_FPS, DEFAULT_INTERVAL_MS, DEFAULT_NICE, RunConfig, TUI_TURN, pinned_cpus,
 };
@@ -295,36 +297,6 @@ impl OneSide {
 pub enum Format {
     Json,
     Csv,
-}
-
-/// "10s", "500ms", "2m", "1h", or plain seconds; zero and more than a day are refused.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration (try 10s, 500ms, 2m)"))?;
-    let secs = match unit.trim() {
-        "" | "s" | "sec" => n,
-        "ms" => n / 1e3,
-        "m" | "min" => n * 60.0,
-        "h" => n * 3600.0,
-        other => {
-            return Err(format!(
-                "unknown unit '{other}' in '{text}' (use ms, s, m or h)"
-            ));
-        }
-    };
-    if secs.is_nan() || secs <= 0.0 {
-        return Err(format!("'{text}' must be longer than zero"));
-    }
-    if secs > 86_400.0 {
-        return Err(format!("'{text}' is longer than a day"));
-    }
-    Ok(Duration::from_secs_f64(secs))
 }
 
 fn parse_window(text: &str) -> Result<Duration, String> {

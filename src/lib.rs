@@ -18,6 +18,7 @@ pub mod replay;
 pub mod scenario;
 pub mod ship;
 pub mod talk;
+pub mod talkfile;
 pub mod term;
 pub mod tui;
 pub mod ui;

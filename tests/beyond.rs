@@ -140,8 +140,17 @@ fn the_beyond_talk_rehearses_with_figures_for_both_sides_in_every_step() {
             assert_reported(side(step, name));
         }
     }
-    let scenarios: Vec<&str> = steps.iter().map(|s| s["scenario"].as_str().unwrap()).collect();
-    assert_eq!(scenarios, ["cancel", "cancel", "pool", "weight", "memory", "switch"]);
+    let scenarios: Vec<&str> = steps
+        .iter()
+        .map(|s| s["scenario"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        scenarios,
+        ["cancel", "cancel", "pool", "weight", "memory", "switch"]
+    );
     let tasks = num(side(&steps[4], "async"), "units");
-    assert!(tasks >= 1_000_000.0, "the ten-million step spawned {tasks} tasks");
+    assert!(
+        tasks >= 1_000_000.0,
+        "the ten-million step spawned {tasks} tasks"
+    );
 }

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::step::run_at;
+use crate::talkfile::run_at;
 use super::{Move, Talk, TalkState};
 use crate::config::RunConfig;
 use crate::controller::Session;

@@ -247,7 +247,7 @@ fn no_word_is_cut_at_80x24_on_any_screen() {
         }
     }
 
-    let talk = crate::talk::load("async-vs-threads", &catalog).expect("the built-in talk");
+    let talk = crate::talkfile::load("async-vs-threads", &catalog).expect("the built-in talk");
     let mut scenario = "memory".to_string();
     for (i, step) in talk.steps.iter().enumerate() {
         if let Some(s) = &step.scenario {

@@ -83,7 +83,7 @@ mod tests {
     /// The shipped talk's first step, as the TUI shows it.
     fn first_step() -> TalkView {
         let catalog = crate::scenario::Catalog::builtin().expect("presets");
-        let talk = crate::talk::load("async-vs-threads", &catalog).expect("parses");
+        let talk = crate::talkfile::load("async-vs-threads", &catalog).expect("parses");
         let step = &talk.steps[0];
         TalkView {
             label: format!("step 1/{}", talk.steps.len()),
@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn every_step_of_the_shipped_talk_says_all_of_it_at_80x24() {
         let catalog = crate::scenario::Catalog::builtin().expect("presets");
-        let talk = crate::talk::load("async-vs-threads", &catalog).expect("parses");
+        let talk = crate::talkfile::load("async-vs-threads", &catalog).expect("parses");
         for (i, step) in talk.steps.iter().enumerate() {
             let view = TalkView {
                 label: format!("step {}/{}", i + 1, talk.steps.len()),

@@ -285,7 +285,7 @@ fn duration(src: Source<'_>, key: &str, value: &Spanned<Node>) -> Result<Duratio
             ));
         }
     };
-    crate::cli::parse_duration(&text).map_err(|e| src.at(value.span(), format!("{key}: {e}")))
+    crate::config::parse_duration(&text).map_err(|e| src.at(value.span(), format!("{key}: {e}")))
 }
 
 #[cfg(test)]
