@@ -16,6 +16,9 @@ const BUILTIN: &[&str] = &[
     "echo",
     "yield",
     "deadlock",
+    "cancel",
+    "pool",
+    "weight",
 ];
 
 /// BUILTIN names every preset under assets/scenarios: a scenario added there is started here too.
