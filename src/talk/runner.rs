@@ -2,7 +2,6 @@
 
 use std::time::Instant;
 
-use crate::talkfile::run_at;
 use super::{Move, Talk, TalkState};
 use crate::config::RunConfig;
 use crate::controller::Session;
@@ -11,6 +10,7 @@ use crate::model::{Model, headline};
 use crate::notes::server::{Deliver, Server};
 use crate::notes_wire::{StepState, ToNotes};
 use crate::protocol::Side;
+use crate::talkfile::run_at;
 use crate::ui::TalkView;
 
 #[derive(Debug)]
