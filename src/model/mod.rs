@@ -140,8 +140,12 @@ impl SideModel {
                 let sched = last.worker.sched_delay_steady.filter(|p| p.count > 0);
                 f.sched_delay_p50_us = sched.map(|p| p.p50_us);
                 f.sched_delay_p99_us = sched.map(|p| p.p99_us);
-                // Workload figures: the mean of their per-second values over the steady state.
+                // Workload figures: the mean of their per-second values over the steady state; a
+                // count since the start (cancelled units) keeps its last value.
                 for (k, v) in &mut f.extra {
+                    if crate::catalog::find(k).is_some_and(|fig| fig.running_total) {
+                        continue;
+                    }
                     if let Some(&(sum, n)) = self.steady_extra.get(k).filter(|e| e.1 > 0) {
                         *v = figures::json_number(sum / f64::from(n));
                     }
@@ -583,5 +587,34 @@ pub(crate) mod tests {
                 .map(|s| s.worker.t_us);
             assert_eq!(from, Some(750_000), "{workload}");
         }
+    }
+
+    /// A count since the start (cancel's `cancelled_units`) ends a run at its last value; its mean
+    /// over the steady state would be a count no moment had.
+    #[test]
+    fn a_running_total_ends_at_its_last_value_not_its_mean() {
+        use crate::workload::cancel::CANCELLED_UNITS;
+        let mut m = Model::new(run(), 10.0);
+        for i in 0..12u64 {
+            let mut s = SideSample {
+                worker: WorkerSample {
+                    t_us: i * 250_000,
+                    units: 10,
+                    target_units: 10,
+                    ..Default::default()
+                },
+                os: OsStat::default(),
+                threads: None,
+            };
+            s.worker
+                .extra
+                .insert(CANCELLED_UNITS.key.into(), (i * 100) as f64);
+            m.apply(Side::Async, SideEvent::Sample(Box::new(s)), i as f64 / 4.0);
+        }
+        let f = m
+            .side(Side::Async)
+            .final_figures("cancel")
+            .expect("figures");
+        assert_eq!(f.extra[CANCELLED_UNITS.key].as_f64(), Some(1100.0));
     }
 }

@@ -232,6 +232,9 @@ pub struct Figure {
     /// The word for the side with the bigger value in a verdict ("threads 16× heavier"); None: one
     /// that follows from the format and direction (`Figure::more_word`).
     pub more: Option<&'static str>,
+    /// A count since the side started (cancelled units), not a per-second value: a final report
+    /// gives its last value, not its mean over the steady state.
+    pub running_total: bool,
 }
 
 impl Figure {
@@ -248,6 +251,15 @@ impl Figure {
             csv: None,
             was: None,
             more: None,
+            running_total: false,
+        }
+    }
+
+    /// A count since the side started: reported as its last value at the end of a run.
+    pub const fn running_total(self) -> Figure {
+        Figure {
+            running_total: true,
+            ..self
         }
     }
 

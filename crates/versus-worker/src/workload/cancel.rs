@@ -58,12 +58,14 @@ pub const CANCEL_LATENCY_P99_US: Figure = Figure::extra(
 /// Units cancelled since the start.
 pub const CANCELLED_UNITS: Figure =
     Figure::extra("cancelled_units", Format::Count, Direction::Neutral)
-        .panel(Panel::segment("cancelled", "{} units"));
+        .panel(Panel::segment("cancelled", "{} units"))
+        .running_total();
 /// Cancelled units that had done `a += 1` and not yet `b += 1`.
 pub const TORN_UPDATES: Figure =
     Figure::extra("torn_updates", Format::Count, Direction::LessIsBetter)
         .panel(Panel::segment("cancelled", "{} torn"))
-        .headline("torn_updates", "torn updates");
+        .headline("torn_updates", "torn updates")
+        .running_total();
 const FIGURES: &[Figure] = &[
     CANCEL_LATENCY_P50_US,
     CANCEL_LATENCY_P99_US,
