@@ -409,6 +409,14 @@ fn help_lists_every_key_at_80x24_with_quit_last() {
     assert!(s.contains("q ctrl-c"), "{s}");
 }
 
+/// The `lateness` row of one column (0: async, 1: threads) of an 80-column screen.
+fn lateness_row(text: &str, side: usize) -> String {
+    text.lines()
+        .find(|l| l.contains("┃ lateness"))
+        .map(|l| l.chars().skip(side * 40).take(40).collect())
+        .unwrap_or_default()
+}
+
 #[test]
 fn the_headline_and_its_row_show_the_same_value_at_the_same_moment() {
     // The headline is the median of the steady seconds, the rest of the table the last second: here
@@ -420,12 +428,7 @@ fn the_headline_and_its_row_show_the_same_value_at_the_same_moment() {
     head.values = [Some(47_100.0), Some(94.0)];
     let text = screen(&model, &ViewState::default(), 80, 24).to_string();
     assert!(text.contains("lateness p99: 47.1 ms vs 94 µs"), "{text}");
-    let row = |side: usize| -> String {
-        text.lines()
-            .find(|l| l.contains("┃ lateness"))
-            .map(|l| l.chars().skip(side * 40).take(40).collect())
-            .unwrap_or_default()
-    };
+    let row = |side: usize| lateness_row(&text, side);
     assert!(
         row(0).contains("p99 47.1 ms"),
         "async row: {}\n{text}",
@@ -444,11 +447,7 @@ fn the_headline_and_its_row_show_the_same_value_at_the_same_moment() {
     }
     late.headline.shown[0].values = [Some(191_500.0), Some(108_000.0)];
     let text = screen(&late, &ViewState::default(), 80, 24).to_string();
-    let async_row: String = text
-        .lines()
-        .find(|l| l.contains("┃ lateness"))
-        .map(|l| l.chars().take(40).collect())
-        .unwrap_or_default();
+    let async_row = lateness_row(&text, 0);
     assert!(async_row.contains("p99 191.5 ms"), "{async_row}\n{text}");
     // Not compared: the headline shows the value of a side that runs steadily, and its row agrees;
     // the other side's row keeps its last second.
@@ -458,12 +457,7 @@ fn the_headline_and_its_row_show_the_same_value_at_the_same_moment() {
     head.values = [Some(47_100.0), None];
     let text = screen(&model, &ViewState::default(), 80, 24).to_string();
     assert!(text.contains("lateness p99: async 47.1 ms"), "{text}");
-    let row = |side: usize| -> String {
-        text.lines()
-            .find(|l| l.contains("┃ lateness"))
-            .map(|l| l.chars().skip(side * 40).take(40).collect())
-            .unwrap_or_default()
-    };
+    let row = |side: usize| lateness_row(&text, side);
     assert!(
         row(0).contains("p99 47.1 ms"),
         "async row: {}\n{text}",
