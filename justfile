@@ -37,7 +37,7 @@ bench-million COUNT="1000000":
 # Soak: keys churn both sides through every workload for SECS seconds (an hour by default) while the
 # controller's RSS, threads and file descriptors are watched; prints them every minute, fails on a leak.
 soak SECS="3600":
-    VERSUS_SOAK_SECS={{SECS}} cargo test --release --test soak -- --nocapture
+    VERSUS_SOAK_SECS={{SECS}} cargo test --release --test it -- soak:: --nocapture
 
 # Echo over loopback: 10,000 idle connections and 1,000 busy ones, each side alone.
 bench-echo:

@@ -2,8 +2,7 @@
 //! built-in scenario started headless with real workers.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 
 const BUILTIN: &[&str] = &[
     "memory",

@@ -2,8 +2,7 @@
 //! each checked on real workers headless, one run at a time.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// The runs here compare latencies: they hold the suite's CPU lock, so no other CPU-bound test of
 /// any binary runs beside them on 2 cores.

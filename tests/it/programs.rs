@@ -2,11 +2,11 @@
 //! measured from outside and driven through {port}, a program that exits, and no process left behind.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{STEADY_BOUND, finish_headless, num, side, spawn_headless, tagged, unique_tag};
+use crate::common::{STEADY_BOUND, finish_headless, num, side, spawn_headless, tagged, unique_tag};
 
 const THREADS_PY: &str = "threads=python3 examples/echo_threads.py {port}";
 const ASYNCIO_PY: &str = "asyncio=python3 examples/echo_asyncio.py {port}";

@@ -1,8 +1,7 @@
 //! Scenarios in a real terminal (tmux): number keys, the picker, the caption and the live toggles.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::{faults, tmux};
+use crate::common::{faults, tmux};
 
 use std::time::Duration;
 

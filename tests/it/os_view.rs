@@ -2,8 +2,7 @@
 //! `f` in the yield scenario flips yield_every_us between 0 and 500 live, and the worker takes it.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::tmux;
+use crate::common::tmux;
 
 use std::time::Duration;
 

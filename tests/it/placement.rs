@@ -3,13 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::os::unix::process::CommandExt;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{TAG_VAR, bin, finish_headless, side, spawn_headless, tagged, unique_tag};
+use crate::common::{TAG_VAR, bin, finish_headless, side, spawn_headless, tagged, unique_tag};
 
 /// Cpus_allowed_list of every thread named `name` in the processes of `pids`.
 fn allowed_of(pids: &[u32], name: &str) -> Vec<String> {

@@ -2,13 +2,13 @@
 //! asserted as directions with margins safe on a noisy 2-core machine; speeds live in the bench notes.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Limit, assert_none_left, num, side, tagged};
+use crate::common::{Limit, assert_none_left, num, side, tagged};
 use serde_json::Value;
 
 fn tag() -> String {

@@ -2,8 +2,7 @@
 //! working directory, the screen says so, and the SVG is well-formed XML holding the panel text.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::tmux;
+use crate::common::tmux;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

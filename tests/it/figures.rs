@@ -3,8 +3,7 @@
 //! with margins safe on a busy 2-core machine.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// `key` of the async side of a one-side, current-thread run of `workload` at `units` units.
 fn async_figure(workload: &str, units: &str, key: &str) -> f64 {

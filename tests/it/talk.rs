@@ -3,8 +3,8 @@
 //! to the next step and ← back, and the header says where the talk is.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::tmux::{self, Tmux};
+use crate::common;
+use crate::common::tmux::{self, Tmux};
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -2,8 +2,7 @@
 //! the sides when both run steadily; one side alone is never compared; saturation is said.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// The headline object of a run, checked for its shape.
 fn headline(doc: &serde_json::Value) -> &serde_json::Value {

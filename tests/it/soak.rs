@@ -5,8 +5,7 @@
 //! controller's figures every minute.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::{faults, tmux};
+use crate::common::{faults, tmux};
 
 use std::time::{Duration, Instant};
 

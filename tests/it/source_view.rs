@@ -3,8 +3,7 @@
 //! meanwhile.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::tmux;
+use crate::common::tmux;
 
 use std::time::Duration;
 

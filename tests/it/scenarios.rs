@@ -2,13 +2,13 @@
 //! the right way, with margins safe on a noisy 2-core machine. Speed targets live in benches/baseline.rs.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Limit;
+use crate::common::Limit;
 use serde_json::Value;
 use versus::protocol::{
     self, FromWorker, PROTOCOL_VERSION, ParamValue, RuntimeFlavor, Side, ToWorker, WorkerSpec,

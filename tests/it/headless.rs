@@ -1,8 +1,7 @@
 //! Real workers, headless: what must hold between the two sides, with margins safe on a noisy 2-core box.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 
 const FIELDS: &[&str] = &[
     "side",

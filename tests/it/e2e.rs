@@ -1,8 +1,7 @@
 //! End to end in a real terminal (tmux): launch, type keys, read the screen, quit cleanly.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::tmux;
+use crate::common::tmux;
 
 use std::time::Duration;
 

@@ -1,8 +1,7 @@
 //! Bad input: one clear line on stderr, exit code 2, nothing started.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::io::Write;
 use std::process::Stdio;

@@ -3,8 +3,7 @@
 //! that would change what runs say they do nothing, and the recording holds the keys pressed.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::tmux;
+use crate::common::tmux;
 
 use std::time::Duration;
 

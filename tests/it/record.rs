@@ -3,8 +3,7 @@
 //! are one line naming FILE:LINE with exit code 2, a torn last line only a warning.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

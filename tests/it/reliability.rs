@@ -3,8 +3,8 @@
 //! restarted by a key; the memory budget refuses and cuts back; no terminal size or input panics.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::{faults, tmux};
+use crate::common;
+use crate::common::{faults, tmux};
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -23,7 +23,7 @@ const SMALL: &[&str] = &[
     "--interval-ms",
     "100",
 ];
-use common::{TAG_VAR, assert_none_left, unique_tag as new_tag};
+use crate::common::{TAG_VAR, assert_none_left, unique_tag as new_tag};
 
 /// The TUI in a 100×30 pane, both sides running, in raw mode on the alternate screen.
 struct App {

@@ -1,8 +1,7 @@
 //! The claims of the trade-off that need a workload of their own, checked on real workers headless.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 
 // Tests whose figures suffer from a busy CPU (lateness of timers beside spinners, CPU time per
 // switch) take the suite's CPU lock first (`common::cpu_bound`), so no other test runs beside them.

@@ -3,8 +3,8 @@
 //! opened again finds the talk where it is, and when the talk quits the notes screen says so.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::tmux::Tmux;
+use crate::common;
+use crate::common::tmux::Tmux;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;

@@ -1,8 +1,7 @@
 //! Issue 12 in a real terminal: `z` shows the headline in large digits and closes again; `T` cycles the theme.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::tmux;
+use crate::common::tmux;
 
 use std::time::Duration;
 
