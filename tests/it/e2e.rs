@@ -145,3 +145,37 @@ fn one_side_turns_runs_each_side_alone_then_compares_the_turns() {
     assert_eq!(t.wait_exit(T), 0);
     t.assert_restored();
 }
+
+/// The saturation badge on screen: a million tasks waking every 100 ms ask ten million wake-ups a
+/// second of 2 cores, so the async column says it is saturated and why (its figures then measure its
+/// own backlog); the idle threads column says no such thing.
+#[test]
+fn a_side_that_cannot_keep_up_says_it_is_saturated() {
+    let _cpu = crate::common::cpu_bound();
+    let t = Tmux::start(
+        "saturated",
+        100,
+        30,
+        &[
+            "--scenario",
+            "memory",
+            "--async-units",
+            "1000000",
+            "--set",
+            "sleep_ms=100",
+            "--one-side",
+            "async",
+        ],
+    );
+    let s = t.wait_for("the badge with a million tasks", T, |s| {
+        tmux::figures(s, "units").first() == Some(&1_000_000) && s.contains("saturated: ")
+    });
+    // The badge is in the async column (the left half of each row), not the idle threads one.
+    let left = |row: &str| row.chars().take(50).collect::<String>();
+    let right = |row: &str| row.chars().skip(50).collect::<String>();
+    assert!(s.lines().any(|r| left(r).contains("saturated")), "{s}");
+    assert!(!s.lines().any(|r| right(r).contains("saturated")), "{s}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(T), 0);
+    t.assert_restored();
+}

@@ -121,3 +121,136 @@ fn a_recorded_tui_session_replays_in_the_same_screen() {
     t.assert_restored();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The view keys work inside a replay as they do live, on what the recording holds: the OS view
+/// shows the recorded census (its wait channels), the source view the recorded workload's code, the
+/// big view the recorded headline in large digits, the caption the recorded caption; `T` changes
+/// the colours, `e` writes the picture, `?` lists the player's keys; each closes again.
+#[test]
+fn every_view_opens_and_closes_inside_a_replay() {
+    let dir = std::env::temp_dir().join(format!("versus-replay-views-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let rec = dir.join("run.jsonl");
+    let rec_s = rec.to_str().unwrap();
+    // A headless recording that ends once both sides are steady: by then each side has had a census.
+    let out = crate::common::bin()
+        .args([
+            "--headless",
+            "--until-steady",
+            "--duration",
+            crate::common::STEADY_BOUND,
+            "--async-units",
+            "50",
+            "--thread-units",
+            "50",
+            "--nice",
+            "0",
+            "--record",
+            rec_s,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let body = std::fs::read_to_string(&rec).unwrap();
+    assert!(body.contains("\"wait_channels\""), "no census recorded");
+
+    let t = Tmux::start_in("views", 100, 30, dir.to_str().unwrap(), &["replay", rec_s]);
+    t.keys(&["End"]);
+    let panels = |s: &str| tmux::figures(s, "units") == vec![50, 50] && s.contains("ctx switch");
+    t.wait_for("the end of the recording", T, |s| {
+        s.contains(" end ") && panels(s)
+    });
+
+    // Caption: the recorded one, shown and hidden.
+    let caption = "very different bill";
+    let shown = t.screen().contains(caption);
+    t.keys(&["c"]);
+    t.wait_for("the caption toggled", T, |s| s.contains(caption) != shown);
+    t.keys(&["c"]);
+    t.wait_for("the caption back", T, |s| s.contains(caption) == shown);
+
+    // OS view: the threads by wait channel, as the recording's census had them.
+    t.keys(&["d"]);
+    let s = t.wait_for("the OS view", T, |s| s.contains("sees threads, not tasks"));
+    assert!(s.contains("nanosleep"), "the recorded wait channels: {s}");
+    assert!(!s.contains("no census"), "{s}");
+    t.keys(&["d"]);
+    t.wait_for("the panels after d", T, |s| {
+        panels(s) && !s.contains("sees threads")
+    });
+
+    // Source view: the recorded workload's code, both sides.
+    t.keys(&["v"]);
+    let s = t.wait_for("the source view", T, |s| s.contains("v or Esc closes"));
+    assert!(
+        s.contains("sleep_until") && s.contains("std::thread::sleep"),
+        "both sides of workload/sleep.rs: {s}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("the panels after Esc", T, |s| {
+        panels(s) && !s.contains("Esc closes")
+    });
+
+    // Big view: the recorded headline, in large digits.
+    t.keys(&["z"]);
+    t.wait_for("the big view", T, |s| {
+        s.contains("headline, large") && s.chars().any(|c| matches!(c, '▟' | '▜' | '▙' | '▛' | '█'))
+    });
+    t.keys(&["z"]);
+    t.wait_for("the panels after z", T, |s| {
+        panels(s) && !s.contains("headline, large")
+    });
+
+    // Theme: the async colour changes (dark's cyan, then light's blue).
+    const BLUE: u8 = 4;
+    const CYAN: u8 = 6;
+    assert!(t.foreground_colours().contains(&CYAN), "dark at start");
+    t.keys(&["T"]);
+    t.wait_for("the next theme", T, |s| s.contains("theme: light"));
+    let start = std::time::Instant::now();
+    while !t.foreground_colours().contains(&BLUE) || t.foreground_colours().contains(&CYAN) {
+        assert!(
+            start.elapsed() < T,
+            "light colours: {:?}",
+            t.foreground_colours()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Export: the replayed screen as an SVG and its text beside it, in the working directory.
+    t.keys(&["e"]);
+    let svg = || {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "svg"))
+    };
+    let start = std::time::Instant::now();
+    while svg().is_none() {
+        assert!(start.elapsed() < T, "no SVG written: {}", t.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let txt = std::fs::read_to_string(svg().unwrap().with_extension("txt")).unwrap();
+    assert!(txt.contains("REPLAY") || txt.contains("units"), "{txt}");
+
+    // Help: the player's keys first.
+    t.keys(&["?"]);
+    let s = t.wait_for("the help", T, |s| {
+        s.contains("play/pause") && s.contains("close this help")
+    });
+    assert!(
+        s.contains("does nothing here") || s.contains("do nothing here"),
+        "{s}"
+    );
+    t.keys(&["?"]);
+    t.wait_for("the panels after ?", T, |s| {
+        panels(s) && !s.contains("close this help")
+    });
+
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(T), 0);
+    t.assert_restored();
+    let _ = std::fs::remove_dir_all(&dir);
+}

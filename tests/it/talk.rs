@@ -238,3 +238,63 @@ fn a_side_that_fails_in_a_step_makes_the_rehearsal_exit_1_naming_that_step() {
         assert!(f.stderr.contains(&line), "{line}: {}", f.stderr);
     }
 }
+
+/// The built-in talk walked end to end as its audience sees it, at 80×24: each step comes up with
+/// its title and its words, and its sides run at the units the step gives them (the threads of the
+/// limits step stop at the OS limit and say which); q then ends it with the terminal restored and no
+/// worker left.
+#[test]
+fn the_built_in_talk_walks_end_to_end_at_80x24() {
+    use versus::protocol::Side;
+    let _cpu = common::cpu_bound();
+    let catalog = versus::scenario::Catalog::load(None).unwrap();
+    let talk = versus::talkfile::load("async-vs-threads", &catalog).unwrap();
+    let plain = versus::scenario::Scenario::plain(
+        "",
+        versus::scenario::find_kind("sleep").unwrap(),
+        "command line",
+    );
+    let base = versus::config::RunConfig::new(&plain, catalog).unwrap();
+    let n = talk.steps.len();
+    let tag = common::unique_tag("talk-walk");
+    let t = Tmux::start_with_env(
+        "talk-walk",
+        80,
+        24,
+        &[(common::TAG_VAR, tag.as_str())],
+        &["--talk", "async-vs-threads"],
+    );
+    for (i, step) in talk.steps.iter().enumerate() {
+        if i > 0 {
+            t.keys(&["Right"]);
+        }
+        let cfg = versus::talkfile::run_at(&talk.steps, i, &base).unwrap();
+        let header = format!("step {}/{n} · ", i + 1);
+        // Titles and words are cut or wrapped to 80 columns: their first words are on screen.
+        let title: String = step.title.chars().take(24).collect();
+        let said: String = step
+            .say
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let limits = cfg.scenario.as_deref() == Some("limits");
+        let want = Side::BOTH.map(|side| cfg.spec(side).units);
+        let what = format!("step {} ({}) at {want:?} units", i + 1, step.title);
+        let s = t.wait_for(&what, T, |s| {
+            let units = tmux::figures(s, "units");
+            let at_units = if limits {
+                // The threads stop short of their target, at the limit the step is about.
+                units.first() == Some(&want[0]) && s.contains("limit hit")
+            } else {
+                units == want.to_vec()
+            };
+            s.contains(&format!("{header}{title}")) && s.contains(&said) && at_units
+        });
+        assert!(!s.contains("FAILED"), "{what}: a side failed\n{s}");
+    }
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(T), 0);
+    t.assert_restored();
+    common::assert_none_left(&tag);
+}
