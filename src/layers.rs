@@ -1,5 +1,5 @@
 //! The layers of the crate, lowest first. A module may use modules of its own layer or a lower one,
-//! never a higher one, and top-level modules never use each other in a circle: `tests/layers.rs`
+//! never a higher one, and top-level modules never use each other in a circle: `tests/it/layers.rs`
 //! reads every `crate::` and climbing `super::` path under `src/` and fails on one that does.
 
 /// Each layer: its name and its top-level modules.

@@ -29,7 +29,7 @@ use crate::uitrace::{self, Starvation, Trace};
 /// How often silent sides are checked when nothing else happens.
 const IDLE_TICK: Duration = Duration::from_millis(250);
 
-/// Fault injection for tests/reliability.rs, read once at start. `VERSUS_FAULT=ui-panic` panics inside
+/// Fault injection for tests/it/reliability.rs, read once at start. `VERSUS_FAULT=ui-panic` panics inside
 /// the first draw after both sides have reported; `VERSUS_FAULT=startup-error` fails start-up once the
 /// terminal and the workers are up. Neither has an honest outside trigger (the UI must not panic, and
 /// nothing after the terminal is taken should fail), yet the clean-up on both paths must be proven.

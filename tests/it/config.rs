@@ -212,7 +212,7 @@ fn a_copied_preset_runs_as_a_config_file() {
 }
 
 /// Settings that keep each scenario light enough to run beside other tests; the point here is that
-/// it starts and both sides report, not its figures (tests/scenarios.rs checks those per workload).
+/// it starts and both sides report, not its figures (tests/it/scenarios.rs checks those per workload).
 fn light(name: &str) -> &'static [&'static str] {
     match name {
         "memory" => &["--set", "async_units=2000", "--set", "thread_units=100"],
@@ -274,7 +274,7 @@ fn every_builtin_scenario_starts_headless_and_both_sides_report() {
                 num(f, "window_s") > 0.0,
                 "{name} {s} reported once at most: {doc}"
             );
-            // The workload added its own figure (a number; its value is tests/scenarios.rs's).
+            // The workload added its own figure (a number; its value is tests/it/scenarios.rs's).
             if let Some(key) = own_figure(name) {
                 assert!(f[key].is_number(), "{name} {s}: no {key}: {doc}");
             }

@@ -43,7 +43,7 @@ fn d_shows_threads_by_wait_channel_and_closes_again() {
 #[test]
 fn f_flips_the_yield_period_between_never_and_500_us_live() {
     // Yield's units spin: at the tests' nice 0 they would take both cores from the other test in this
-    // file (as switch once did in tests/export.rs), so they keep versus's own default, nice 10.
+    // file (as switch once did in tests/it/export.rs), so they keep versus's own default, nice 10.
     let t = Tmux::start(
         "yieldflip",
         120,

@@ -4,7 +4,7 @@
 //! its spawns respect, the load generator and the watcher of a program of your own (`--cmd`).
 //!
 //! Nothing here knows of the terminal UI: `cargo tree -p versus-worker` has no ratatui or
-//! crossterm, and `tests/layers.rs` fails on a dependency that would bring one in.
+//! crossterm, and `tests/it/layers.rs` fails on a dependency that would bring one in.
 
 pub mod figure;
 pub mod limits;

@@ -42,7 +42,7 @@ impl Tmux {
         let t = Tmux { socket };
         // The workers compete on equal terms with whatever else the machine runs, as in the headless
         // tests: at the default nice 10 a machine loaded by other builds starved both sides into "not
-        // responding" for 6 s (tests/export.rs, outside load 2.0 cores). A test that is about nice
+        // responding" for 6 s (tests/it/export.rs, outside load 2.0 cores). A test that is about nice
         // passes its own.
         let mut args = args.to_vec();
         if !args.contains(&"--nice") && args.first() != Some(&"replay") {
