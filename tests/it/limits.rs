@@ -136,6 +136,9 @@ fn every_run_stops_at_the_map_limit_in_every_mode_and_stack_beside_cpu_load() {
         eprintln!("skipped: /proc/sys/vm/max_map_count cannot be read");
         return;
     };
+    // Its spinner and 17,000 threads would starve, and share kernel.pid_max with, the other
+    // CPU-bound tests: it runs alone among them.
+    let _cpu = crate::common::cpu_bound();
     let ballast = max.saturating_sub(ROOM_MAPS);
     // CPU load beside the runs: a busy loop at nice 0 (the runs themselves add more).
     let busy = Arc::new(AtomicBool::new(true));

@@ -97,6 +97,22 @@ pub fn headless(args: &[&str]) -> (Option<i32>, Value) {
 /// binaries one after another, but two suites or a parallel runner do not).
 pub struct CpuLock {
     _file: std::fs::File,
+    /// When the lock was taken and by which test, for `VERSUS_LOCK_LOG`.
+    taken: Instant,
+}
+
+/// With `VERSUS_LOCK_LOG=FILE`, each CPU-bound test appends how long it held the lock and its name:
+/// the serial part of the suite's time, test by test (`sort -rn FILE`).
+impl Drop for CpuLock {
+    fn drop(&mut self) {
+        if let Some(path) = std::env::var_os("VERSUS_LOCK_LOG") {
+            use std::io::Write;
+            let name = std::thread::current().name().unwrap_or("?").to_string();
+            if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+                let _ = writeln!(f, "{:.1} {name}", self.taken.elapsed().as_secs_f64());
+            }
+        }
+    }
 }
 
 /// The file `cpu_bound` locks.
@@ -114,7 +130,10 @@ pub fn cpu_bound() -> CpuLock {
     loop {
         // SAFETY: flock on a descriptor this function owns.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-            return CpuLock { _file: file };
+            return CpuLock {
+                _file: file,
+                taken: Instant::now(),
+            };
         }
         let e = std::io::Error::last_os_error();
         assert_eq!(
