@@ -8,20 +8,23 @@
 #   VERSUS=path/to/versus scripts/record-fixtures.sh    (default: target/release/versus, built first)
 #
 # Then re-make the snapshots: INSTA_UPDATE=always cargo test --release -p versus --lib ui::
-# and read every changed .snap. Runs headless, each until steady (30 s at most); about 3 minutes.
+# and read every changed .snap. Runs headless, each until steady (20 s at most); about 3 minutes,
+# best on a quiet machine (the header shows any outside load, and the figures suffer from it).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 out=tests/fixtures/recordings
 # What would otherwise make the screens depend on this machine: the glyphs (the app reads LC_ALL
-# first), the tokio worker count (one per core by default), the scheduling mode the TUI uses (the
-# header says it), and the chart window (the model keeps 10 s, so the charts are full).
+# first), the tokio worker count (one per core by default), the scheduling mode (the TUI's `group`
+# is SCHED_IDLE where autogroup is off; `normal` is the same everywhere, and the header says it),
+# and the chart window (the model keeps 10 s, so the charts are full). 20 s at most: headless turns
+# are half the run, so `parallel` takes turns of 10 s as in the TUI.
 export LC_ALL=C.UTF-8
 if [[ -z "${VERSUS:-}" ]]; then
     cargo build --release --locked --quiet
     VERSUS=target/release/versus
 fi
-common=(--headless --until-steady --duration 30s --workers 2 --sched group --nice 10
+common=(--headless --until-steady --duration 20s --workers 2 --sched normal --nice 10
     --window 10s --format json)
 mkdir -p "$out"
 started=$SECONDS
