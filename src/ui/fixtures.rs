@@ -56,10 +56,11 @@ pub fn recorded(name: &str) -> Model {
 fn model_of(rec: &Recording, run: Option<&RunInfo>, at_us: u64) -> Model {
     let cfg = crate::record::config_of(&rec.header)
         .unwrap_or_else(|e| panic!("recording header: {e} (re-make it with {SCRIPT})"));
-    let mut model = Model::new(
-        run.cloned().unwrap_or_else(|| cfg.run_info()),
-        cfg.window.as_secs_f64(),
-    );
+    // Until the recording's own reset line, the header's mode, not this machine's (`cfg.run_info`
+    // reads the cores here).
+    let mut first = run.cloned().unwrap_or_else(|| cfg.run_info());
+    first.mode.clone_from(&rec.header.config.mode);
+    let mut model = Model::new(first, cfg.window.as_secs_f64());
     for (t_us, line) in &rec.lines[..rec.index_after(at_us)] {
         let Line::Model(input) = line else { continue };
         let input = match (input, run) {
