@@ -37,7 +37,8 @@ fn caption_notice_and_frozen_80x24() {
     let view = ViewState {
         caption: true,
         frozen: true,
-        notice: Some("scaling refused: threads side is at its limit".into()),
+        // A notice the controller gives (controller/mod.rs), true of this run's threads side.
+        notice: Some("threads side restarted".into()),
         selection: Selection::Async,
         ..ViewState::default()
     };
