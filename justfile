@@ -13,6 +13,12 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --release --all-targets -- -D warnings
 
+# Re-record the runs the render snapshots draw (tests/fixtures/recordings/: every preset, the
+# default run, the talk's first step, a killed worker), about 3 minutes. Plain command:
+# scripts/record-fixtures.sh; then INSTA_UPDATE=always cargo test --release -p versus --lib ui::
+fixtures:
+    scripts/record-fixtures.sh
+
 # Benchmarks: frame render time (fails over the 2 ms budget) and the standalone switch/spawn baselines.
 bench:
     cargo bench --locked

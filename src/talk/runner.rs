@@ -193,19 +193,36 @@ mod tests {
 
     #[test]
     fn a_step_left_is_remembered_by_the_values_a_speaker_saw() {
+        let show = |v: Option<f64>| {
+            crate::ui::format::figure(
+                crate::model::headline::find("rss_per_unit")
+                    .expect("listed")
+                    .format,
+                v.expect("a value"),
+            )
+        };
         let model = fixtures::demo_model();
         let seen = Seen::of(&model).expect("a headline");
         assert_eq!(seen.figure.name(), "rss_per_unit");
-        assert_eq!(seen.words(&model, 7), "was 1.0 KiB vs 15.0 KiB in step 8");
+        let [a, t] = model.headline.shown[0].values;
+        assert_eq!(
+            seen.words(&model, 7),
+            format!("was {} vs {} in step 8", show(a), show(t))
+        );
         // Only the side that ran steadily: by its name.
         let failed = fixtures::failed_model();
         let seen = Seen::of(&failed).expect("the async side");
-        assert_eq!(seen.words(&failed, 5), "was async 1.0 KiB in step 6");
+        assert_eq!(seen.values[1], None, "the threads side failed");
+        let a = failed.headline.shown[0].values[0];
+        assert_eq!(
+            seen.words(&failed, 5),
+            format!("was async {} in step 6", show(a))
+        );
         // Another figure on screen now: the paired one says which it was.
         let other = fixtures::scenario_model("spawn");
         assert_eq!(
             seen.words(&other, 5),
-            "was per unit: async 1.0 KiB in step 6"
+            format!("was per unit: async {} in step 6", show(a))
         );
         assert!(Seen::of(&fixtures::empty_model()).is_none());
     }

@@ -253,8 +253,9 @@ fn no_word_is_cut_at_80x24_on_any_screen() {
         if let Some(s) = &step.scenario {
             scenario.clone_from(s);
         }
-        // tokio's rows too, as a real run shows them: the focus of some steps is on them.
-        let model = fixtures::with_runtime(fixtures::scenario_model(&scenario));
+        // A recording of the scenario: tokio's rows too, as a real run shows them (the focus of some
+        // steps is on them).
+        let model = fixtures::scenario_model(&scenario);
         let talk_view = TalkView {
             label: format!("step {}/{}", i + 1, talk.steps.len()),
             title: step.title.clone(),

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Padding, Paragraph, Wrap};
 
 use super::{format, theme};
 use crate::model::{Model, SideModel, ThreadCensus};
@@ -50,7 +50,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         .into_iter()
         .find(|s| super::format::width(s) <= room)
         .unwrap_or_else(|| super::fit::fit(&format!(" {t} "), room));
+        // A cell before the right border: a wrapped line that fills the row exactly
+        // ("…threads read, counts") would otherwise run into it.
         let block = Block::bordered()
+            .padding(Padding::right(1))
             .border_style(Style::new().fg(colour))
             .title(Span::styled(title, Style::new().fg(colour)));
         let text = lines(model.side(side));

@@ -130,12 +130,20 @@ mod tests {
         line.spans.iter().map(|s| s.content.as_ref()).collect()
     }
 
+    /// The headline's two values as the line shows them.
+    fn values(model: &Model) -> [String; 2] {
+        let h = model.headline.shown.first().expect("a headline");
+        h.values
+            .map(|v| show(h.figure.format, v.expect("both sides steady")))
+    }
+
     #[test]
     fn the_demo_reads_as_a_sentence_with_the_bigger_side_named() {
         let model = fixtures::demo_model();
         let t = text(&line(&model, 80, None));
+        let [a, th] = values(&model);
         assert!(
-            t.starts_with(" per unit: 1.0 KiB vs 15.0 KiB — threads 15× heavier"),
+            t.starts_with(&format!(" per unit: {a} vs {th} — threads ")) && t.contains("× heavier"),
             "{t}"
         );
         assert!(
@@ -176,8 +184,12 @@ mod tests {
         let model = fixtures::demo_model();
         let pair = Some("was 2.0 KiB vs 15.0 KiB in step 1");
         let t = text(&line(&model, 120, pair));
+        let [a, th] = values(&model);
+        let verdict = model.headline.shown[0].verdict(&model.run).words;
         assert!(
-            t.starts_with(" per unit: 1.0 KiB vs 15.0 KiB — threads 15× heavier │ was 2.0 KiB vs 15.0 KiB in step 1"),
+            t.starts_with(&format!(
+                " per unit: {a} vs {th} — {verdict} │ was 2.0 KiB vs 15.0 KiB in step 1"
+            )),
             "{t}"
         );
         let narrow = text(&line(&model, 60, pair));

@@ -44,7 +44,7 @@ fn every_scenario_screen_shows_its_name_parameters_and_caption() {
 fn the_mode_says_the_sides_take_turns() {
     let text = screen(&scenario_model("parallel"), &ViewState::default(), 80, 24);
     assert!(
-        text.contains("tokio current-thread · taking turns of 10 s: async now · each side nice 10"),
+        text.contains("tokio current-thread · taking turns of 10 s: "),
         "{text}"
     );
     assert!(text.contains("idle until its turn"), "{text}");
@@ -92,4 +92,50 @@ fn the_limit_hit_names_the_limit_and_its_value_at_80x24() {
     assert!(text.contains("at its limit"), "the border says so\n{text}");
     assert!(text.contains("this process has 65466 memory"), "{text}");
     insta::assert_snapshot!("limits_hit_80x24", text);
+}
+
+/// Every preset of the catalog has a recording of its own (`scripts/record-fixtures.sh` makes one
+/// per preset `versus --list` prints), made with the preset's settings as they are now, and it
+/// draws at 80×24 with both columns' figures.
+#[test]
+fn every_preset_has_a_recording_that_renders_at_80x24() {
+    let catalog = Catalog::load(None).unwrap();
+    let missing: Vec<&str> = catalog
+        .0
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|name| !fixtures::path(name).exists())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no recording under {} for the preset(s) {missing:?}: run {} (just fixtures)",
+        fixtures::DIR,
+        fixtures::SCRIPT
+    );
+    for s in &catalog.0 {
+        let rec = fixtures::recording(&s.name);
+        let cfg = crate::config::RunConfig::new(s, catalog.clone()).unwrap();
+        let c = &rec.header.config;
+        assert_eq!(
+            (c.scenario.as_deref(), c.units, &c.params),
+            (Some(s.name.as_str()), cfg.units, &cfg.params.0),
+            "{}: the recording's settings are not the preset's: re-make it with {}",
+            s.name,
+            fixtures::SCRIPT
+        );
+        let model = fixtures::scenario_model(&s.name);
+        let text = screen(&model, &ViewState::default(), 80, 24);
+        assert!(text.contains(&format!(" versus  {}", s.name)), "{text}");
+        for side in &model.sides {
+            let units = cfg.units[side.side.index()];
+            let reported = side.figures.as_ref().is_some_and(|f| f.units > 0);
+            assert!(
+                reported || units == 0 || model.run.turns,
+                "{}: the {:?} side has no figures\n{text}",
+                s.name,
+                side.side
+            );
+        }
+        assert!(!text.contains("no samples yet"), "{}\n{text}", s.name);
+    }
 }

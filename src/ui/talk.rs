@@ -71,8 +71,9 @@ mod tests {
     use super::super::{ViewState, fixtures, render};
     use super::*;
 
+    /// The run step 1 of the shipped talk starts (memory at 1,000 units a side), recorded.
     fn screen(view: &ViewState, width: u16, height: u16) -> String {
-        let model = fixtures::scenario_model("memory");
+        let model = fixtures::talk_step_model();
         let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
         terminal
             .draw(|frame| render(frame, &model, view))
@@ -111,6 +112,34 @@ mod tests {
             "the say replaces the caption\n{text}"
         );
         insta::assert_snapshot!("talk_step_80x24", text);
+    }
+
+    /// The recording the talk_step snapshot draws was made with step 1's own run, so its say text
+    /// and the units on screen agree.
+    #[test]
+    fn the_talk_step_recording_runs_what_step_1_asks_for() {
+        let catalog = crate::scenario::Catalog::builtin().expect("presets");
+        let talk = crate::talkfile::load("async-vs-threads", &catalog).expect("parses");
+        let plain = crate::scenario::Scenario::plain(
+            "",
+            crate::scenario::find_kind("sleep").expect("sleep"),
+            "command line",
+        );
+        let mut cfg = crate::config::RunConfig::new(&plain, catalog).expect("a run");
+        talk.steps[0].apply(&mut cfg).expect("step 1 applies");
+        let rec = fixtures::recording("talk-step-1");
+        let c = &rec.header.config;
+        assert_eq!(
+            (c.scenario.as_ref(), c.units, &c.params),
+            (cfg.scenario.as_ref(), cfg.units, &cfg.params.0),
+            "re-make talk-step-1 with {}",
+            fixtures::SCRIPT
+        );
+        let model = fixtures::talk_step_model();
+        for side in &model.sides {
+            let f = side.figures.as_ref().expect("both sides reported");
+            assert_eq!(f.units, cfg.units[side.side.index()], "{:?}", side.side);
+        }
     }
 
     #[test]
@@ -181,7 +210,7 @@ mod tests {
 
     #[test]
     fn a_focused_step_dims_the_rows_it_is_not_about() {
-        let model = fixtures::scenario_model("memory");
+        let model = fixtures::talk_step_model();
         let mut talk = first_step();
         talk.focus = vec!["RSS", "OS threads"];
         let view = ViewState {
@@ -215,7 +244,7 @@ mod tests {
 
     #[test]
     fn the_threads_column_draws_no_tokio_rows_at_80x24() {
-        let model = fixtures::with_runtime(fixtures::scenario_model("yield"));
+        let model = fixtures::scenario_model("yield");
         for talk in [None, Some(first_step())] {
             let view = ViewState {
                 caption: true,

@@ -37,7 +37,8 @@ fn caption_notice_and_frozen_80x24() {
     let view = ViewState {
         caption: true,
         frozen: true,
-        notice: Some("scaling refused: threads side is at its limit".into()),
+        // A notice the controller gives (controller/mod.rs), true of this run's threads side.
+        notice: Some("threads side restarted".into()),
         selection: Selection::Async,
         ..ViewState::default()
     };
@@ -140,94 +141,107 @@ fn no_size_panics() {
     }
 }
 
-/// A scenario (its figures of its own in `fixtures::scenario_extras`) and what must be on screen.
+/// A scenario with figures of its own, the rows of them that must be on screen with their recorded
+/// values, and the side its headline names as the loser.
 struct Case {
     name: &'static str,
-    on_screen: &'static [&'static str],
-    ratio: &'static str,
+    rows: &'static [&'static crate::figure::Figure],
+    loser: &'static str,
+}
+
+/// Row `label` of one column (0: async, 1: threads) of an 80-column screen.
+fn column_row(text: &str, label: &str, side: usize) -> Option<String> {
+    text.lines()
+        .find(|l| l.contains(&format!("┃ {label} ")))
+        .map(|l| l.chars().skip(side * 40).take(40).collect())
 }
 
 /// Each scenario with figures of its own: at 80×24 with the caption on, its key figures are on
-/// screen in both columns, and its headline figure, as its preset names it, leads the line.
+/// screen in both columns with the values its recording holds, and its headline figure, as its
+/// preset names it, leads the line with both values and the verdict naming the side that loses.
 #[test]
 fn scenario_figures_fit_80x24_with_the_caption() {
+    use crate::workload::{blocking, contention, echo, spawn, switch};
     let cases = [
         Case {
             name: "switch",
-            on_screen: &[
-                "per switch 479 ns",
-                "per switch 4.1 µs",
-                "OS switch  <0.001 per round trip",
-                "OS switch  2.03 per round trip",
-            ],
-            ratio: "per switch: 479 ns vs 4.1 µs — threads 8.7× slower",
+            rows: &[&switch::OS_SWITCHES_PER_ROUND_TRIP],
+            loser: "threads",
         },
         Case {
             name: "spawn",
-            on_screen: &[
-                "per spawn  830 ns",
-                "per spawn  85 µs",
-                "spawns     1.2M/s",
-                "spawns     11.8k/s",
-            ],
-            ratio: "per spawn: 830 ns vs 85 µs — threads 102× slower",
+            rows: &[&spawn::SPAWNS_PER_SEC],
+            loser: "threads",
         },
         Case {
             name: "contention",
-            on_screen: &[
-                "p99 14.1 ms",
-                "p99 231 µs",
-                "acquire    0.002 OS sw each",
-                "acquire    115k/s · 1.78 OS sw each",
-            ],
-            ratio: "OS switches/acquisition: 0.002 vs 1.78 — async better: threads 823× more",
+            rows: &[&contention::LOCK_WAIT_P99],
+            loser: "threads",
         },
         Case {
             name: "echo",
-            on_screen: &[
-                "requests   894/s · 0 errors",
-                "requests   893/s · 0 errors",
-                "latency    p50 2.4 ms · p99 428.0 ms",
-                "latency    p50 1.6 ms · p99 419.8 ms",
-            ],
-            ratio: "per connection: 2.0 KiB vs 10.0 KiB — threads 5.1× heavier",
+            rows: &[&echo::REQUESTS_PER_SEC, &echo::REQUEST_P99],
+            loser: "threads",
         },
         Case {
             name: "blocking",
-            on_screen: &["blocking   calls 34/s", "blocking   calls 32/s"],
-            ratio: "lateness p99: ",
+            rows: &[&blocking::BLOCKING_CALLS_PER_SEC],
+            loser: "async",
         },
     ];
     let view = ViewState {
         caption: true,
         ..ViewState::default()
     };
-    for Case {
-        name,
-        on_screen,
-        ratio,
-    } in cases
-    {
+    for Case { name, rows, loser } in cases {
         let model = fixtures::scenario_model(name);
         let text = screen(&model, &view, 80, 24).to_string();
-        for want in on_screen {
-            assert!(
-                text.contains(want),
-                "{name}: {want:?} not on screen\n{text}"
-            );
+        for figure in rows {
+            let panel = figure.panel.expect("a panel row");
+            for (i, side) in model.sides.iter().enumerate() {
+                let v = side
+                    .figures
+                    .as_ref()
+                    .and_then(|f| f.value(figure))
+                    .unwrap_or_else(|| panic!("{name}: no {} recorded", figure.name()));
+                let want = panel
+                    .template
+                    .replace("{}", &super::format::figure(figure.format, v));
+                let row = column_row(&text, panel.label, i)
+                    .unwrap_or_else(|| panic!("{name}: no {:?} row\n{text}", panel.label));
+                assert!(
+                    row.contains(&want),
+                    "{name}: {want:?} not in {row:?}\n{text}"
+                );
+            }
         }
+        // The headline: its words, both recorded values, a verdict against the side that loses.
+        let head = model.headline.shown.first().expect("a headline");
+        assert!(head.comparable, "{name}: {head:?}");
+        let [a, t] = head
+            .values
+            .map(|v| super::format::figure(head.figure.format, v.expect("a value")));
+        let lead = format!(" {}: {a} vs {t} — ", head.figure.words());
+        let verdict = text
+            .lines()
+            .find_map(|l| l.split_once(&lead))
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or_else(|| panic!("{name}: {lead:?}\n{text}"));
         assert!(
-            text.contains(&format!(" {ratio}")),
-            "{name}: {ratio:?}\n{text}"
+            verdict.starts_with(loser) || verdict.contains(&format!(": {loser} ")),
+            "{name}: {verdict}\n{text}"
         );
         // The caption is not cut to make room: its last word is on screen.
         let last = model.run.caption.split_whitespace().last().unwrap();
         assert!(text.contains(last), "{name}: caption cut\n{text}");
         // A key nobody labelled (the echo port) is not shown.
-        assert!(
-            !text.contains("41,355") && !text.contains("41355"),
-            "{text}"
-        );
+        if let Some(port) = model.sides[0]
+            .figures
+            .as_ref()
+            .and_then(|f| f.value(&echo::PORT))
+        {
+            assert!(!text.contains(&format!("{port}")), "{text}");
+        }
         insta::assert_snapshot!(format!("scenario_figures_{name}_80x24"), text);
         // On the smallest screen the charts and generic rows give way, the workload's rows stay.
         let small = screen(&model, &view, 60, 16).to_string();
@@ -260,10 +274,17 @@ fn scenario_figures_160x48() {
     ] {
         assert!(text.contains(label), "{label}\n{text}");
     }
-    assert!(
-        text.contains("p50 45 µs · p99 14.1 ms · max 56.9 ms"),
-        "{text}"
-    );
+    // The lock wait row: the async side's recorded percentiles, in the panel's words.
+    use crate::workload::contention::{LOCK_WAIT_MAX, LOCK_WAIT_P50, LOCK_WAIT_P99};
+    let f = model.sides[0].figures.as_ref().expect("async figures");
+    let wait = [&LOCK_WAIT_P50, &LOCK_WAIT_P99, &LOCK_WAIT_MAX].map(|fig| {
+        let v = f.value(fig).expect("recorded");
+        fig.panel
+            .expect("a panel row")
+            .template
+            .replace("{}", &super::format::figure(fig.format, v))
+    });
+    assert!(text.contains(&wait.join(" · ")), "{wait:?}\n{text}");
     insta::assert_snapshot!(text);
 }
 
@@ -279,7 +300,7 @@ fn load_from_outside_versus_is_named_in_the_header_when_significant() {
     model.outside_cores = Some(1.34);
     let line = line_two(&model);
     assert!(
-        line.contains("workers at nice 10 · outside load 1.3 cores"),
+        line.contains(&format!("{} · outside load 1.3 cores", model.run.mode)),
         "{line}"
     );
 }
@@ -419,8 +440,8 @@ fn lateness_row(text: &str, side: usize) -> String {
 
 #[test]
 fn the_headline_and_its_row_show_the_same_value_at_the_same_moment() {
-    // The headline is the median of the steady seconds, the rest of the table the last second: here
-    // the two differ (the fixture's last second reads p99 980 µs and 530 µs).
+    // The headline is the median of the steady seconds, the rest of the table the last second: the
+    // values are set here so the two differ.
     let mut model = fixtures::scenario_model("blocking");
     let head = model.headline.shown.first_mut().expect("a headline");
     assert_eq!(head.figure.name(), "lateness_p99");
@@ -463,9 +484,18 @@ fn the_headline_and_its_row_show_the_same_value_at_the_same_moment() {
         "async row: {}\n{text}",
         row(0)
     );
+    let threads_p99 = model.sides[1]
+        .figures
+        .as_ref()
+        .and_then(|f| f.lateness_p99_us)
+        .expect("the threads side's last second");
+    let want = format!(
+        "p99 {}",
+        super::format::figure(model.headline.shown[0].figure.format, threads_p99 as f64)
+    );
     assert!(
-        row(1).contains("p99 530 µs"),
-        "threads row: {}\n{text}",
+        row(1).contains(&want),
+        "threads row: {} wants {want}\n{text}",
         row(1)
     );
 }
