@@ -196,7 +196,9 @@ mod tests {
         let mut s = TreeSample::default();
         while std::time::Instant::now() < deadline {
             s = tree.sample(pid).expect("sh is alive");
-            if s.processes >= 3 {
+            // Three processes, and one of them has gone to sleep (a sleep, or sh in wait): until
+            // then a busy machine may not have run them far enough to block.
+            if s.processes >= 3 && s.ctx_voluntary > 0 {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
@@ -219,6 +221,14 @@ mod tests {
         let mut tree = Tree::default();
         let s = tree.sample(std::process::id()).expect("self");
         assert!(s.os_threads >= 1 && s.threads_read >= 1);
-        assert_eq!(s.sampled(), s.os_threads as usize > MAX_TASK_READS);
+        // The other tests of this process start and end threads between the listing and the reads:
+        // one that ended is listed and not read. Under the budget every other one is read; over it,
+        // the budget (and the main thread) at most.
+        assert!(s.threads_read <= s.os_threads, "{s:?}");
+        if s.os_threads as usize > MAX_TASK_READS {
+            assert!(s.sampled() && s.threads_read as usize <= MAX_TASK_READS + 1, "{s:?}");
+        } else {
+            assert!(2 * s.threads_read >= s.os_threads, "{s:?}");
+        }
     }
 }
