@@ -271,7 +271,12 @@ fn walk(name: &str) {
         let header = format!("step {}/{n} · ", i + 1);
         // Titles and words are cut or wrapped to 80 columns: their first words are on screen.
         let title: String = step.title.chars().take(24).collect();
-        let said: String = step.say.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+        let said: String = step
+            .say
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
         let limits = cfg.scenario.as_deref() == Some("limits");
         let want = Side::BOTH.map(|side| cfg.spec(side).units);
         let what = format!("{name} step {} ({}) at {want:?} units", i + 1, step.title);

@@ -108,7 +108,11 @@ impl Drop for CpuLock {
         if let Some(path) = std::env::var_os("VERSUS_LOCK_LOG") {
             use std::io::Write;
             let name = std::thread::current().name().unwrap_or("?").to_string();
-            if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            if let Ok(mut f) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+            {
                 let _ = writeln!(f, "{:.1} {name}", self.taken.elapsed().as_secs_f64());
             }
         }

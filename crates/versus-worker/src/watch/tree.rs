@@ -226,7 +226,10 @@ mod tests {
         // the budget (and the main thread) at most.
         assert!(s.threads_read <= s.os_threads, "{s:?}");
         if s.os_threads as usize > MAX_TASK_READS {
-            assert!(s.sampled() && s.threads_read as usize <= MAX_TASK_READS + 1, "{s:?}");
+            assert!(
+                s.sampled() && s.threads_read as usize <= MAX_TASK_READS + 1,
+                "{s:?}"
+            );
         } else {
             assert!(2 * s.threads_read >= s.os_threads, "{s:?}");
         }
