@@ -42,9 +42,14 @@ fn yield_run(every_us: u64, extra: &[&str]) -> (f64, f64, f64) {
 #[test]
 fn a_spinning_task_delays_the_timers_unless_it_yields() {
     let _alone = cpu_bound();
+    // Each run spins on its one runtime thread, one core: both runs at once fill the two cores and
+    // hold the lock, so nothing CPU-bound joins them.
     let one_thread = ["--runtime", "current-thread", "--set", "spin_ms=200"];
-    let (p50_held, p99_held, yields_held) = yield_run(0, &one_thread);
-    let (p50_yielding, _, yields) = yield_run(500, &one_thread);
+    let ((p50_held, p99_held, yields_held), (p50_yielding, _, yields)) = std::thread::scope(|s| {
+        let held = s.spawn(|| yield_run(0, &one_thread));
+        let yielding = yield_run(500, &one_thread);
+        (held.join().unwrap(), yielding)
+    });
     assert_eq!(yields_held, 0.0, "yield_every_us=0 still yielded");
     assert!(yields > 100.0, "yield_every_us=500 yielded {yields}/s");
     assert!(
@@ -100,7 +105,7 @@ fn locks_taken_in_opposite_order_deadlock_both_sides_and_in_one_order_they_do_no
 /// kernel function, and the async side's 1,000 tasks are a handful of threads (issue 13).
 #[test]
 fn the_os_sees_a_thread_per_thread_and_a_handful_of_threads_for_a_thousand_tasks() {
-    let (code, doc) = headless_steady(&[]);
+    let (code, doc) = default_run();
     assert_eq!(code, Some(0), "{doc}");
     let top = |s: &serde_json::Value| {
         let channels = s["wait_channels"].as_array().unwrap();
@@ -197,17 +202,26 @@ fn busiest_worker_percent(spawn_blocking: bool) -> f64 {
 /// and the same worker is busy a small fraction of the time.
 #[test]
 fn a_blocking_call_pins_a_tokio_worker_busy() {
-    let _alone = cpu_bound();
+    // A blocking sleep takes no CPU; tokio's busy time counts the call however long the OS took to
+    // run the worker. Quiet: beside other sleepers, never beside a spinner.
+    let _quiet = quiet();
     let held = busiest_worker_percent(false);
     let moved = busiest_worker_percent(true);
     assert!(held >= 80.0, "blocking call: busiest worker {held}%");
     assert!(moved <= 40.0, "spawn_blocking: busiest worker {moved}%");
 }
 
-/// (async, threads) per-hop time of the switch scenario with `via`, ns of CPU time per switch.
+/// (async, threads) per-hop time of the switch scenario with `via`, ns of CPU time per switch. Over
+/// channels (the preset's way) it is the run the switch headline reads (`headline.rs`).
 fn switch_ns(via: &str) -> (f64, f64) {
     let set = format!("via={via}");
-    let (code, doc) = headless_steady(&["--scenario", "switch", "--set", &set]);
+    let (code, doc) = match via {
+        "channel" => preset_run("switch"),
+        _ => shared_steady(
+            Hold::CpuBound,
+            &["--scenario", "switch", "--set", &set, "--nice", "0"],
+        ),
+    };
     assert_eq!(code, Some(0), "{doc}");
     let [a, t] = ["async", "threads"].map(|name| {
         let s = side(&doc, name);
@@ -222,7 +236,6 @@ fn switch_ns(via: &str) -> (f64, f64) {
 /// per-hop times come close (1.03× here; jimblandy/context-switch: both near 1.7 µs).
 #[test]
 fn switching_over_pipes_costs_both_sides_about_the_same() {
-    let _alone = cpu_bound();
     let (channel_async, channel_threads) = switch_ns("channel");
     let (pipe_async, pipe_threads) = switch_ns("pipe");
     let channel = channel_threads / channel_async;

@@ -218,9 +218,9 @@ fn light(name: &str) -> &'static [&'static str] {
         "memory" => &["--set", "async_units=2000", "--set", "thread_units=100"],
         "limits" => &["--set", "async_units=5000", "--set", "thread_units=100"],
         "blocking" => &["--set", "async_units=20", "--set", "thread_units=20"],
-        "parallel" | "contention" | "yield" => {
-            &["--set", "async_units=2", "--set", "thread_units=2"]
-        }
+        // A spinner a unit: one a side, one core.
+        "parallel" => &["--set", "async_units=1", "--set", "thread_units=1"],
+        "contention" | "yield" => &["--set", "async_units=2", "--set", "thread_units=2"],
         "echo" => &["--set", "async_units=20", "--set", "thread_units=20"],
         _ => &[],
     }

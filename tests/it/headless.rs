@@ -248,7 +248,8 @@ fn every_catalog_figure_csv_column_and_headline_is_in_the_figures_doc() {
 /// with figures for both sides and the headline compared; the JSON says what ended it.
 #[test]
 fn until_steady_ends_once_both_sides_are_steady() {
-    let (code, doc) = headless(&["--until-steady", "--duration", "60s", "--nice", "0"]);
+    // The default launch as the other tests read it: `--until-steady --duration 60s --nice 0`.
+    let (code, doc) = default_run();
     assert_eq!(code, Some(0), "{doc}");
     assert_eq!(doc["ended"], "steady", "{doc}");
     // Steady needs the headline median held for 3 s after the sides settle: more than 3 s, and

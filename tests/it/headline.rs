@@ -22,21 +22,9 @@ fn headline(doc: &serde_json::Value) -> &serde_json::Value {
     h
 }
 
-/// `args` at nice 0: the workers compete on equal terms with whatever else runs (at the default
-/// nice 10 beside a build, 10,000 threads were still spawning after 6 s: "settling…").
-fn nice0<'a>(args: &[&'a str]) -> Vec<&'a str> {
-    let mut v = args.to_vec();
-    v.extend(["--nice", "0"]);
-    v
-}
-
 /// A scenario run: its headline names `figure` and compares both sides, each measured.
 fn compares(scenario: &str, figure: &str) {
-    // Beside another run, a figure of CPU time or lateness is the machine's sharing as much as its
-    // own: those runs take the CPU lock. Memory per connection does not move with the load.
-    let _cpu = (figure != "rss_per_connection").then(cpu_bound);
-    let args = ["--scenario", scenario];
-    let (code, doc) = headless_steady(&nice0(&args));
+    let (code, doc) = preset_run(scenario);
     assert_eq!(code, Some(0), "{doc}");
     let h = headline(&doc);
     assert_eq!(h["figure"], figure, "{scenario}: {h}");
@@ -52,7 +40,7 @@ fn compares(scenario: &str, figure: &str) {
 #[test]
 fn memory_headline_is_rss_per_unit_and_threads_cost_more() {
     // Memory per unit, of sleepers: no CPU figure to disturb, and little CPU taken from others.
-    let (code, doc) = headless_steady(&nice0(&["--scenario", "memory"]));
+    let (code, doc) = preset_run("memory");
     assert_eq!(code, Some(0), "{doc}");
     let h = headline(&doc);
     assert_eq!(h["figure"], "rss_per_unit", "{h}");
@@ -85,8 +73,7 @@ fn blocking_headline_is_lateness_p99() {
 
 #[test]
 fn contention_headline_is_os_switches_per_acquisition_and_only_threads_park() {
-    let _cpu = cpu_bound();
-    let (code, doc) = headless_steady(&nice0(&["--scenario", "contention"]));
+    let (code, doc) = preset_run("contention");
     assert_eq!(code, Some(0), "{doc}");
     let h = headline(&doc);
     assert_eq!(h["figure"], "os_switches_per_acquisition", "{h}");
@@ -205,7 +192,7 @@ fn a_million_sleeping_tasks_are_saturated_and_a_default_run_is_not() {
     // A default run takes 0.04 cores: beside other tests it keeps up as well (at load 400 it did,
     // `model::saturation::OWN_CORES`), so it needs no lock.
     drop(_cpu);
-    let (code, doc) = headless_steady(&[]);
+    let (code, doc) = default_run();
     assert_eq!(code, Some(0), "{doc}");
     for name in ["async", "threads"] {
         let s = side(&doc, name);

@@ -54,7 +54,12 @@ fn single_cpu(list: &str) -> bool {
 fn same_cpu_is_the_default_and_pins_each_side_to_a_cpu_of_its_own() {
     let tag = unique_tag("placement");
     // The switch scenario's async side runs on a current-thread runtime: its one thread, tokio-rt.
-    let child = spawn_headless(&tag, &["--scenario", "switch", "--duration", "20s"], &[]);
+    // It ends once steady, long after its threads are pinned and with figures to report.
+    let child = spawn_headless(
+        &tag,
+        &crate::common::until_steady(&["--scenario", "switch"]),
+        &[],
+    );
     let deadline = Instant::now() + Duration::from_secs(18);
     let (runtime, partners) = loop {
         let workers: Vec<u32> = tagged(&tag)

@@ -19,6 +19,8 @@ struct Run {
     args: Vec<String>,
     /// RLIMIT_AS for the controller and, inherited, its workers.
     address_space_limit: Option<u64>,
+    /// How it holds the suite's CPU lock: busy workloads exclusive (the default), sleepers shared.
+    hold: common::Hold,
 }
 
 impl Run {
@@ -38,12 +40,17 @@ impl Run {
         Run {
             args: all,
             address_space_limit: None,
+            hold: common::Hold::CpuBound,
         }
     }
 
     /// Runs it, checks that it exited 0 and left no worker behind, and returns (async, threads) figures.
     fn sides(&self) -> (Value, Value) {
-        let _serial = common::cpu_bound();
+        let _lock = match self.hold {
+            common::Hold::CpuBound => Some(common::cpu_bound()),
+            common::Hold::Quiet => Some(common::quiet()),
+            common::Hold::Nothing => None,
+        };
         let tag = common::unique_tag("scenario");
         let limits: Vec<Limit> = self
             .address_space_limit
@@ -66,21 +73,27 @@ fn num(side: &Value, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("{key} is not a number in {side}"))
 }
 
+/// Both sides of the steady preset run of `scenario` that its headline test reads too
+/// (`common::preset_run`), each checked to have reported.
+fn preset_sides(scenario: &str) -> (Value, Value) {
+    let (code, doc) = common::preset_run(scenario);
+    assert_eq!(code, Some(0), "{doc}");
+    let (a, t) = (common::side(&doc, "async"), common::side(&doc, "threads"));
+    common::assert_reported(a);
+    common::assert_reported(t);
+    (a.clone(), t.clone())
+}
+
 #[test]
 fn a_task_switch_needs_no_os_context_switch() {
-    let (a, t) = Run::new(
-        "switch",
-        &[
-            "--async-units",
-            "1",
-            "--thread-units",
-            "1",
-            "--runtime",
-            "current-thread",
-        ],
-    )
-    .sides();
+    // The preset: one pair a side, tasks on a current-thread runtime.
+    let (a, t) = preset_sides("switch");
     let context = format!("async: {a}\nthreads: {t}");
+    assert_eq!(
+        (num(&a, "units"), num(&t, "units")),
+        (1.0, 1.0),
+        "{context}"
+    );
     // One thread runs both tasks of the pair: no kernel switch at all; two threads switch about twice.
     assert!(num(&a, "os_switches_per_round_trip") < 0.5, "{context}");
     assert!(num(&t, "os_switches_per_round_trip") > 0.5, "{context}");
@@ -108,7 +121,8 @@ fn on_a_multi_thread_runtime_a_pair_still_switches_less_than_threads() {
 
 #[test]
 fn creating_a_task_is_far_cheaper_than_creating_a_thread() {
-    let (a, t) = Run::new("spawn", &["--async-units", "1", "--thread-units", "1"]).sides();
+    // The preset: one unit a side spawning batches, on a multi-thread runtime.
+    let (a, t) = preset_sides("spawn");
     let context = format!("async: {a}\nthreads: {t}");
     assert!(
         num(&a, "spawns_per_sec") >= 5.0 * num(&t, "spawns_per_sec"),
@@ -151,9 +165,10 @@ fn a_shared_lock_reports_acquisitions_and_waits_on_both_sides() {
 #[test]
 fn a_blocking_call_stalls_the_tasks_behind_it_unless_moved_to_spawn_blocking() {
     // 500 ms stalls: far longer than a busy machine's scheduling noise (p99 up to tens of ms seen).
+    // A blocking call here is a sleep: little CPU, so the runs hold the lock shared.
     let run = |spawn_blocking: &str| {
         let set = format!("spawn_blocking={spawn_blocking}");
-        Run::new(
+        let mut run = Run::new(
             "blocking",
             &[
                 "--async-units",
@@ -167,8 +182,9 @@ fn a_blocking_call_stalls_the_tasks_behind_it_unless_moved_to_spawn_blocking() {
                 "--set",
                 "block_ms=500",
             ],
-        )
-        .sides()
+        );
+        run.hold = common::Hold::Quiet;
+        run.sides()
     };
     let (blocked, threads) = run("false");
     let (moved, _) = run("true");
@@ -186,7 +202,8 @@ fn a_blocking_call_stalls_the_tasks_behind_it_unless_moved_to_spawn_blocking() {
 
 #[test]
 fn spawn_blocking_changes_live() {
-    let _serial = common::cpu_bound();
+    // Blocking calls that sleep: little CPU, lateness that a spinner beside it would move.
+    let _quiet = common::quiet();
     let mut child = Command::new(env!("CARGO_BIN_EXE_versus"))
         .arg("worker")
         .stdin(Stdio::piped())
@@ -260,6 +277,8 @@ fn running_out_of_address_space_is_reported_not_a_crash() {
         ],
     );
     run.address_space_limit = Some(768 << 20);
+    // Sleepers, and no figure of time: it holds no lock.
+    run.hold = common::Hold::Nothing;
     let (a, t) = run.sides();
     let context = format!("async: {a}\nthreads: {t}");
     let hit = t["limit_hit"]

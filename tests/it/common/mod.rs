@@ -91,18 +91,25 @@ pub fn headless(args: &[&str]) -> (Option<i32>, Value) {
     (f.code, f.doc)
 }
 
-/// The suite's one lock for CPU-bound tests, held until dropped: an exclusive `flock` on one file in
-/// the target dir, so no two such tests run beside each other, whether in one test binary (each call
-/// opens the file anew, and flock locks of two opens exclude each other) or in two (cargo test runs
-/// binaries one after another, but two suites or a parallel runner do not).
+/// The suite's one lock for CPU time, held until dropped: a `flock` on one file in the target dir,
+/// taken by each call anew (flock locks of two opens of one file exclude each other, in one test
+/// binary or in two suites at once).
+///
+/// - `cpu_bound` takes it exclusive: a test that keeps cores busy (spinners, switches, spawns) or
+///   whose figures the CPU of others would move runs beside no other holder.
+/// - `quiet` takes it shared: a test that takes little CPU (sleepers, blocking sleeps) but whose
+///   timings a busy core would move runs beside other quiet ones, never beside a CPU-bound one.
 pub struct CpuLock {
     _file: std::fs::File,
-    /// When the lock was taken and by which test, for `VERSUS_LOCK_LOG`.
+    /// When the lock was taken, for `VERSUS_LOCK_LOG`.
     taken: Instant,
+    /// 'x' exclusive or 's' shared, for `VERSUS_LOCK_LOG`.
+    mode: char,
 }
 
-/// With `VERSUS_LOCK_LOG=FILE`, each CPU-bound test appends how long it held the lock and its name:
-/// the serial part of the suite's time, test by test (`sort -rn FILE`).
+/// With `VERSUS_LOCK_LOG=FILE`, each holder appends how long it held the lock, how (x exclusive,
+/// s shared) and its name: the exclusive lines are the serial part of the suite's time, test by
+/// test (`sort -rn FILE`).
 impl Drop for CpuLock {
     fn drop(&mut self) {
         if let Some(path) = std::env::var_os("VERSUS_LOCK_LOG") {
@@ -113,17 +120,27 @@ impl Drop for CpuLock {
                 .append(true)
                 .open(path)
             {
-                let _ = writeln!(f, "{:.1} {name}", self.taken.elapsed().as_secs_f64());
+                let secs = self.taken.elapsed().as_secs_f64();
+                let _ = writeln!(f, "{secs:.1} {} {name}", self.mode);
             }
         }
     }
 }
 
-/// The file `cpu_bound` locks.
+/// The file `cpu_bound` and `quiet` lock.
 pub const CPU_LOCK_PATH: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/versus-cpu-bound.lock");
 
-/// Waits for the suite's CPU lock (see `CpuLock`).
+/// Waits for the suite's CPU lock, exclusive (see `CpuLock`).
 pub fn cpu_bound() -> CpuLock {
+    take_cpu_lock(libc::LOCK_EX, 'x')
+}
+
+/// Waits for the suite's CPU lock, shared with other quiet tests (see `CpuLock`).
+pub fn quiet() -> CpuLock {
+    take_cpu_lock(libc::LOCK_SH, 's')
+}
+
+fn take_cpu_lock(operation: libc::c_int, mode: char) -> CpuLock {
     use std::os::fd::AsRawFd;
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -133,10 +150,11 @@ pub fn cpu_bound() -> CpuLock {
         .unwrap_or_else(|e| panic!("{CPU_LOCK_PATH}: {e}"));
     loop {
         // SAFETY: flock on a descriptor this function owns.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+        if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
             return CpuLock {
                 _file: file,
                 taken: Instant::now(),
+                mode,
             };
         }
         let e = std::io::Error::last_os_error();
@@ -146,6 +164,42 @@ pub fn cpu_bound() -> CpuLock {
             "flock {CPU_LOCK_PATH}: {e}"
         );
     }
+}
+
+/// How a shared run holds the CPU lock while it runs (`shared_run`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Hold {
+    CpuBound,
+    Quiet,
+    Nothing,
+}
+
+/// One headless run that several tests read: started by the first test that asks for it (holding
+/// the lock `hold` names), waited for by the others asking meanwhile, and kept for the rest of the
+/// test binary. Tests that check different claims of the same launch share it instead of running
+/// it again each (the suite's time is its runs'). Each reader asserts what it needs of the result.
+pub fn shared_run(hold: Hold, args: &[&str]) -> (Option<i32>, Value) {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Runs = Mutex<HashMap<(Hold, Vec<String>), Arc<OnceLock<(Option<i32>, Value)>>>>;
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    let key = (hold, args.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+    let cell = RUNS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(key)
+        .or_default()
+        .clone();
+    cell.get_or_init(|| {
+        let _lock = match hold {
+            Hold::CpuBound => Some(cpu_bound()),
+            Hold::Quiet => Some(quiet()),
+            Hold::Nothing => None,
+        };
+        headless(args)
+    })
+    .clone()
 }
 
 /// The upper bound of a run that ends once steady (`--until-steady`): it ends long before on any
@@ -163,6 +217,34 @@ pub fn until_steady<'a>(args: &[&'a str]) -> Vec<&'a str> {
 /// `headless(until_steady(ARGS))`.
 pub fn headless_steady(args: &[&str]) -> (Option<i32>, Value) {
     headless(&until_steady(args))
+}
+
+/// `shared_run(hold, until_steady(ARGS))`. The caller must not hold the CPU lock itself: the run
+/// takes it (a second flock of this process on the file would wait for the first).
+pub fn shared_steady(hold: Hold, args: &[&str]) -> (Option<i32>, Value) {
+    shared_run(hold, &until_steady(args))
+}
+
+/// The default launch at nice 0, until steady, shared by the tests that read it: it takes 0.04 cores
+/// and keeps up beside any other test (`model::saturation::OWN_CORES`), so it holds no lock.
+pub fn default_run() -> (Option<i32>, Value) {
+    shared_steady(Hold::Nothing, &["--nice", "0"])
+}
+
+/// The steady run of a preset at nice 0 (on equal terms with whatever else runs: at the default nice
+/// 10 beside a build, 10,000 threads were still spawning after 6 s) that its headline
+/// test reads (`headline.rs`), shared with the other tests of the same launch (`claims.rs` reads the
+/// switch run, `scenarios.rs` the spawn and switch runs).
+/// Beside another run, a figure of CPU time or lateness is the machine's sharing as much as its own:
+/// those runs take the CPU lock (exclusive for busy workloads, shared for sleepers). Memory per unit
+/// or connection does not move with the load.
+pub fn preset_run(scenario: &str) -> (Option<i32>, Value) {
+    let hold = match scenario {
+        "memory" | "echo" => Hold::Nothing,
+        "blocking" => Hold::Quiet,
+        _ => Hold::CpuBound,
+    };
+    shared_steady(hold, &["--scenario", scenario, "--nice", "0"])
 }
 
 /// The object of one side ("async" or "threads").
