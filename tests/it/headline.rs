@@ -139,7 +139,14 @@ fn parallel_headline_compares_the_turns_each_side_ran_alone() {
     };
     assert_eq!(h["better"], expected, "{h}");
     // Both sides on, the same figure compares live.
-    let (code, doc) = headless_steady(&["--scenario", "parallel", "--set", "one_side=off"]);
+    let (code, doc) = headless_steady(&[
+        "--scenario",
+        "parallel",
+        "--set",
+        "one_side=off",
+        "--nice",
+        "0",
+    ]);
     assert_eq!(code, Some(0), "{doc}");
     assert_eq!(headline(&doc)["comparable"], true, "{doc}");
 }
