@@ -28,7 +28,7 @@ fn compares(scenario: &str, figure: &str) {
     assert_eq!(code, Some(0), "{doc}");
     let h = headline(&doc);
     assert_eq!(h["figure"], figure, "{scenario}: {h}");
-    assert_eq!(h["comparable"], true, "{scenario}: {h}");
+    assert_eq!(h["comparable"], true, "{scenario}: {doc}");
     assert!(h["reason"].is_null(), "{scenario}: {h}");
     // Both sides measured it.
     assert!(
