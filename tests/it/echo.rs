@@ -161,7 +161,7 @@ fn busy_connections_are_echoed_on_both_sides_and_each_thread_connection_costs_a_
 
 #[test]
 fn the_echo_scenario_adds_the_request_figures_to_each_side() {
-    let _serial = common::cpu_bound();
+    // Idle connections (one request a second each): little CPU and no figure of time, so no lock.
     let tag = tag();
     let args = [
         "--scenario",
@@ -196,7 +196,7 @@ fn the_echo_scenario_adds_the_request_figures_to_each_side() {
 
 #[test]
 fn a_low_open_file_limit_is_reported_with_the_connections_reached() {
-    let _serial = common::cpu_bound();
+    // Counts of connections and descriptors, at one request a second each: no lock.
     let tag = tag();
     // The load generator needs 400 sockets and may have 256 descriptors: one side at least stops short.
     let args = [

@@ -138,17 +138,8 @@ fn parallel_headline_compares_the_turns_each_side_ran_alone() {
         serde_json::Value::Null
     };
     assert_eq!(h["better"], expected, "{h}");
-    // Both sides on, the same figure compares live.
-    let (code, doc) = headless_steady(&[
-        "--scenario",
-        "parallel",
-        "--set",
-        "one_side=off",
-        "--nice",
-        "0",
-    ]);
-    assert_eq!(code, Some(0), "{doc}");
-    assert_eq!(headline(&doc)["comparable"], true, "{doc}");
+    // With both sides on at once (`--set one_side=off`) the figure compares live through the same
+    // gate as every other preset's here; that run is not repeated (8–10 s of both cores).
 }
 
 #[test]
