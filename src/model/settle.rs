@@ -260,11 +260,8 @@ mod tests {
             );
         }
         assert!(!model.settle.settled(&model));
-        // Async at its target, threads at a limit but still aiming past it: the count holds, but
-        // the threads side's figures never cover a settled count, so the gate stays closed and the
-        // run would end with "settling…" in its headline. Not steady, however long it holds.
-        for i in 16..=32u64 {
-            let t = i * 250;
+        // Both sides at `t` ms: async at its target, threads stopped at a limit aiming at `target`.
+        let at_limit = |model: &mut Model, t: u64, target: u64| {
             model.apply(
                 Side::Async,
                 sample(t, 100_000, 100_000, false),
@@ -272,28 +269,28 @@ mod tests {
             );
             model.apply(
                 Side::Threads,
-                sample(t, 16_332, 100_000, true),
+                sample(t, 16_332, target, true),
                 t as f64 / 1e3,
             );
-            assert!(!model.settle.settled(&model), "gate closed at {t} ms");
+        };
+        // Threads stopped at a limit, their target lowered to what is alive as the worker does
+        // (`hit_limit`): short of the hold, then past it.
+        for i in 16..=40u64 {
+            at_limit(&mut model, i * 250, 16_332);
+            let held_s = (i - 16) as f64 * 0.25;
+            assert_eq!(model.settle.settled(&model), held_s >= HOLD_S, "{held_s} s");
         }
-        // The worker lowers its target to what is alive at a limit (`hit_limit`): the side
-        // settles, the gate opens after a second, the run is steady once the count held `HOLD_S`.
-        for i in 33..=60u64 {
-            let t = i * 250;
-            model.apply(
-                Side::Async,
-                sample(t, 100_000, 100_000, false),
-                t as f64 / 1e3,
+        // Threads still aiming past their limit: the count holds, but the side's figures never
+        // cover a settled count, so the gate stays closed and the run would end with "settling…"
+        // in its headline. Not steady, however long it holds.
+        let mut gated = Model::new(model.run.clone(), 60.0);
+        for i in 0..=40u64 {
+            at_limit(&mut gated, i * 250, 100_000);
+            assert!(
+                !gated.settle.settled(&gated),
+                "gate closed at {} ms",
+                i * 250
             );
-            model.apply(
-                Side::Threads,
-                sample(t, 16_332, 16_332, true),
-                t as f64 / 1e3,
-            );
-            // The threads' count has held since 4 s (i = 16), its gate opens 1 s after i = 33.
-            let gate_s = (i - 33) as f64 * 0.25;
-            assert_eq!(model.settle.settled(&model), gate_s >= 1.0, "{gate_s} s");
         }
         // Stopped short of its target without a limit: not steady.
         let mut short = Watch::default();

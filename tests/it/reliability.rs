@@ -284,16 +284,19 @@ fn killing_the_controller_takes_every_child_within_a_second() {
     assert_none_left(&tag);
 }
 
-/// Waits up to 5 s for `child` to exit after a signal; returns its exit code.
-fn exit_within_5s(child: &mut std::process::Child) -> Option<i32> {
+/// Waits for `child` to exit after a signal; returns its exit code. The bound only ends a failing
+/// wait: the run stops its workers within a second's grace each, but beside the suite's thread-heavy
+/// runs (17,000 threads created and ended) one exit took more than 5 s to be reaped.
+fn exit_after_signal(child: &mut std::process::Child) -> Option<i32> {
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             return status.code();
         }
         assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "still running 5 s after the signal"
+            started.elapsed() < Duration::from_secs(30),
+            "still running 30 s after the signal (load: {})",
+            std::fs::read_to_string("/proc/loadavg").unwrap_or_default()
         );
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -342,7 +345,7 @@ fn sigterm_in_headless_mode_still_prints_the_figures_and_stops_the_workers() {
         last.insert(f[side_col].to_string(), f[units_col].to_string());
     }
     faults::signal(child.id(), libc::SIGTERM);
-    assert_eq!(exit_within_5s(&mut child), Some(128 + libc::SIGTERM));
+    assert_eq!(exit_after_signal(&mut child), Some(128 + libc::SIGTERM));
     reader.join().unwrap();
     // Rows printed after the signal are whole rows; the last of each side holds its figures.
     for row in rows.try_iter() {
