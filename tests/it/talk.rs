@@ -98,10 +98,19 @@ fn each_kind_of_mistake_in_a_talk_file_is_one_line_with_its_place_and_exit_2() {
 
 #[test]
 fn the_rehearsal_runs_every_step_and_prints_its_figures_as_json() {
-    let path = talk_file("tiny.toml", TWO_STEPS);
+    // Each step until steady, its `rehearse` time the upper bound: 2.5 s once ended step 2 beside
+    // a loaded suite before the threads side had ramped from 10 to 20.
+    let path = talk_file(
+        "tiny-steady.toml",
+        &TWO_STEPS.replace("rehearse = \"2500ms\"", "rehearse = \"60s\""),
+    );
     let tag = common::unique_tag("rehearsal");
     let f = common::finish_headless(
-        common::spawn_headless(&tag, &["--talk", path.to_str().unwrap()], &[]),
+        common::spawn_headless(
+            &tag,
+            &["--talk", path.to_str().unwrap(), "--until-steady"],
+            &[],
+        ),
         &tag,
     );
     assert_eq!(f.code, Some(0), "stderr: {}", f.stderr);
@@ -120,6 +129,9 @@ fn the_rehearsal_runs_every_step_and_prints_its_figures_as_json() {
         assert_eq!(step["title"], title);
         assert_eq!(step["workload"], "sleep");
         assert_eq!(step["failed"].as_array().unwrap().len(), 0, "{step}");
+        // Steady needs the headline held for 3 s (`model::settle::HOLD_S`).
+        assert_eq!(step["ended"], "steady", "{step}");
+        assert!(common::num(step, "ran_s") >= 3.0, "{step}");
         assert_eq!(step["sides"].as_array().unwrap().len(), 2, "{step}");
         for side in ["async", "threads"] {
             let s = common::side(step, side);
@@ -141,8 +153,8 @@ fn the_rehearsal_runs_every_step_and_prints_its_figures_as_json() {
     );
     assert_eq!(common::num(common::side(&steps[1], "async"), "units"), 10.0);
     assert!(
-        common::num(doc, "total_s") >= 5.0,
-        "two steps of 2.5 s: {doc}"
+        common::num(doc, "total_s") >= 6.0,
+        "two steps of at least 3 s: {doc}"
     );
 }
 
