@@ -216,14 +216,12 @@ fn a_silent_worker_shows_as_not_responding_and_r_replaces_it() {
     let mut app = App::running("silent", SMALL);
     let victim = app.workers[0];
     faults::signal(victim, libc::SIGSTOP);
-    let s = app.t.wait_for("not responding", T, |s| {
-        s.contains("not responding: no sample for")
+    // The other side goes on: running while the stopped one is not responding. Beside
+    // `stress-ng --cpu 2` the first screen that said "not responding" said it of both sides (the
+    // running side's sample 4.1 s late); the next samples bring it back.
+    app.t.wait_for("not responding, the other side running", T, |s| {
+        s.contains("not responding: no sample for") && s.matches("running").count() == 1
     });
-    assert_eq!(
-        s.matches("running").count(),
-        1,
-        "the other side goes on:\n{s}"
-    );
     app.t.keys(&["r"]);
     app.t.wait_for("the silent side replaced", T, |s| {
         s.contains("side restarted") && s.matches("running").count() >= 2
