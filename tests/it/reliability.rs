@@ -219,9 +219,10 @@ fn a_silent_worker_shows_as_not_responding_and_r_replaces_it() {
     // The other side goes on: running while the stopped one is not responding. Beside
     // `stress-ng --cpu 2` the first screen that said "not responding" said it of both sides (the
     // running side's sample 4.1 s late); the next samples bring it back.
-    app.t.wait_for("not responding, the other side running", T, |s| {
-        s.contains("not responding: no sample for") && s.matches("running").count() == 1
-    });
+    app.t
+        .wait_for("not responding, the other side running", T, |s| {
+            s.contains("not responding: no sample for") && s.matches("running").count() == 1
+        });
     app.t.keys(&["r"]);
     app.t.wait_for("the silent side replaced", T, |s| {
         s.contains("side restarted") && s.matches("running").count() >= 2
