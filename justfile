@@ -19,6 +19,10 @@ lint:
 fixtures:
     scripts/record-fixtures.sh
 
+# The whole suite N times in a row, each run's rc, time and failed tests (issue 22's stability check).
+stability N="10":
+    scripts/suite-stability.sh {{N}}
+
 # Benchmarks: frame render time (fails over the 2 ms budget) and the standalone switch/spawn baselines.
 bench:
     cargo bench --locked
