@@ -46,11 +46,7 @@ impl Run {
 
     /// Runs it, checks that it exited 0 and left no worker behind, and returns (async, threads) figures.
     fn sides(&self) -> (Value, Value) {
-        let _lock = match self.hold {
-            common::Hold::CpuBound => Some(common::cpu_bound()),
-            common::Hold::Quiet => Some(common::quiet()),
-            common::Hold::Nothing => None,
-        };
+        let _lock = self.hold.take();
         let tag = common::unique_tag("scenario");
         let limits: Vec<Limit> = self
             .address_space_limit

@@ -174,6 +174,17 @@ pub enum Hold {
     Nothing,
 }
 
+impl Hold {
+    /// Waits for the lock this names (`cpu_bound`, `quiet`, or none).
+    pub fn take(self) -> Option<CpuLock> {
+        match self {
+            Hold::CpuBound => Some(cpu_bound()),
+            Hold::Quiet => Some(quiet()),
+            Hold::Nothing => None,
+        }
+    }
+}
+
 /// One headless run that several tests read: started by the first test that asks for it (holding
 /// the lock `hold` names), waited for by the others asking meanwhile, and kept for the rest of the
 /// test binary. Tests that check different claims of the same launch share it instead of running
@@ -192,11 +203,7 @@ pub fn shared_run(hold: Hold, args: &[&str]) -> (Option<i32>, Value) {
         .or_default()
         .clone();
     cell.get_or_init(|| {
-        let _lock = match hold {
-            Hold::CpuBound => Some(cpu_bound()),
-            Hold::Quiet => Some(quiet()),
-            Hold::Nothing => None,
-        };
+        let _lock = hold.take();
         headless(args)
     })
     .clone()
