@@ -81,25 +81,34 @@ fn a_spinning_task_delays_the_timers_unless_it_yields() {
 }
 
 /// Two locks in opposite order deadlock both sides, tasks as well as threads; in one order the work
-/// flows. Each side's wait-for record finds the cycles.
+/// flows. Each side's wait-for record finds the cycles. The two runs go at once (neither is busy:
+/// units stuck on a lock take no CPU, and the flowing run's few hundred ops/s take little).
 #[test]
 fn locks_taken_in_opposite_order_deadlock_both_sides_and_in_one_order_they_do_not() {
-    let (code, doc) = headless_steady(&["--scenario", "deadlock"]);
-    assert_eq!(code, Some(0), "{doc}");
+    let flowing = std::thread::spawn(|| {
+        headless_steady(&["--scenario", "deadlock", "--set", "inverted=false"])
+    });
+    let (code, stuck) = headless_steady(&["--scenario", "deadlock"]);
+    assert_eq!(code, Some(0), "{stuck}");
+    let (code, flowing) = flowing.join().expect("flowing run");
+    assert_eq!(code, Some(0), "{flowing}");
     for name in ["async", "threads"] {
-        let s = side(&doc, name);
+        let (s, f) = (side(&stuck, name), side(&flowing, name));
         assert_reported(s);
+        assert_reported(f);
         assert!(num(s, "deadlocked_units") >= 2.0, "{name}: {s}");
         assert!(num(s, "deadlock_cycles") >= 1.0, "{name}: {s}");
-        assert!(num(s, "ops_per_sec") < 1.0, "{name} still works: {s}");
-    }
-    let (code, doc) = headless_steady(&["--scenario", "deadlock", "--set", "inverted=false"]);
-    assert_eq!(code, Some(0), "{doc}");
-    for name in ["async", "threads"] {
-        let s = side(&doc, name);
-        assert_reported(s);
-        assert_eq!(num(s, "deadlocked_units"), 0.0, "{name}: {s}");
-        assert!(num(s, "ops_per_sec") > 10.0, "{name}: no work flowed: {s}");
+        assert_eq!(num(f, "deadlocked_units"), 0.0, "{name}: {f}");
+        assert!(num(f, "ops_per_sec") > 10.0, "{name}: no work flowed: {f}");
+        // The rate is over the run's window, which can still hold the few operations done before
+        // the last pair locked up (1.1/s once, against 580–660/s flowing): stuck means at most 5 %
+        // of the flowing rate, not zero.
+        assert!(
+            num(s, "ops_per_sec") * 20.0 <= num(f, "ops_per_sec"),
+            "{name} still works: {} ops/s deadlocked vs {} flowing",
+            num(s, "ops_per_sec"),
+            num(f, "ops_per_sec")
+        );
     }
 }
 
