@@ -3,8 +3,11 @@
 //! `Model::apply` after each sample.
 //!
 //! Steady means, for a rate or a cost (most headlines): the side's headline median (the smoothed
-//! value the headline shows) stayed within `WITHIN` of its newest value for `HOLD_S`. With both
-//! sides running, the headline gate is open too, whatever the rule. A headline whose end state is not a rate says what steady
+//! value the headline shows) stayed within `WITHIN` of its newest value for `HOLD_S`, or, for a
+//! value near zero next to the other side's, within `NEAR` of the other side's value (contention's
+//! async side, about 0.01 OS switches per acquisition against the threads' 1.4, moves by half from
+//! second to second: its own 10 % took 6–30 s to hold, while no move that small can change the
+//! comparison). With both sides running, the headline gate is open too, whatever the rule. A headline whose end state is not a rate says what steady
 //! means for it in `RULES`: how far a side scales (`units_reached`) is steady once the side is at its
 //! target or stopped at a limit with its unit count unchanged for `HOLD_S`; a count the run ends in
 //! (`deadlocked_units`) once it stayed the same for `HOLD_S`. Sides taking turns are done once both
@@ -20,6 +23,9 @@ use crate::protocol::Side;
 pub const WITHIN: f64 = 0.10;
 /// How long the value must hold.
 pub const HOLD_S: f64 = 3.0;
+/// A side's value may move by this share of the other side's and still hold: the smaller side of a
+/// comparison of 100× and more, whose own noise is its whole value.
+pub const NEAR: f64 = 0.01;
 
 /// What steady means for a headline figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,14 +75,25 @@ impl Hold {
 
     /// Every value since at least `HOLD_S` before the newest one lies within `within` (a share) of it.
     pub fn held(&self, within: f64) -> bool {
+        self.held_near(within, 0.0)
+    }
+
+    /// As `held`, with `floor` the least distance from the newest value that still holds.
+    pub fn held_near(&self, within: f64, floor: f64) -> bool {
         let (Some(first), Some(&(t, newest))) = (self.points.front(), self.points.back()) else {
             return false;
         };
+        let tolerance = (within * newest.abs()).max(floor);
         first.0 <= t - HOLD_S
             && self
                 .points
                 .iter()
-                .all(|&(_, v)| (v - newest).abs() <= within * newest.abs())
+                .all(|&(_, v)| (v - newest).abs() <= tolerance)
+    }
+
+    /// The newest value.
+    fn newest(&self) -> Option<f64> {
+        self.points.back().map(|&(_, v)| v)
     }
 
     pub fn clear(&mut self) {
@@ -124,11 +141,15 @@ impl Watch {
     /// `side` has settled by itself: failed, or its value held (the gate aside).
     pub fn side_settled(&self, m: &SideModel) -> bool {
         matches!(m.status, Status::Failed(_)) || {
-            let within = match self.figure.and_then(headline::find).map(rule_of) {
-                Some(Rule::Rate) => WITHIN,
-                _ => 0.0,
-            };
-            self.holds[m.side.index()].held(within)
+            let hold = &self.holds[m.side.index()];
+            match self.figure.and_then(headline::find).map(rule_of) {
+                Some(Rule::Rate) => {
+                    // The other side's newest value, while it is measured (a side alone has none).
+                    let other = self.holds[1 - m.side.index()].newest();
+                    hold.held_near(WITHIN, other.map_or(0.0, |o| NEAR * o.abs()))
+                }
+                _ => hold.held(0.0),
+            }
         }
     }
 
@@ -359,6 +380,30 @@ mod tests {
             model.apply(Side::Threads, sample(t, 10, (i % 2) as f64), t as f64 / 1e3);
             assert!(!model.settle.settled(&model), "{t} ms");
         }
+    }
+
+    /// Contention-like: the async value, about 0.01 against the threads' 1.4, moves by half from one
+    /// sample to the next. Next to the other side's value it holds; alone, or next to a value of
+    /// its own size, it must hold within its own 10 %.
+    #[test]
+    fn a_value_near_zero_next_to_the_other_side_s_holds_within_a_share_of_that() {
+        let model = Model::new(crate::model::tests::run(), 60.0);
+        let async_side = model.side(Side::Async);
+        let figure = Some(crate::workload::contention::OS_SWITCHES_PER_ACQUISITION.name());
+        let noisy: Vec<f64> = (0..13).map(|i| [0.006, 0.014][i % 2]).collect();
+        let watch = |async_values: &[f64], threads_values: &[f64]| Watch {
+            figure,
+            holds: [hold(async_values), hold(threads_values)],
+        };
+        assert!(watch(&noisy, &[1.4; 13]).side_settled(async_side));
+        // The same noise alone (the other side not measured) does not hold.
+        assert!(!watch(&noisy, &[]).side_settled(async_side));
+        // Nor next to a value 10× its own: 1 % of 0.1 is far below its moves.
+        assert!(!watch(&noisy, &[0.1; 13]).side_settled(async_side));
+        // Sides of one size: 15 % moves do not hold however the other side stands.
+        let moving: Vec<f64> = (0..13).map(|i| [0.85, 1.0][i % 2]).collect();
+        assert!(!watch(&moving, &[1.2; 13]).side_settled(async_side));
+        assert!(watch(&[1.0; 13], &[1.2; 13]).side_settled(async_side));
     }
 
     #[test]
