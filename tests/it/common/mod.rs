@@ -87,8 +87,35 @@ pub fn finish_headless(child: Child, tag: &str) -> Finished {
 /// Every run is tagged, and once it has returned no process of it may be left.
 pub fn headless(args: &[&str]) -> (Option<i32>, Value) {
     let tag = unique_tag("headless");
+    let started = Instant::now();
     let f = finish_headless(spawn_headless(&tag, args, &[]), &tag);
+    log_line(&format!(
+        "{:.1} run {} ended={} ran_s={:.1} {}",
+        started.elapsed().as_secs_f64(),
+        std::thread::current().name().unwrap_or("?"),
+        f.doc["ended"],
+        f.doc["ran_s"].as_f64().unwrap_or(f64::NAN),
+        args.join(" ")
+    ));
     (f.code, f.doc)
+}
+
+/// With `VERSUS_LOCK_LOG=FILE`, appends `LINE` and the time since the epoch (s) to FILE.
+fn log_line(line: &str) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os("VERSUS_LOCK_LOG") else {
+        return;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(f, "{line} @{now:.1}");
+    }
 }
 
 /// The suite's one lock for CPU time, held until dropped: a `flock` on one file in the target dir,
@@ -112,18 +139,9 @@ pub struct CpuLock {
 /// test (`sort -rn FILE`).
 impl Drop for CpuLock {
     fn drop(&mut self) {
-        if let Some(path) = std::env::var_os("VERSUS_LOCK_LOG") {
-            use std::io::Write;
-            let name = std::thread::current().name().unwrap_or("?").to_string();
-            if let Ok(mut f) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-            {
-                let secs = self.taken.elapsed().as_secs_f64();
-                let _ = writeln!(f, "{secs:.1} {} {name}", self.mode);
-            }
-        }
+        let name = std::thread::current().name().unwrap_or("?").to_string();
+        let secs = self.taken.elapsed().as_secs_f64();
+        log_line(&format!("{secs:.1} {} {name}", self.mode));
     }
 }
 
@@ -251,21 +269,12 @@ pub fn preset_run(scenario: &str) -> (Option<i32>, Value) {
         "blocking" => Hold::Quiet,
         _ => Hold::CpuBound,
     };
-    // Contention's async value is a task's thread preempted now and then (~0.01 OS switches per
-    // acquisition): it moves more than 10 % from second to second, and steady took 6–22 s on a quiet
-    // machine. What its tests read (which side parks, with margins of 3× and more) is there once the
-    // gate opens: 30 s bound it (10 s once ended beside `stress-ng --cpu 2` with the gate closed).
-    let bound = if scenario == "contention" {
-        "30s"
-    } else {
-        STEADY_BOUND
-    };
     shared_run(
         hold,
         &[
             "--until-steady",
             "--duration",
-            bound,
+            STEADY_BOUND,
             "--scenario",
             scenario,
             "--nice",
