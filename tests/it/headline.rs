@@ -152,7 +152,8 @@ fn one_side_at_a_time_is_never_compared_and_says_why() {
         &["--scenario", "parallel", "--one-side", "async"][..],
     ] {
         let mut args = args.to_vec();
-        args.extend(["--duration", "4s"]);
+        // At nice 19: parallel's async spinners would take cores from the CPU-bound tests beside.
+        args.extend(["--duration", "4s", "--nice", "19"]);
         let (code, doc) = headless(&args);
         assert_eq!(code, Some(0), "{doc}");
         let h = headline(&doc);

@@ -250,7 +250,16 @@ fn killing_the_controller_takes_every_child_within_a_second() {
         .iter()
         .map(|k| {
             common::bin()
-                .args(["--headless", "--duration", "60s", "--workload", k.name])
+                // At nice 19: the spinning kinds would take cores from the CPU-bound tests beside.
+                .args([
+                    "--headless",
+                    "--duration",
+                    "60s",
+                    "--nice",
+                    "19",
+                    "--workload",
+                    k.name,
+                ])
                 .args(SMALL)
                 .env(TAG_VAR, &tag)
                 .stdout(Stdio::null())
