@@ -7,7 +7,10 @@
 //! value near zero next to the other side's, within `NEAR` of the other side's value (contention's
 //! async side, about 0.01 OS switches per acquisition against the threads' 1.4, moves by half from
 //! second to second: its own 10 % took 6–30 s to hold, while no move that small can change the
-//! comparison). With both sides running, the headline gate is open too, whatever the rule. A headline whose end state is not a rate says what steady
+//! comparison). A lateness also holds within one timer tick of its side (`Rule::Tick`): tokio's
+//! timer fires on a 1 ms tick, and a yielding spinner's p99 of 1–2 ms, which moves by a tick from
+//! second to second, took 21–31 s to hold within 10 % in the suite. With both sides running, the
+//! headline gate is open too, whatever the rule. A headline whose end state is not a rate says what steady
 //! means for it in `RULES`: how far a side scales (`units_reached`) is steady once the side is at its
 //! target or stopped at a limit with its unit count unchanged for `HOLD_S`; a count the run ends in
 //! (`deadlocked_units`) once it stayed the same for `HOLD_S`. Sides taking turns are done once both
@@ -32,6 +35,9 @@ pub const NEAR: f64 = 0.01;
 pub enum Rule {
     /// A rate or a cost: the smoothed median stays within `WITHIN` for `HOLD_S`.
     Rate,
+    /// A lateness: as `Rate`, or within one timer tick of the side (`Figures::timer_tick_us`), the
+    /// finest step its timer can show.
+    Tick,
     /// How far a side scales: at its target or stopped at a limit, the unit count unchanged for `HOLD_S`.
     Reach,
     /// A count the run ends in: the same value for `HOLD_S`.
@@ -43,6 +49,7 @@ pub enum Rule {
 pub const RULES: &[(&Figure, Rule)] = &[
     (&crate::figure::UNITS, Rule::Reach),
     (&crate::workload::deadlock::DEADLOCKED_UNITS, Rule::Count),
+    (&crate::figure::LATENESS_P99, Rule::Tick),
 ];
 
 /// The rule of a headline figure.
@@ -107,6 +114,8 @@ pub struct Watch {
     /// The figure the holds follow (another scenario starts them over).
     figure: Option<&'static str>,
     holds: [Hold; 2],
+    /// Each side's timer tick, µs, from its newest figures (`Rule::Tick`).
+    ticks_us: [Option<u64>; 2],
 }
 
 impl Watch {
@@ -122,7 +131,9 @@ impl Watch {
         }
         let m = model.side(side);
         let value = def.and_then(|def| match rule_of(def) {
-            Rule::Rate => model.headline.medians(t_s)[side.index()].filter(|_| headline::steady(m)),
+            Rule::Rate | Rule::Tick => {
+                model.headline.medians(t_s)[side.index()].filter(|_| headline::steady(m))
+            }
             Rule::Reach => {
                 let last = m.latest()?;
                 let (units, target) = (last.worker.units, last.worker.target_units);
@@ -136,17 +147,24 @@ impl Watch {
                 .and_then(|f| f.value(def)),
         });
         self.holds[side.index()].observe(t_s, value);
+        self.ticks_us[side.index()] = m.figures.as_ref().and_then(|f| f.timer_tick_us);
     }
 
     /// `side` has settled by itself: failed, or its value held (the gate aside).
     pub fn side_settled(&self, m: &SideModel) -> bool {
         matches!(m.status, Status::Failed(_)) || {
             let hold = &self.holds[m.side.index()];
-            match self.figure.and_then(headline::find).map(rule_of) {
-                Some(Rule::Rate) => {
+            let rule = self.figure.and_then(headline::find).map(rule_of);
+            match rule {
+                Some(Rule::Rate | Rule::Tick) => {
                     // The other side's newest value, while it is measured (a side alone has none).
                     let other = self.holds[1 - m.side.index()].newest();
-                    hold.held_near(WITHIN, other.map_or(0.0, |o| NEAR * o.abs()))
+                    let near = other.map_or(0.0, |o| NEAR * o.abs());
+                    let tick = match rule {
+                        Some(Rule::Tick) => self.ticks_us[m.side.index()].unwrap_or(0) as f64,
+                        _ => 0.0,
+                    };
+                    hold.held_near(WITHIN, near.max(tick))
                 }
                 _ => hold.held(0.0),
             }
@@ -394,6 +412,7 @@ mod tests {
         let watch = |async_values: &[f64], threads_values: &[f64]| Watch {
             figure,
             holds: [hold(async_values), hold(threads_values)],
+            ..Watch::default()
         };
         assert!(watch(&noisy, &[1.4; 13]).side_settled(async_side));
         // The same noise alone (the other side not measured) does not hold.
@@ -404,6 +423,28 @@ mod tests {
         let moving: Vec<f64> = (0..13).map(|i| [0.85, 1.0][i % 2]).collect();
         assert!(!watch(&moving, &[1.2; 13]).side_settled(async_side));
         assert!(watch(&[1.0; 13], &[1.2; 13]).side_settled(async_side));
+    }
+
+    /// Yield-like: a yielding spinner's lateness p99 moves between 1.2 and 2.0 ms from one sample to
+    /// the next, under one tick of tokio's timer (1 ms): it holds. The same moves on a side whose
+    /// timer has a finer tick, or on a figure that is no lateness, do not.
+    #[test]
+    fn a_lateness_holds_within_one_timer_tick_of_its_side() {
+        let model = Model::new(crate::model::tests::run(), 60.0);
+        let side = model.side(Side::Async);
+        let p99: Vec<f64> = (0..13).map(|i| [1_200.0, 2_000.0][i % 2]).collect();
+        let watch = |figure: &Figure, tick_us: Option<u64>| Watch {
+            figure: Some(figure.name()),
+            holds: [hold(&p99), Hold::default()],
+            ticks_us: [tick_us, None],
+        };
+        assert_eq!(rule_of(&crate::figure::LATENESS_P99), Rule::Tick);
+        assert!(watch(&crate::figure::LATENESS_P99, Some(1_000)).side_settled(side));
+        // The threads side sleeps on hrtimers: no tick (`HRTIMER_TICK_US`, 0).
+        assert!(!watch(&crate::figure::LATENESS_P99, Some(0)).side_settled(side));
+        assert!(!watch(&crate::figure::LATENESS_P99, None).side_settled(side));
+        let rate = headline::find("rss_per_unit").expect("headline");
+        assert!(!watch(rate, Some(1_000)).side_settled(side));
     }
 
     #[test]
