@@ -170,8 +170,7 @@ fn list_names_every_scenario_with_its_parameters_and_ranges() {
 fn a_config_file_sits_between_the_presets_and_the_command_line() {
     let valid = format!("{}/tests/fixtures/valid.toml", env!("CARGO_MANIFEST_DIR"));
     // The file starts on its own scenario and its [set] beats that scenario's units...
-    // Two switch pairs: at nice 19, as the other preset runs here (`every_builtin…`).
-    let (code, doc) = headless(&["--config", &valid, "--duration", "1500ms", "--nice", "19"]);
+    let (code, doc) = headless(&["--config", &valid, "--duration", "1500ms"]);
     assert_eq!(code, Some(0), "{doc}");
     assert_eq!(doc["scenario"], "quick-switch");
     assert_eq!(doc["workload"], "switch");
@@ -206,8 +205,7 @@ fn a_copied_preset_runs_as_a_config_file() {
         "{}/assets/scenarios/switch.toml",
         env!("CARGO_MANIFEST_DIR")
     );
-    // At nice 19, as `every_builtin_scenario_starts_headless_and_both_sides_report` runs presets.
-    let (code, doc) = headless(&["--config", &preset, "--duration", "1500ms", "--nice", "19"]);
+    let (code, doc) = headless(&["--config", &preset, "--duration", "1500ms"]);
     assert_eq!(code, Some(0), "{doc}");
     assert_eq!(doc["scenario"], "switch");
     assert!(side(&doc, "async")["switch_cpu_ns"].is_number(), "{doc}");
@@ -254,9 +252,9 @@ fn own_figure(name: &str) -> Option<&'static str> {
 #[test]
 fn every_builtin_scenario_starts_headless_and_both_sides_report() {
     for name in BUILTIN {
-        // At nice 19 and without the CPU lock: busy presets (spawn, switch, the spinners) would
-        // otherwise take cores from the CPU-bound tests beside them (a 1.5 s switch run at nice 10
-        // doubled the time a yield run took to be steady); their reports need next to no CPU.
+        // Without the CPU lock at versus's own nice 10, 1.5 s each: the busy presets take a tenth of
+        // a core from a CPU-bound test beside them for that long. At nice 19 the memory preset's
+        // threads side sent no sample in 1.5 s beside two busy cores.
         let mut args = vec![
             "--scenario",
             name,
@@ -264,8 +262,6 @@ fn every_builtin_scenario_starts_headless_and_both_sides_report() {
             "1500ms",
             "--interval-ms",
             "100",
-            "--nice",
-            "19",
         ];
         args.extend_from_slice(light(name));
         let (code, doc) = headless(&args);

@@ -152,8 +152,7 @@ fn one_side_at_a_time_is_never_compared_and_says_why() {
         &["--scenario", "parallel", "--one-side", "async"][..],
     ] {
         let mut args = args.to_vec();
-        // At nice 19: parallel's async spinners would take cores from the CPU-bound tests beside.
-        args.extend(["--duration", "4s", "--nice", "19"]);
+        args.extend(["--duration", "4s"]);
         let (code, doc) = headless(&args);
         assert_eq!(code, Some(0), "{doc}");
         let h = headline(&doc);
