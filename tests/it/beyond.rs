@@ -28,7 +28,11 @@ fn sides(args: &[&str]) -> (serde_json::Value, serde_json::Value) {
 fn tasks_stop_at_once_but_mid_update_threads_when_they_look() {
     let _alone = alone();
     // Every 2 s instead of the preset's 5: two cancellations in a 5 s run.
+    // Both waits at once: sleepers, as the quiet lock lets run beside each other.
     let every = ["--set", "cancel_every_s=2", "--duration", "5s"];
+    let parked = std::thread::spawn(move || {
+        sides(&[&["--scenario", "cancel", "--set", "wait=park"][..], &every].concat())
+    });
     let (a, t) = sides(&[&["--scenario", "cancel"][..], &every].concat());
     for s in [&a, &t] {
         assert!(num(s, "cancelled_units") > 0.0, "nothing cancelled: {s}");
@@ -51,7 +55,7 @@ fn tasks_stop_at_once_but_mid_update_threads_when_they_look() {
         "wait=sleep: async cancel p99 {a99} µs is not 3× below the threads' {t99} µs"
     );
 
-    let (a, t) = sides(&[&["--scenario", "cancel", "--set", "wait=park"][..], &every].concat());
+    let (a, t) = parked.join().expect("the wait=park run");
     assert!(num(&t, "cancelled_units") > 0.0, "{t}");
     assert_eq!(num(&t, "torn_updates"), 0.0, "a parked thread torn: {t}");
     // Parked, a thread is unparked by the stop and ends within milliseconds, as aborted tasks do,
