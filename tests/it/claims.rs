@@ -9,6 +9,11 @@ use crate::common::*;
 /// (lateness p50 µs, lateness p99 µs, yields/s) of the async side of the yield scenario with
 /// `yield_every_us` = `every_us` (0 = never) and `extra` arguments.
 fn yield_run(every_us: u64, extra: &[&str]) -> (f64, f64, f64) {
+    yield_run_on(every_us, extra, &[])
+}
+
+/// `yield_run` started with `limits` (a CPU of its own).
+fn yield_run_on(every_us: u64, extra: &[&str], limits: &[Limit]) -> (f64, f64, f64) {
     let set = format!("yield_every_us={every_us}");
     let mut args = vec![
         "--scenario",
@@ -22,7 +27,8 @@ fn yield_run(every_us: u64, extra: &[&str]) -> (f64, f64, f64) {
         &set,
     ];
     args.extend_from_slice(extra);
-    let (code, doc) = headless(&args);
+    let tag = unique_tag("yield");
+    let Finished { code, doc, .. } = finish_headless(spawn_headless(&tag, &args, limits), &tag);
     assert_eq!(code, Some(0), "{doc}");
     let s = side(&doc, "async");
     assert_reported(s);
@@ -42,12 +48,13 @@ fn yield_run(every_us: u64, extra: &[&str]) -> (f64, f64, f64) {
 #[test]
 fn a_spinning_task_delays_the_timers_unless_it_yields() {
     let _alone = cpu_bound();
-    // Each run spins on its one runtime thread, one core: both runs at once fill the two cores and
-    // hold the lock, so nothing CPU-bound joins them.
+    // Each run spins on its one runtime thread, on a core of its own (a spinner that never yields
+    // would otherwise preempt the other run's thread now and then, and its p99 took up to 19 s to
+    // hold): both runs at once fill the two cores and hold the lock, so nothing CPU-bound joins them.
     let one_thread = ["--runtime", "current-thread", "--set", "spin_ms=200"];
     let ((p50_held, p99_held, yields_held), (p50_yielding, _, yields)) = std::thread::scope(|s| {
-        let held = s.spawn(|| yield_run(0, &one_thread));
-        let yielding = yield_run(500, &one_thread);
+        let held = s.spawn(|| yield_run_on(0, &one_thread, &[Limit::OnCpu(0)]));
+        let yielding = yield_run_on(500, &one_thread, &[Limit::OnCpu(1)]);
         (held.join().unwrap(), yielding)
     });
     assert_eq!(yields_held, 0.0, "yield_every_us=0 still yielded");

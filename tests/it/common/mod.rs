@@ -27,6 +27,9 @@ pub enum Limit {
     Files(u64),
     /// RLIMIT_AS: address space in bytes.
     AddressSpace(u64),
+    /// Only the Nth CPU the test may run on (wrapping: on one CPU, every N is that one), as
+    /// `taskset -c` starts it.
+    OnCpu(usize),
 }
 
 /// `versus --headless --format json ARGS` started under `tag` with `limits`, stdout and stderr piped.
@@ -41,6 +44,34 @@ pub fn spawn_headless(tag: &str, args: &[&str], limits: &[Limit]) -> Child {
         let (resource, n) = match limit {
             Limit::Files(n) => (libc::RLIMIT_NOFILE, n),
             Limit::AddressSpace(n) => (libc::RLIMIT_AS, n),
+            Limit::OnCpu(nth) => {
+                // SAFETY: sched_getaffinity and sched_setaffinity are async-signal-safe; the set
+                // is on the stack.
+                unsafe {
+                    cmd.pre_exec(move || {
+                        let mut set: libc::cpu_set_t = std::mem::zeroed();
+                        let size = std::mem::size_of::<libc::cpu_set_t>();
+                        if libc::sched_getaffinity(0, size, &mut set) != 0 {
+                            return Err(std::io::Error::last_os_error());
+                        }
+                        let allowed = (0..libc::CPU_SETSIZE as usize)
+                            .filter(|&c| libc::CPU_ISSET(c, &set))
+                            .count()
+                            .max(1);
+                        let cpu = (0..libc::CPU_SETSIZE as usize)
+                            .filter(|&c| libc::CPU_ISSET(c, &set))
+                            .nth(nth % allowed)
+                            .unwrap_or(0);
+                        libc::CPU_ZERO(&mut set);
+                        libc::CPU_SET(cpu, &mut set);
+                        if libc::sched_setaffinity(0, size, &set) != 0 {
+                            return Err(std::io::Error::last_os_error());
+                        }
+                        Ok(())
+                    });
+                }
+                continue;
+            }
         };
         let rl = libc::rlimit {
             rlim_cur: n,
