@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::Session;
-use crate::model::saturation::saturation;
+use crate::model::saturation::saturation_of;
 use crate::model::{Model, Status};
 use crate::protocol::Side;
 
@@ -38,7 +38,7 @@ pub fn overloaded(model: &Model, cores: f64) -> Option<(Side, String)> {
                 .figures
                 .as_ref()
                 .filter(|f| f.os_threads >= MIN_OS_THREADS && f.cores_used >= OWN_SHARE * cores)?;
-            Some((f.os_threads, m.side, saturation(&model.run, f)?))
+            Some((f.os_threads, m.side, saturation_of(&model.run, m)?))
         })
         .max_by_key(|(threads, _, _)| *threads)
         .map(|(_, side, why)| (side, why))
@@ -93,6 +93,14 @@ mod tests {
             (f.units, f.os_threads, f.ops_per_sec) = (units, os_threads, ops_per_sec);
             f.cores_used = 1.0;
             s.figures = Some(f);
+            // At that count for the last 10 s: every unit owes its wake-ups.
+            for t in 0..=10u32 {
+                s.history.push(crate::model::Point {
+                    t_s: f64::from(t),
+                    units: units as f64,
+                    ..Default::default()
+                });
+            }
         }
         m
     }
@@ -123,6 +131,18 @@ mod tests {
         let (side, why) = overloaded(&m, 2.0).expect("late threads are overloaded");
         assert_eq!(side, Side::Threads);
         assert!(why.contains("lateness p99 300 ms > 100 ms period"), "{why}");
+        // Threads sleeping 10 s, all spawned in the last second, none woken yet: they owe nothing
+        // (the limits step was once scaled down mid-reach on "0/s of 62/s wake-ups").
+        let mut m = model("10000", [(1_000, 3, 100.0), (6_000, 6_003, 0.0)]);
+        m.sides[1].history = crate::model::Ring::new(10);
+        for (t, units) in [(0.0, 0.0), (1.0, 6_000.0)] {
+            m.sides[1].history.push(crate::model::Point {
+                t_s: t,
+                units,
+                ..Default::default()
+            });
+        }
+        assert_eq!(overloaded(&m, 2.0), None);
         // A stopped side is never scaled.
         let mut m = model("1", [(1_000, 3, 990_000.0), (2_154, 2_157, 400_000.0)]);
         m.sides[1].status = Status::Stopped;

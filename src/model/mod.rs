@@ -385,7 +385,8 @@ impl Model {
             if headline::steady(m)
                 && let Some(f) = &m.figures
             {
-                let verdict = saturation::judge(&self.run, f);
+                let verdict =
+                    saturation::judge_aged(&self.run, f, &|p| saturation::units_alive_for(m, p));
                 m.saturation.update(verdict, t_s);
             }
             self.headline.on_sample(&self.run, m, t_s);

@@ -7,8 +7,13 @@
 //! is left only after `CLEAN_FOR_S` of clean windows on the samples' own clock (`Hysteresis`), so a
 //! load near the edge does not flicker between the two. Between a clear signal and a clean window,
 //! the state holds.
+//!
+//! Wake-ups are owed only by units that have been alive a whole period (`units_alive_for`): a unit
+//! sleeping 10 s wakes first 10 s after it was spawned, so a side that spawned 6,000 of them in the
+//! last seconds owes none yet (the limits step once read "0/s of 62/s wake-ups" there, and the
+//! overload relief scaled the side down in the middle of its reach).
 
-use super::{Figures, RunInfo};
+use super::{Figures, RunInfo, SideModel};
 use crate::workload::{self, Pace};
 
 /// Below this share of the asked rate a side is saturated: a clear signal.
@@ -106,9 +111,43 @@ pub fn saturation(run: &RunInfo, f: &Figures) -> Option<String> {
     judge(run, f).over()
 }
 
+/// `saturation` of side `m`'s latest figures, wake-ups owed only by the units `m` has had for a
+/// whole period.
+pub fn saturation_of(run: &RunInfo, m: &SideModel) -> Option<String> {
+    judge_aged(run, m.figures.as_ref()?, &|period_s| {
+        units_alive_for(m, period_s)
+    })
+    .over()
+}
+
 /// What the figures of `f` (one window, or a steady state) say of its backlog. Pass figures of a
-/// steady state for the rates: during a ramp they lag the unit count.
+/// steady state for the rates: during a ramp they lag the unit count. Every unit counts as old
+/// enough to owe its wake-ups (`judge_aged` when the side's history says otherwise).
 pub fn judge(run: &RunInfo, f: &Figures) -> Verdict {
+    judge_aged(run, f, &|_| f.units)
+}
+
+/// The units side `m` has had for the whole of the last `period_s`: the fewest over that span, 0
+/// when it has not run that long (or its history does not reach back that far).
+pub fn units_alive_for(m: &SideModel, period_s: f64) -> u64 {
+    let Some(now) = m.history.last().map(|p| p.t_s) else {
+        return 0;
+    };
+    let since = now - period_s;
+    // The newest point at or before the span's start: the count the span began with.
+    let Some(start) = m.history.iter().rposition(|p| p.t_s <= since) else {
+        return 0;
+    };
+    m.history
+        .iter()
+        .skip(start)
+        .map(|p| p.units)
+        .fold(f64::INFINITY, f64::min)
+        .max(0.0) as u64
+}
+
+/// `judge`, with `aged(period_s)` the units alive for a whole period, which alone owe a wake-up.
+pub fn judge_aged(run: &RunInfo, f: &Figures, aged: &dyn Fn(f64) -> u64) -> Verdict {
     // How the workload's units ask for work, declared with the kind (`workload::Kind::pace`).
     let Some(ask) = workload::find(&run.workload).and_then(|k| k.pace) else {
         return Verdict::Clean;
@@ -166,7 +205,8 @@ pub fn judge(run: &RunInfo, f: &Figures) -> Verdict {
                     pace
                 ));
             }
-            match rate(f.ops_per_sec, f.units as f64 * 1e3 / pace, " wake-ups") {
+            let owing = aged(pace / 1e3).min(f.units);
+            match rate(f.ops_per_sec, owing as f64 * 1e3 / pace, " wake-ups") {
                 Verdict::Clean if late.is_some_and(|l| l < ON_TIME_PERIODS * period_us) => {
                     Verdict::Clean
                 }
@@ -236,6 +276,53 @@ mod tests {
             parks_per_sec: None,
         });
         f
+    }
+
+    /// Limits-like: threads sleeping 10 s, spawned over the last seconds, none woken yet. They owe
+    /// no wake-up until each has slept a whole period; once the count has held that long, the same
+    /// silence is a backlog.
+    #[test]
+    fn units_younger_than_their_period_owe_no_wake_up() {
+        use crate::model::{Point, SideModel};
+        let r = run("sleep", &[("sleep_ms", "10000")]);
+        let mut m = SideModel::new(Side::Threads, 600);
+        let mut f = sleepers(6_000, 0.0, 1_000, None);
+        f.lateness_p99_us = None;
+        m.figures = Some(f.clone());
+        // Launched at 0 s, 1,000 more threads a second for 6 s.
+        for i in 0..=6u32 {
+            m.history.push(Point {
+                t_s: f64::from(i),
+                units: f64::from(i * 1_000),
+                ..Point::default()
+            });
+        }
+        assert_eq!(units_alive_for(&m, 10.0), 0, "the run is 6 s old");
+        assert_eq!(units_alive_for(&m, 2.0), 4_000, "alive since 4 s");
+        // Every unit counted as owing: the old reading, a false "saturated".
+        assert_eq!(
+            judge(&r, &f),
+            Verdict::Over("saturated: 0/s of 600/s wake-ups asked".into())
+        );
+        assert!(
+            judge_aged(&r, &f, &|p| units_alive_for(&m, p))
+                .over()
+                .is_none()
+        );
+        assert!(saturation_of(&r, &m).is_none());
+        // The count held 6,000 for 11 s more: a whole period, and still no wake-up.
+        for i in 7..=17u32 {
+            m.history.push(Point {
+                t_s: f64::from(i),
+                units: 6_000.0,
+                ..Point::default()
+            });
+        }
+        assert_eq!(units_alive_for(&m, 10.0), 6_000);
+        assert_eq!(
+            saturation_of(&r, &m).as_deref(),
+            Some("saturated: 0/s of 600/s wake-ups asked")
+        );
     }
 
     #[test]

@@ -219,20 +219,17 @@ fn every_view_opens_and_closes_inside_a_replay() {
     }
 
     // Export: the replayed screen as an SVG and its text beside it, in the working directory.
+    // The notice comes once both files are written (the SVG first: reading the text as soon as the
+    // SVG showed once found no text yet).
     t.keys(&["e"]);
-    let svg = || {
-        std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|x| x == "svg"))
-    };
-    let start = std::time::Instant::now();
-    while svg().is_none() {
-        assert!(start.elapsed() < T, "no SVG written: {}", t.screen());
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let txt = std::fs::read_to_string(svg().unwrap().with_extension("txt")).unwrap();
+    t.wait_for("the export's notice", T, |s| s.contains("screen saved"));
+    let svg = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "svg"))
+        .unwrap_or_else(|| panic!("no SVG written: {}", t.screen()));
+    let txt = std::fs::read_to_string(svg.with_extension("txt")).unwrap();
     assert!(txt.contains("REPLAY") || txt.contains("units"), "{txt}");
 
     // Help: the player's keys first.
