@@ -6,14 +6,10 @@ use crate::common::*;
 // Tests whose figures suffer from a busy CPU (lateness of timers beside spinners, CPU time per
 // switch) take the suite's CPU lock first (`common::cpu_bound`), so no other test runs beside them.
 
-/// (lateness p50 µs, lateness p99 µs, yields/s) of the async side of the yield scenario with
-/// `yield_every_us` = `every_us` (0 = never) and `extra` arguments.
-fn yield_run(every_us: u64, extra: &[&str]) -> (f64, f64, f64) {
-    yield_run_on(every_us, extra, &[])
-}
-
-/// `yield_run` started with `limits` (a CPU of its own).
-fn yield_run_on(every_us: u64, extra: &[&str], limits: &[Limit]) -> (f64, f64, f64) {
+/// (lateness p50 µs, lateness p99 µs, yields/s, cores of other load) of the async side of the
+/// yield scenario with `yield_every_us` = `every_us` (0 = never) and `extra` arguments, started with
+/// `limits` (a CPU of its own); the load is the run's `outside_load_cores`.
+fn yield_run_on(every_us: u64, extra: &[&str], limits: &[Limit]) -> (f64, f64, f64, f64) {
     let set = format!("yield_every_us={every_us}");
     let mut args = vec![
         "--scenario",
@@ -38,6 +34,7 @@ fn yield_run_on(every_us: u64, extra: &[&str], limits: &[Limit]) -> (f64, f64, f
         num(s, "lateness_p50_us"),
         num(s, "lateness_p99_us"),
         num(s, "yields_per_sec"),
+        doc["outside_load_cores"].as_f64().unwrap_or(0.0),
     )
 }
 
@@ -52,11 +49,12 @@ fn a_spinning_task_delays_the_timers_unless_it_yields() {
     // would otherwise preempt the other run's thread now and then, and its p99 took up to 19 s to
     // hold): both runs at once fill the two cores and hold the lock, so nothing CPU-bound joins them.
     let one_thread = ["--runtime", "current-thread", "--set", "spin_ms=200"];
-    let ((p50_held, p99_held, yields_held), (p50_yielding, _, yields)) = std::thread::scope(|s| {
-        let held = s.spawn(|| yield_run_on(0, &one_thread, &[Limit::OnCpu(0)]));
-        let yielding = yield_run_on(500, &one_thread, &[Limit::OnCpu(1)]);
-        (held.join().unwrap(), yielding)
-    });
+    let ((p50_held, p99_held, yields_held, _), (p50_yielding, _, yields, _)) =
+        std::thread::scope(|s| {
+            let held = s.spawn(|| yield_run_on(0, &one_thread, &[Limit::OnCpu(0)]));
+            let yielding = yield_run_on(500, &one_thread, &[Limit::OnCpu(1)]);
+            (held.join().unwrap(), yielding)
+        });
     assert_eq!(yields_held, 0.0, "yield_every_us=0 still yielded");
     // It yields at all: a spinner yields once per 500 µs of its own running, and beside
     // `stress-ng --cpu 2` (the held run on the other core) it ran for 77 yields a second.
@@ -74,16 +72,26 @@ fn a_spinning_task_delays_the_timers_unless_it_yields() {
     // tens of ms when nothing yields (issue 13: >= 20 ms). Yielding every 500 µs brings it to a few
     // ms on a quiet machine (issue 13: <= 5 ms), but a loaded machine preempts the spinning workers
     // themselves (p99 8.7 and 18 ms beside 1.4 cores of other load; docs/figures.md): the p99 is only
-    // asserted lower, the median (1.5 ms vs 10 ms there) at least halved.
-    let (p50_never, p99_never, yields_never) = yield_run(0, &[]);
-    let (p50_yielding, p99_yielding, yields) = yield_run(500, &[]);
+    // asserted lower, the median (1.5 ms vs 10 ms there) at least halved. Beside a core or more of
+    // other load (`stress-ng --cpu 2`: 6.2 ms vs 10.9 ms, 1.8×) the OS's own preemption is most of
+    // what is left when yielding: the median then 1.25× lower; the one-thread pair above holds its
+    // 3× whatever the load.
+    let (p50_never, p99_never, yields_never, load_never) = yield_run_on(0, &[], &[]);
+    let (p50_yielding, p99_yielding, yields, load_yielding) = yield_run_on(500, &[], &[]);
     assert_eq!(yields_never, 0.0);
     assert!(yields > 10.0, "{yields}/s");
     assert!(p99_never >= 20_000.0, "never yielding: p99 {p99_never} µs");
+    let load = load_never.max(load_yielding);
+    let lower = if load >= 1.0 {
+        println!("{load:.1} cores of other load: the shipped scenario's median only 1.25× lower");
+        1.25
+    } else {
+        2.0
+    };
     assert!(
-        p99_yielding < p99_never && p50_yielding * 2.0 <= p50_never,
+        p99_yielding < p99_never && p50_yielding * lower <= p50_never,
         "yielding every 500 µs: p50 {p50_yielding} / p99 {p99_yielding} µs \
-         vs p50 {p50_never} / p99 {p99_never} µs never"
+         vs p50 {p50_never} / p99 {p99_never} µs never ({load:.1} cores of other load)"
     );
 }
 
