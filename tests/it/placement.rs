@@ -5,11 +5,9 @@
 
 use crate::common;
 
-use std::os::unix::process::CommandExt;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{TAG_VAR, bin, finish_headless, side, spawn_headless, tagged, unique_tag};
+use crate::common::{finish_headless, side, spawn_headless, tagged, unique_tag};
 
 /// Cpus_allowed_list of every thread named `name` in the processes of `pids`.
 fn allowed_of(pids: &[u32], name: &str) -> Vec<String> {
@@ -101,32 +99,9 @@ fn same_cpu_is_the_default_and_pins_each_side_to_a_cpu_of_its_own() {
 
 /// `versus ARGS` (headless, JSON) allowed on one CPU only, as `taskset -c N` starts it.
 fn on_one_cpu(tag: &str, args: &[&str]) -> std::process::Output {
-    let mut cmd = bin();
-    cmd.args(["--headless", "--format", "json"])
-        .args(args)
-        .env(TAG_VAR, tag)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // SAFETY: sched_getaffinity and sched_setaffinity are async-signal-safe; the set is on the stack.
-    unsafe {
-        cmd.pre_exec(|| {
-            let mut set: libc::cpu_set_t = std::mem::zeroed();
-            let size = std::mem::size_of::<libc::cpu_set_t>();
-            if libc::sched_getaffinity(0, size, &mut set) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            let first = (0..libc::CPU_SETSIZE as usize)
-                .find(|&c| libc::CPU_ISSET(c, &set))
-                .unwrap_or(0);
-            libc::CPU_ZERO(&mut set);
-            libc::CPU_SET(first, &mut set);
-            if libc::sched_setaffinity(0, size, &set) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    cmd.output().unwrap()
+    spawn_headless(tag, args, &[common::Limit::OnCpu(0)])
+        .wait_with_output()
+        .unwrap()
 }
 
 #[test]
