@@ -105,14 +105,9 @@ fn param(run: &RunInfo, name: &str) -> Option<f64> {
         .and_then(|(_, v)| v.parse::<f64>().ok())
 }
 
-/// Why the side of `f` is clearly saturated, None when it is not (or its workload asks no pace).
-/// One window, no memory: the overload relief acts on this (during a ramp too).
-pub fn saturation(run: &RunInfo, f: &Figures) -> Option<String> {
-    judge(run, f).over()
-}
-
-/// `saturation` of side `m`'s latest figures, wake-ups owed only by the units `m` has had for a
-/// whole period.
+/// Why side `m` is clearly saturated by its latest figures, None when it is not (or its workload
+/// asks no pace); wake-ups are owed only by the units `m` has had for a whole period. One window, no
+/// memory: the overload relief acts on this (during a ramp too).
 pub fn saturation_of(run: &RunInfo, m: &SideModel) -> Option<String> {
     judge_aged(run, m.figures.as_ref()?, &|period_s| {
         units_alive_for(m, period_s)
@@ -394,7 +389,7 @@ mod tests {
         let mut f = figures("sleep", 10_000, 2e6, 500);
         f.lateness_p99_us = Some(100);
         assert_eq!(
-            saturation(&r, &f).as_deref(),
+            judge(&r, &f).over().as_deref(),
             Some("saturated: 2.0M/s of 10.0M/s wake-ups asked")
         );
         f.ops_per_sec = 7.99e6;
@@ -456,7 +451,7 @@ mod tests {
     fn timer_units_late_by_more_than_their_period_are_saturated() {
         for workload in ["yield", "blocking"] {
             let r = run(workload, &[("tick_ms", "10")]);
-            let held = saturation(&r, &figures(workload, 100, 0.0, 97_000));
+            let held = judge(&r, &figures(workload, 100, 0.0, 97_000)).over();
             assert!(
                 held.as_deref()
                     .is_some_and(|w| w.contains("97 ms > 10 ms period")),

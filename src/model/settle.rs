@@ -114,8 +114,6 @@ pub struct Watch {
     /// The figure the holds follow (another scenario starts them over).
     figure: Option<&'static str>,
     holds: [Hold; 2],
-    /// Each side's timer tick, µs, from its newest figures (`Rule::Tick`).
-    ticks_us: [Option<u64>; 2],
 }
 
 impl Watch {
@@ -147,7 +145,6 @@ impl Watch {
                 .and_then(|f| f.value(def)),
         });
         self.holds[side.index()].observe(t_s, value);
-        self.ticks_us[side.index()] = m.figures.as_ref().and_then(|f| f.timer_tick_us);
     }
 
     /// `side` has settled by itself: failed, or its value held (the gate aside).
@@ -161,7 +158,11 @@ impl Watch {
                     let other = self.holds[1 - m.side.index()].newest();
                     let near = other.map_or(0.0, |o| NEAR * o.abs());
                     let tick = match rule {
-                        Some(Rule::Tick) => self.ticks_us[m.side.index()].unwrap_or(0) as f64,
+                        Some(Rule::Tick) => m
+                            .figures
+                            .as_ref()
+                            .and_then(|f| f.timer_tick_us)
+                            .unwrap_or(0) as f64,
                         _ => 0.0,
                     };
                     hold.held_near(WITHIN, near.max(tick))
@@ -412,7 +413,6 @@ mod tests {
         let watch = |async_values: &[f64], threads_values: &[f64]| Watch {
             figure,
             holds: [hold(async_values), hold(threads_values)],
-            ..Watch::default()
         };
         assert!(watch(&noisy, &[1.4; 13]).side_settled(async_side));
         // The same noise alone (the other side not measured) does not hold.
@@ -430,21 +430,26 @@ mod tests {
     /// timer has a finer tick, or on a figure that is no lateness, do not.
     #[test]
     fn a_lateness_holds_within_one_timer_tick_of_its_side() {
-        let model = Model::new(crate::model::tests::run(), 60.0);
-        let side = model.side(Side::Async);
         let p99: Vec<f64> = (0..13).map(|i| [1_200.0, 2_000.0][i % 2]).collect();
-        let watch = |figure: &Figure, tick_us: Option<u64>| Watch {
-            figure: Some(figure.name()),
-            holds: [hold(&p99), Hold::default()],
-            ticks_us: [tick_us, None],
+        // The async side with its figures' timer tick `tick_us`, its headline `figure` at `p99`.
+        let settled = |figure: &Figure, tick_us: Option<u64>| {
+            let mut side = SideModel::new(Side::Async, 10);
+            let mut f = crate::model::Figures::empty(Side::Async, "yield");
+            f.timer_tick_us = tick_us;
+            side.figures = Some(f);
+            Watch {
+                figure: Some(figure.name()),
+                holds: [hold(&p99), Hold::default()],
+            }
+            .side_settled(&side)
         };
         assert_eq!(rule_of(&crate::figure::LATENESS_P99), Rule::Tick);
-        assert!(watch(&crate::figure::LATENESS_P99, Some(1_000)).side_settled(side));
+        assert!(settled(&crate::figure::LATENESS_P99, Some(1_000)));
         // The threads side sleeps on hrtimers: no tick (`HRTIMER_TICK_US`, 0).
-        assert!(!watch(&crate::figure::LATENESS_P99, Some(0)).side_settled(side));
-        assert!(!watch(&crate::figure::LATENESS_P99, None).side_settled(side));
+        assert!(!settled(&crate::figure::LATENESS_P99, Some(0)));
+        assert!(!settled(&crate::figure::LATENESS_P99, None));
         let rate = headline::find("rss_per_unit").expect("headline");
-        assert!(!watch(rate, Some(1_000)).side_settled(side));
+        assert!(!settled(rate, Some(1_000)));
     }
 
     #[test]
